@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { anomalyKindSchema, recordSummarySchema } from './records.ts';
+import { cursorSchema, limitSchema, pageSchema } from './common.ts';
+
+// A chain is the end-to-end graph of one business flow: records and spans, stitched by trace ids,
+// span links, causation ids (ce_causationid -> ce_id) and the correlation id.
+
+export const spanSchema = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  parentSpanId: z.string().nullable(),
+  name: z.string(),
+  kind: z.enum(['internal', 'server', 'client', 'producer', 'consumer', 'unspecified']),
+  service: z.string(),
+  startMs: z.number(),
+  endMs: z.number(),
+  status: z.enum(['unset', 'ok', 'error']),
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  links: z.array(z.object({ traceId: z.string(), spanId: z.string() })),
+  /** The record this span produced or processed, when it could be joined. */
+  recordId: z.string().nullable(),
+});
+export type Span = z.infer<typeof spanSchema>;
+
+/** One hop: a record from produce to processed. Times are epoch ms; null when not observed. */
+export const hopSchema = z.object({
+  recordId: z.string(),
+  topic: z.string(),
+  producer: z.string().nullable(),
+  consumerGroup: z.string().nullable(),
+  consumer: z.string().nullable(),
+  producedAt: z.number().nullable(),
+  brokerAt: z.number(),
+  consumedAt: z.number().nullable(),
+  processedAt: z.number().nullable(),
+});
+export type Hop = z.infer<typeof hopSchema>;
+
+export const chainEdgeSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  kind: z.enum(['causation', 'trace', 'link', 'correlation']),
+});
+
+export const chainStatusSchema = z.enum(['complete', 'in_progress', 'stopped', 'failed']);
+
+export const chainSchema = z.object({
+  id: z.string(),
+  correlationId: z.string().nullable(),
+  traceIds: z.array(z.string()),
+  flow: z.string().nullable(),
+  status: chainStatusSchema,
+  /** Where the flow stopped, in words, when it did not complete. */
+  stoppedAt: z.string().nullable(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  durationMs: z.number(),
+  records: z.array(recordSummarySchema),
+  spans: z.array(spanSchema),
+  edges: z.array(chainEdgeSchema),
+  hops: z.array(hopSchema),
+  anomalies: z.array(z.object({ kind: anomalyKindSchema, recordId: z.string(), detail: z.string() })),
+  sagaIds: z.array(z.string()),
+  truncated: z.boolean(),
+});
+export type Chain = z.infer<typeof chainSchema>;
+
+export const chainLookupSchema = z.object({
+  /** Any id in the chain: order / correlation id, trace id, ce_id, or topic:partition:offset. */
+  id: z.string().min(1).max(256),
+});
+
+export const chainSummarySchema = z.object({
+  id: z.string(),
+  flow: z.string().nullable(),
+  status: chainStatusSchema,
+  startedAt: z.number(),
+  durationMs: z.number(),
+  recordCount: z.number().int(),
+});
+export const chainsQuerySchema = z.object({
+  status: chainStatusSchema.optional(),
+  flow: z.string().max(128).optional(),
+  cursor: cursorSchema,
+  limit: limitSchema,
+});
+export const chainsPageSchema = pageSchema(chainSummarySchema);

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { boolParamSchema, cursorSchema, limitSchema, pageSchema, recordIdSchema, timeBoundSchema } from './common.ts';
+
+export const valueKindSchema = z.enum(['json', 'text', 'binary', 'tombstone', 'empty']);
+export const anomalyKindSchema = z.enum(['duplicate', 'out_of_order', 'late', 'broken_trace', 'missing_trace']);
+export type AnomalyKind = z.infer<typeof anomalyKindSchema>;
+
+/** One stored record as lists show it: decoded ids, no payload. */
+export const recordSummarySchema = z.object({
+  id: recordIdSchema,
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: z.number().int(),
+  timestamp: z.number(),
+  storedAt: z.number(),
+  key: z.string().nullable(),
+  keyEncoding: z.enum(['utf8', 'hex']).nullable(),
+  valueKind: valueKindSchema,
+  valueSize: z.number().int(),
+  valueTruncated: z.boolean(),
+  ceId: z.string().nullable(),
+  ceType: z.string().nullable(),
+  ceSource: z.string().nullable(),
+  ceTime: z.string().nullable(),
+  causationId: z.string().nullable(),
+  correlationId: z.string().nullable(),
+  traceId: z.string().nullable(),
+  spanId: z.string().nullable(),
+  sagaId: z.string().nullable(),
+  sagaType: z.string().nullable(),
+  isDlq: z.boolean(),
+  isRetry: z.boolean(),
+  anomalies: z.array(anomalyKindSchema),
+});
+export type RecordSummary = z.infer<typeof recordSummarySchema>;
+
+export const headerViewSchema = z.object({
+  key: z.string(),
+  value: z.string(),
+  encoding: z.enum(['utf8', 'hex']),
+  size: z.number().int(),
+});
+
+export const dlqInfoSchema = z.object({
+  convention: z.string(),
+  originTopic: z.string().optional(),
+  originPartition: z.number().optional(),
+  originOffset: z.number().optional(),
+  originTimestamp: z.number().optional(),
+  originGroup: z.string().optional(),
+  errorClass: z.string().optional(),
+  errorCauseClass: z.string().optional(),
+  errorMessage: z.string().optional(),
+  errorStack: z.string().optional(),
+  attempts: z.number().optional(),
+  problems: z.array(z.string()),
+});
+
+export const recordDetailSchema = recordSummarySchema.extend({
+  headers: z.array(headerViewSchema),
+  /** The value as text when UTF-8 (JSON pretty-printing is the console's job), base64 otherwise. */
+  valueText: z.string().nullable(),
+  valueBase64: z.string().nullable(),
+  problems: z.array(z.object({ header: z.string().optional(), problem: z.string() })),
+  dlq: dlqInfoSchema.nullable(),
+});
+export type RecordDetail = z.infer<typeof recordDetailSchema>;
+
+export const recordsQuerySchema = z.object({
+  topic: z.string().max(249).optional(),
+  key: z.string().max(1024).optional(),
+  type: z.string().max(256).optional(),
+  correlationId: z.string().max(256).optional(),
+  /** Free text matched against header values and the payload text. */
+  q: z.string().min(1).max(256).optional(),
+  from: timeBoundSchema.optional(),
+  to: timeBoundSchema.optional(),
+  dlqOnly: boolParamSchema.optional(),
+  cursor: cursorSchema,
+  limit: limitSchema,
+});
+export type RecordsQuery = z.infer<typeof recordsQuerySchema>;
+
+export const recordsPageSchema = pageSchema(recordSummarySchema);

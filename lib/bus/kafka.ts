@@ -1,0 +1,368 @@
+import { readFileSync } from 'node:fs';
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, IHeaders, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
+import type { Logger } from '../logger.ts';
+import { normalizeHeaders, type RecordHeader } from '../events/headers.ts';
+import { partitionForKey } from './murmur2.ts';
+import {
+  BusError,
+  isInternalTopic,
+  toBuffer,
+  type BatchHandler,
+  type Bus,
+  type BusAdmin,
+  type BusConsumer,
+  type ConsumedRecord,
+  type ConsumerOptions,
+  type GroupState,
+  type ProduceRecord,
+  type RecordMetadata,
+} from './types.ts';
+
+const { Kafka, logLevel, AssignerProtocol } = kafkajs;
+
+// The kafkajs adapter. Two things kafkajs does not do that the port promises are done here:
+// a pattern subscription that picks up topics created later (kafkajs matches a RegExp once, at
+// subscribe time, so we watch the topic list and restart the member when the match set changes),
+// and per-record offsets from a produce (we choose the partition ourselves with the same murmur2
+// kafkajs would use, then count from each partition's base offset).
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  readonly ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } | boolean;
+  readonly sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  readonly logger?: Logger;
+  readonly connectionTimeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function toKafkaHeaders(headers: readonly RecordHeader[]): IHeaders {
+  const out: IHeaders = {};
+  for (const h of headers) {
+    const prev = out[h.key];
+    if (prev === undefined) out[h.key] = h.value;
+    else out[h.key] = Array.isArray(prev) ? [...prev, h.value] : [prev, h.value];
+  }
+  return out;
+}
+
+export function createKafkaBus(options: KafkaBusOptions): Bus {
+  const log = options.logger;
+  const ssl =
+    typeof options.ssl === 'object'
+      ? {
+          rejectUnauthorized: options.ssl.rejectUnauthorized ?? true,
+          ...(options.ssl.ca && { ca: [readFileSync(options.ssl.ca, 'utf8')] }),
+          ...(options.ssl.cert && { cert: readFileSync(options.ssl.cert, 'utf8') }),
+          ...(options.ssl.key && { key: readFileSync(options.ssl.key, 'utf8') }),
+        }
+      : options.ssl;
+  const config: KafkaConfig = {
+    clientId: options.clientId ?? 'causeway',
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 5000,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      const { message, ...extra } = entry.log;
+      const fields = { namespace: entry.namespace, ...extra };
+      if (entry.level === logLevel.ERROR) log?.error(fields, message);
+      else log?.warn(fields, message);
+    },
+    ...(ssl !== undefined && { ssl }),
+    ...(options.sasl && { sasl: options.sasl as SASLOptions }),
+  };
+  const kafka = new Kafka(config);
+  let producer: Producer | undefined;
+  let producerReady: Promise<Producer> | undefined;
+  let sharedAdmin: Promise<Admin> | undefined;
+  const partitionCounts = new Map<string, number>();
+  const consumers = new Set<BusConsumer>();
+  let roundRobin = 0;
+
+  const getAdmin = () => {
+    sharedAdmin ??= (async () => {
+      const a = kafka.admin();
+      await a.connect();
+      return a;
+    })().catch((e: unknown) => {
+      sharedAdmin = undefined;
+      throw e;
+    });
+    return sharedAdmin;
+  };
+
+  const getProducer = () => {
+    producerReady ??= (async () => {
+      const p = kafka.producer({ allowAutoTopicCreation: false });
+      await p.connect();
+      producer = p;
+      return p;
+    })().catch((e: unknown) => {
+      producerReady = undefined;
+      throw e;
+    });
+    return producerReady;
+  };
+
+  async function partitionsOf(topic: string): Promise<number> {
+    const known = partitionCounts.get(topic);
+    if (known) return known;
+    const admin = await getAdmin();
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const n = md.topics[0]?.partitions.length ?? 0;
+      if (!n) throw new Error('no partitions');
+      partitionCounts.set(topic, n);
+      return n;
+    } catch (e) {
+      throw new BusError(`Unknown topic "${topic}": create it first (topics are not auto-created)`, {
+        retriable: false,
+        cause: e,
+      });
+    }
+  }
+
+  async function produce(records: readonly ProduceRecord[]): Promise<RecordMetadata[]> {
+    if (records.length === 0) return [];
+    const p = await getProducer();
+    const placed = await Promise.all(
+      records.map(async (r) => {
+        const n = await partitionsOf(r.topic);
+        const key = toBuffer(r.key);
+        const partition = r.partition ?? (key ? partitionForKey(key, n) : roundRobin++ % n);
+        return { r, key, partition, timestamp: r.timestamp ?? Date.now() };
+      }),
+    );
+    const byTopic = new Map<string, typeof placed>();
+    for (const x of placed) byTopic.set(x.r.topic, [...(byTopic.get(x.r.topic) ?? []), x]);
+    const results = await p.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, xs]) => ({
+        topic,
+        messages: xs.map((x) => ({
+          key: x.key,
+          value: toBuffer(x.r.value),
+          partition: x.partition,
+          timestamp: String(x.timestamp),
+          headers: toKafkaHeaders(normalizeHeaders(x.r.headers)),
+        })),
+      })),
+    });
+    const base = new Map(results.map((res) => [`${res.topicName}\u0000${res.partition}`, Number(res.baseOffset)]));
+    const seen = new Map<string, number>();
+    return placed.map((x) => {
+      const k = `${x.r.topic}\u0000${x.partition}`;
+      const i = seen.get(k) ?? 0;
+      seen.set(k, i + 1);
+      return { topic: x.r.topic, partition: x.partition, offset: (base.get(k) ?? 0) + i, timestamp: x.timestamp };
+    });
+  }
+
+  function consumer(opts: ConsumerOptions): BusConsumer {
+    if (!opts.topics?.length && !opts.topicPattern)
+      throw new BusError('A consumer needs topics or a topicPattern', { retriable: false });
+    let current: Consumer | undefined;
+    let subscribed: string[] = [];
+    let running = false;
+    let handler: BatchHandler | undefined;
+    let watcher: NodeJS.Timeout | undefined;
+    let restarting: Promise<void> = Promise.resolve();
+    let assignment: { topic: string; partition: number }[] = [];
+
+    async function matchingTopics(): Promise<string[]> {
+      if (!opts.topicPattern) return [...(opts.topics ?? [])].sort();
+      const admin = await getAdmin();
+      const re = new RegExp(opts.topicPattern.source, opts.topicPattern.flags.replace('g', ''));
+      return (await admin.listTopics()).filter((t) => !isInternalTopic(t) && re.test(t)).sort();
+    }
+
+    async function start(topics: string[]) {
+      subscribed = topics;
+      if (!topics.length || !handler) return;
+      const h = handler;
+      const c = kafka.consumer({
+        groupId: opts.groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: 3000,
+        maxWaitTimeInMs: 250,
+        retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      });
+      c.on(c.events.GROUP_JOIN, (e) => {
+        assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
+          ps.map((partition) => ({ topic, partition })),
+        );
+      });
+      await c.connect();
+      await c.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
+      current = c;
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          const records: ConsumedRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(m.offset),
+            timestamp: Number(m.timestamp),
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: normalizeHeaders(m.headers as Record<string, Buffer | string | (Buffer | string)[] | undefined>),
+          }));
+          if (!records.length) return;
+          const commit = async (next: number) => {
+            await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
+          };
+          try {
+            await h(
+              { topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark) },
+              { commit, isRunning: () => isRunning() && !isStale() },
+            );
+            if (!isStale()) await commit(records[records.length - 1]!.offset + 1);
+          } catch (err) {
+            // Not committed: fetch the batch again from its first offset after a pause.
+            log?.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch handler failed; will retry');
+            await sleep(500);
+            await heartbeat();
+            if (isRunning() && !isStale()) c.seek({ topic: batch.topic, partition: batch.partition, offset: String(records[0]!.offset) });
+          }
+        },
+      });
+    }
+
+    async function stopCurrent() {
+      const c = current;
+      current = undefined;
+      assignment = [];
+      if (c) await c.disconnect();
+    }
+
+    const refresh = () => {
+      restarting = restarting.then(async () => {
+        if (!running) return;
+        try {
+          const topics = await matchingTopics();
+          if (topics.join('\n') === subscribed.join('\n')) return;
+          log?.info({ groupId: opts.groupId, topics: topics.length }, 'subscription changed; rejoining');
+          await stopCurrent();
+          await start(topics);
+        } catch (err) {
+          log?.warn({ err, groupId: opts.groupId }, 'topic refresh failed');
+        }
+      });
+      return restarting;
+    };
+
+    const self: BusConsumer = {
+      groupId: opts.groupId,
+      async run(h) {
+        if (running) throw new BusError('consumer is already running', { retriable: false });
+        running = true;
+        handler = h;
+        consumers.add(self);
+        await start(await matchingTopics());
+        if (opts.topicPattern) watcher = setInterval(() => void refresh(), opts.topicRefreshMs ?? 5000);
+      },
+      async stop() {
+        if (!running) return;
+        running = false;
+        if (watcher) clearInterval(watcher);
+        await restarting;
+        await stopCurrent();
+        consumers.delete(self);
+      },
+      assignment: () => [...assignment],
+    };
+    return self;
+  }
+
+  const admin: BusAdmin = {
+    async createTopics(specs) {
+      if (!specs.length) return;
+      const a = await getAdmin();
+      await a.createTopics({
+        waitForLeaders: true,
+        topics: specs.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions ?? 3,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    },
+    async ensureTopics(specs) {
+      const a = await getAdmin();
+      const existing = new Set(await a.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      if (!missing.length) return;
+      try {
+        await admin.createTopics(missing);
+      } catch (err) {
+        // Another process may have created them in between; only fail if they are still missing.
+        const now = new Set(await a.listTopics());
+        if (missing.some((s) => !now.has(s.topic))) throw err;
+      }
+    },
+    async deleteTopics(names) {
+      const a = await getAdmin();
+      await a.deleteTopics({ topics: [...names] });
+      for (const n of names) partitionCounts.delete(n);
+    },
+    async listTopics() {
+      return (await getAdmin()).listTopics();
+    },
+    async topicOffsets(topic) {
+      const res = await (await getAdmin()).fetchTopicOffsets(topic);
+      return res
+        .map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
+        .sort((x, y) => x.partition - y.partition);
+    },
+    async listGroups() {
+      const res = await (await getAdmin()).listGroups();
+      return res.groups.map((g) => g.groupId);
+    },
+    async describeGroups(ids) {
+      if (!ids.length) return [];
+      const res = await (await getAdmin()).describeGroups([...ids]);
+      return res.groups.map((g) => ({
+        groupId: g.groupId,
+        state: g.state as GroupState,
+        members: g.members.map((m) => {
+          let assignments: { topic: string; partitions: number[] }[] = [];
+          try {
+            const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+            assignments = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions }));
+          } catch {
+            // A member of a non-consumer protocol (Connect, Streams) has another assignment format.
+          }
+          return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignments };
+        }),
+      }));
+    },
+    async committedOffsets(groupId, topics) {
+      // Never `resolveOffsets: true`: it commits on the group's behalf.
+      const res = await (await getAdmin()).fetchOffsets({ groupId, ...(topics && { topics: [...topics] }) });
+      return res.flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
+      );
+    },
+  };
+
+  return {
+    kind: 'kafka',
+    produce,
+    consumer,
+    admin,
+    async close() {
+      await Promise.all([...consumers].map((c) => c.stop()));
+      await producer?.disconnect();
+      producer = undefined;
+      producerReady = undefined;
+      const a = sharedAdmin;
+      sharedAdmin = undefined;
+      if (a) await (await a.catch(() => undefined))?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import type { HeaderInput, RecordHeader } from '../events/headers.ts';
+
+// The Bus port: the part of Kafka's semantics Causeway and the shop rely on. Two adapters
+// implement it (kafkajs against a real cluster, and the embedded in-process log), and one contract
+// suite (`contract.int.test.ts`) runs against both so they cannot drift apart.
+//
+// Offsets are numbers: Kafka's are int64, but a partition would need 2^53 records to overflow.
+
+export interface ProduceRecord {
+  readonly topic: string;
+  readonly key?: Buffer | string | null;
+  /** null is a tombstone. */
+  readonly value: Buffer | string | null;
+  readonly headers?: HeaderInput;
+  readonly partition?: number;
+  /** CreateTime in ms; defaults to now. */
+  readonly timestamp?: number;
+}
+
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+}
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ConsumedRecord[];
+  /** High watermark of the partition when the batch was fetched. */
+  readonly highWatermark: number;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  /** Explicit topics, or a pattern matched against every topic (new topics are picked up while running). */
+  readonly topics?: readonly string[];
+  readonly topicPattern?: RegExp;
+  /** Where a group with no committed offset starts. Default: earliest. */
+  readonly fromBeginning?: boolean;
+  readonly maxBatchRecords?: number;
+  readonly clientId?: string;
+  /** How often a pattern subscription looks for new topics. */
+  readonly topicRefreshMs?: number;
+  readonly sessionTimeoutMs?: number;
+}
+
+/**
+ * Called once per fetched batch of one partition. When it resolves, the adapter commits the offset
+ * after the batch's last record; when it rejects, nothing is committed and the batch is delivered
+ * again after a backoff. `commit` lets a handler commit part of a batch early.
+ */
+export type BatchHandler = (
+  batch: RecordBatch,
+  ctx: { readonly commit: (nextOffset: number) => Promise<void>; readonly isRunning: () => boolean },
+) => Promise<void>;
+
+export interface BusConsumer {
+  readonly groupId: string;
+  /** Starts consuming; resolves once the consumer has joined its group. */
+  run(handler: BatchHandler): Promise<void>;
+  /** Stops fetching, waits for the in-flight batch, leaves the group. */
+  stop(): Promise<void>;
+  /** Current partition assignment of this member. */
+  assignment(): { topic: string; partition: number }[];
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions?: number;
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** Log start offset. */
+  readonly low: number;
+  /** High watermark: the offset the next record will get. */
+  readonly high: number;
+}
+
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly host: string;
+  readonly assignments: { topic: string; partitions: number[] }[];
+}
+
+export type GroupState = 'Stable' | 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Dead' | 'Unknown';
+
+export interface GroupDescription {
+  readonly groupId: string;
+  readonly state: GroupState;
+  readonly members: readonly GroupMember[];
+}
+
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** -1 when the group has not committed on this partition. */
+  readonly offset: number;
+}
+
+export interface BusAdmin {
+  createTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Creates the topics that do not exist yet; never fails on existing ones. */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  listGroups(): Promise<string[]>;
+  describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]>;
+  /** Committed offsets of a group, for the given topics or for every topic it has committed on. */
+  committedOffsets(groupId: string, topics?: readonly string[]): Promise<CommittedOffset[]>;
+}
+
+export interface Bus {
+  readonly kind: 'kafka' | 'embedded';
+  produce(records: readonly ProduceRecord[]): Promise<RecordMetadata[]>;
+  consumer(options: ConsumerOptions): BusConsumer;
+  readonly admin: BusAdmin;
+  close(): Promise<void>;
+}
+
+export class BusError extends Error {
+  override name = 'BusError';
+  readonly retriable: boolean;
+  constructor(message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.retriable = options.retriable;
+  }
+}
+
+/** Internal topics (`__consumer_offsets`, `__transaction_state`, ...) are never user data. */
+export const isInternalTopic = (t: string) => t.startsWith('__');
+
+export function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
+  if (v === null || v === undefined) return null;
+  return Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8');
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { busEnvSchema, envBool, parseEnv } from '../lib/config.ts';
+
+const rate = z.coerce.number().min(0).max(1);
+
+export const shopEnvSchema = busEnvSchema.extend({
+  /** Which service this process runs in Kafka mode: order, orchestrator, inventory, payment, shipping, notification, loyalty, or all. */
+  SHOP_SERVICE: z
+    .enum(['all', 'order', 'orchestrator', 'inventory', 'payment', 'shipping', 'notification', 'loyalty'])
+    .default('all'),
+  SHOP_HOST: z.string().default('127.0.0.1'),
+  /** Order API port; the other services take the ports after it (7002, 7003, ...). */
+  ORDER_PORT: z.coerce.number().int().min(0).max(65535).default(7001),
+  SERVICE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
+  FAULT_PAYMENT_DECLINE_RATE: rate.default(0.1),
+  FAULT_INVENTORY_SHORTAGE_RATE: rate.default(0.05),
+  FAULT_POISON_RATE: rate.default(0.01),
+  FAULT_PROCESSING_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  FAULT_STALL_CONSUMER: envBool(false),
+  SHOP_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
+  SHOP_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),
+});
+export type ShopConfig = z.infer<typeof shopEnvSchema>;
+
+export const loadShopConfig = (env: Record<string, string | undefined> = process.env) =>
+  parseEnv(shopEnvSchema, env);
