@@ -45,7 +45,7 @@ export function parseEnv<S extends z.ZodType>(
     const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration, set these environment variables:\n${lines.join('\n')}`);
   }
-  return Object.freeze(result.data) as Readonly<z.infer<S>>;
+  return Object.freeze(result.data);
 }
 
 /** Keys a zod object schema accepts; the compose test checks every env name against these. */

@@ -14,7 +14,6 @@ import {
   type BusConsumer,
   type ConsumedRecord,
   type ConsumerOptions,
-  type GroupState,
   type ProduceRecord,
   type RecordMetadata,
 } from './types.ts';
@@ -48,6 +47,13 @@ function toKafkaHeaders(headers: readonly RecordHeader[]): IHeaders {
   return out;
 }
 
+function toSasl(s: NonNullable<KafkaBusOptions['sasl']>): SASLOptions {
+  const { username, password } = s;
+  if (s.mechanism === 'plain') return { mechanism: 'plain', username, password };
+  if (s.mechanism === 'scram-sha-256') return { mechanism: 'scram-sha-256', username, password };
+  return { mechanism: 'scram-sha-512', username, password };
+}
+
 export function createKafkaBus(options: KafkaBusOptions): Bus {
   const log = options.logger;
   const ssl =
@@ -72,7 +78,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       else log?.warn(fields, message);
     },
     ...(ssl !== undefined && { ssl }),
-    ...(options.sasl && { sasl: options.sasl as SASLOptions }),
+    ...(options.sasl && { sasl: toSasl(options.sasl) }),
   };
   const kafka = new Kafka(config);
   let producer: Producer | undefined;
@@ -202,7 +208,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          const isRunning = () => payload.isRunning();
+          const isStale = () => payload.isStale();
           const records: ConsumedRecord[] = batch.messages.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
@@ -221,12 +230,15 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               { topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark) },
               { commit, isRunning: () => isRunning() && !isStale() },
             );
-            if (!isStale()) await commit(records[records.length - 1]!.offset + 1);
+            const last = records[records.length - 1]!.offset;
+            // With auto-resolve off, kafkajs advances its fetch position only on resolveOffset.
+            payload.resolveOffset(String(last));
+            if (!isStale()) await commit(last + 1);
           } catch (err) {
             // Not committed: fetch the batch again from its first offset after a pause.
             log?.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch handler failed; will retry');
             await sleep(500);
-            await heartbeat();
+            await payload.heartbeat();
             if (isRunning() && !isStale()) c.seek({ topic: batch.topic, partition: batch.partition, offset: String(records[0]!.offset) });
           }
         },
@@ -328,7 +340,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       const res = await (await getAdmin()).describeGroups([...ids]);
       return res.groups.map((g) => ({
         groupId: g.groupId,
-        state: g.state as GroupState,
+        state: g.state,
         members: g.members.map((m) => {
           let assignments: { topic: string; partitions: number[] }[] = [];
           try {
