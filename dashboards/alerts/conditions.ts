@@ -87,4 +87,3 @@ export function conditionExpr(c: Condition): Expr {
       };
   }
 }
-

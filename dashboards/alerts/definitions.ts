@@ -27,7 +27,10 @@ export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3000';
 
 /** The console base URL runbook links point at; read once when rules are generated. */
 export function consoleUrlFromEnv(env: Record<string, string | undefined> = process.env): string {
-  const parsed = z.url().optional().safeParse(env.CAUSEWAY_CONSOLE_URL || undefined);
+  const parsed = z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .safeParse(env.CAUSEWAY_CONSOLE_URL || undefined);
   if (!parsed.success) {
     throw new Error(`CAUSEWAY_CONSOLE_URL must be an absolute URL, got "${env.CAUSEWAY_CONSOLE_URL}"`);
   }

@@ -1,4 +1,4 @@
-import type { Duration } from './model.ts';
+import type { Duration, RuleGroup } from './model.ts';
 
 const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -28,4 +28,25 @@ export function formatDuration(ms: number): string {
     rest -= n * size;
   }
   return out;
+}
+
+/**
+ * The same rules with every `for:` and `keep_firing_for:` multiplied by `factor`. Tests against a
+ * live Prometheus (and the native evaluator beside it) use this so that alerts fire in seconds
+ * while expressions and windows stay exactly as shipped.
+ */
+export function scaleDurations(groups: readonly RuleGroup[], factor: number): RuleGroup[] {
+  const scale = (d: Duration): Duration => `${(durationMs(d) * factor) / 1000}s`;
+  return groups.map((g) =>
+    g.kind === 'recording'
+      ? g
+      : {
+          ...g,
+          rules: g.rules.map((r) => ({
+            ...r,
+            for: scale(r.for),
+            ...(r.keepFiringFor ? { keepFiringFor: scale(r.keepFiringFor) } : {}),
+          })),
+        },
+  );
 }

@@ -19,7 +19,8 @@ export const collectorAlerts: readonly AlertDefinition[] = [
       'The scrape of {{ $labels.instance }} (job {{ $labels.job }}) fails. Every other Causeway alert is blind while this fires.',
     runbook: {
       meaning: 'The collector process is down or its /metrics endpoint is unreachable from Prometheus.',
-      check: 'Check the collector process or container and its logs; open the target page of Prometheus for the scrape error.',
+      check:
+        'Check the collector process or container and its logs; open the target page of Prometheus for the scrape error.',
       fix: 'Restart the collector; if it runs, fix the network path or the scrape address.',
     },
     // `up` is written by Prometheus about the scrape; a process cannot observe its own absence.
@@ -37,7 +38,7 @@ export const collectorAlerts: readonly AlertDefinition[] = [
       meaning: 'The console is showing stale data: chains, sagas and DLQ entries stop updating.',
       check:
         "Check whether producers are writing at all (topic high watermarks), then the collector's logs for consumer or store errors and its ingest-delay panel.",
-      fix: "Restore broker connectivity or credentials, free disk space for the store, or restart the collector. On a cluster that is idle by design, silence this alert.",
+      fix: 'Restore broker connectivity or credentials, free disk space for the store, or restart the collector. On a cluster that is idle by design, silence this alert.',
     },
     nativeSupported: true,
   },
@@ -57,8 +58,10 @@ export const collectorAlerts: readonly AlertDefinition[] = [
     description:
       'OTLP/HTTP exports to the collector are being refused, so traces lose their spans and chains lose their timing detail.',
     runbook: {
-      meaning: 'Services send spans the collector rejects: a malformed payload, an unsupported encoding, or back-pressure.',
-      check: "Read the collector's log for the refusal reason and compare the exporters' protocol and content type.",
+      meaning:
+        'Services send spans the collector rejects: a malformed payload, an unsupported encoding, or back-pressure.',
+      check:
+        "Read the collector's log for the refusal reason and compare the exporters' protocol and content type.",
       fix: 'Configure the exporters for OTLP/HTTP with protobuf or JSON at /v1/traces, or give the collector more headroom if it refuses under load.',
     },
     nativeSupported: true,

@@ -19,10 +19,12 @@ export const consumerAlerts: readonly AlertDefinition[] = [
     condition: { kind: 'threshold', series: series(m.groupLagOffsets.name), op: '>', value: LAG_OFFSETS },
     for: '10m',
     severity: 'warning',
-    summary: 'Consumer group {{ $labels.group }} is {{ $value | humanize }} records behind on {{ $labels.topic }}',
+    summary:
+      'Consumer group {{ $labels.group }} is {{ $value | humanize }} records behind on {{ $labels.topic }}',
     description: `The offset lag of group {{ $labels.group }} on topic {{ $labels.topic }}, summed over its partitions, has been above ${LAG_OFFSETS} records for 10 minutes.`,
     runbook: {
-      meaning: 'The group commits more slowly than producers write to the topic, so unprocessed records pile up.',
+      meaning:
+        'The group commits more slowly than producers write to the topic, so unprocessed records pile up.',
       check:
         'Open the group in the console Consumers view: is the lag on every partition or on one (a hot key)? Compare the produce rate on the Flows overview with the group throughput.',
       fix: 'Scale the consumers up to the partition count, speed up the handler (batching, fewer remote calls), or add partitions if the group is already at one consumer per partition.',
@@ -59,10 +61,12 @@ export const consumerAlerts: readonly AlertDefinition[] = [
     },
     for: '10m',
     severity: 'warning',
-    summary: 'Lag of {{ $labels.group }} on {{ $labels.topic }} keeps growing ({{ $value | humanize }} records/s)',
+    summary:
+      'Lag of {{ $labels.group }} on {{ $labels.topic }} keeps growing ({{ $value | humanize }} records/s)',
     description: `The offset lag of group {{ $labels.group }} on {{ $labels.topic }} is above ${GROWING_MIN_LAG} and has been rising for 20 minutes. It will not recover without intervention.`,
     runbook: {
-      meaning: 'The group is consistently slower than its producers; this fires before the lag threshold does.',
+      meaning:
+        'The group is consistently slower than its producers; this fires before the lag threshold does.',
       check:
         'Look at the lag chart for the group: a steady slope is a capacity problem, a sudden step is a burst or a rebalance.',
       fix: 'Add consumer instances (up to the partition count) or reduce per-record work. If a rebalance loop is the cause, check session and poll timeouts.',
@@ -97,8 +101,10 @@ export const consumerAlerts: readonly AlertDefinition[] = [
     description:
       'Group {{ $labels.group }} has not committed for longer than its evaluation window while records wait to be read.',
     runbook: {
-      meaning: 'No member of the group is consuming: the service is down, crashed, or lost its group membership.',
-      check: 'Check whether the service instances are running and what their last log lines say; look at the group members.',
+      meaning:
+        'No member of the group is consuming: the service is down, crashed, or lost its group membership.',
+      check:
+        'Check whether the service instances are running and what their last log lines say; look at the group members.',
       fix: 'Restart or redeploy the consumers. If they run but do not join, check credentials, ACLs and the group id.',
     },
     nativeSupported: true,
@@ -114,7 +120,8 @@ export const consumerAlerts: readonly AlertDefinition[] = [
     description:
       'A committed offset of group {{ $labels.group }} went backwards, so records will be processed again.',
     runbook: {
-      meaning: 'Someone reset the offsets, or a consumer committed an older offset. Records will be reprocessed.',
+      meaning:
+        'Someone reset the offsets, or a consumer committed an older offset. Records will be reprocessed.',
       check: 'Confirm whether the reset was deliberate (a replay) and which partitions it touched.',
       fix: 'Nothing if deliberate; make sure the handlers are idempotent. If not deliberate, find the client that commits stale offsets.',
     },

@@ -66,7 +66,8 @@ export const dlqAlerts: readonly AlertDefinition[] = [
     description: `An entry on {{ $labels.dlq_topic }} has been unresolved for more than ${BACKLOG_AGE_SECONDS / 3600} hour; dead letters that nobody handles become data loss when retention deletes them.`,
     runbook: {
       meaning: 'Dead letters are accumulating without anyone replaying or discarding them.',
-      check: 'Open the DLQ view sorted by age and check whether the cause of the oldest entries has been fixed.',
+      check:
+        'Open the DLQ view sorted by age and check whether the cause of the oldest entries has been fixed.',
       fix: 'Replay what can be replayed, discard (with a reason) what must not be, and assign an owner for the topic.',
     },
     nativeSupported: true,
@@ -88,7 +89,8 @@ export const dlqAlerts: readonly AlertDefinition[] = [
       'Replaying dead letters to their origin topic failed; the entries stay unresolved and may have been partially re-produced.',
     runbook: {
       meaning: 'The collector could not produce replayed records back to the origin topic.',
-      check: "Look at the replay history of the failed entries in the DLQ view and at the collector's logs for the produce error.",
+      check:
+        "Look at the replay history of the failed entries in the DLQ view and at the collector's logs for the produce error.",
       fix: 'Fix broker connectivity or ACLs for the collector, then retry the replay; replays are idempotent per entry.',
     },
     nativeSupported: true,

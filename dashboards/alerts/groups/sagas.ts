@@ -15,9 +15,10 @@ export const sagaAlerts: readonly AlertDefinition[] = [
     description:
       'Saga instances of type {{ $labels.saga_type }} are past a step deadline without any transition: an order (or whatever they carry) is waiting for a reply that does not come.',
     runbook: {
-      meaning: 'A participant did not answer a saga step in time, so the business flow is neither completed nor compensated.',
+      meaning:
+        'A participant did not answer a saga step in time, so the business flow is neither completed nor compensated.',
       check:
-        'Open the Sagas view filtered on STUCK: the step it waits for names the service; then check that service\'s consumer lag and DLQ.',
+        "Open the Sagas view filtered on STUCK: the step it waits for names the service; then check that service's consumer lag and DLQ.",
       fix: 'Restore the participant so it processes the pending command, or replay its dead letters. If a deadline is too tight for normal latency, raise it in the saga definition.',
     },
     nativeSupported: true,
@@ -47,8 +48,10 @@ export const sagaAlerts: readonly AlertDefinition[] = [
     summary: '{{ $value | humanizePercentage }} of {{ $labels.saga_type }} sagas end compensated',
     description: `More than ${COMPENSATION_RATIO * 100}% of the {{ $labels.saga_type }} sagas that finished in the last 30 minutes were rolled back by compensation instead of completing.`,
     runbook: {
-      meaning: 'Business flows fail and are undone more often than usual: payments declined, stock missing, or a step erroring.',
-      check: 'In the Sagas view, group compensated instances by the step that failed and read its failure event.',
+      meaning:
+        'Business flows fail and are undone more often than usual: payments declined, stock missing, or a step erroring.',
+      check:
+        'In the Sagas view, group compensated instances by the step that failed and read its failure event.',
       fix: 'If one step dominates, fix that service or its dependency; if failures are business outcomes (declines), confirm with the owning team before treating it as an incident.',
     },
     nativeSupported: true,
@@ -66,12 +69,14 @@ export const sagaAlerts: readonly AlertDefinition[] = [
     for: '0s',
     keepFiringFor: '30m',
     severity: 'critical',
-    summary: 'A {{ $labels.saga_type }} saga failed to compensate',
+    summary: 'A saga of type {{ $labels.saga_type }} failed to compensate',
     description:
       '{{ $value | humanize }} {{ $labels.saga_type }} saga(s) could not undo their completed steps in the last 15 minutes; the system is left inconsistent until someone intervenes.',
     runbook: {
-      meaning: 'A compensation step failed, so a partially applied flow (e.g. a charged but unshipped order) remains.',
-      check: 'Open the Sagas view filtered on COMPENSATION_FAILED and read which compensation failed and why.',
+      meaning:
+        'A compensation step failed, so a partially applied flow (e.g. a charged but unshipped order) remains.',
+      check:
+        'Open the Sagas view filtered on COMPENSATION_FAILED and read which compensation failed and why.',
       fix: 'Repair the data by hand or rerun the compensation once its cause is fixed; compensations must be retryable and idempotent.',
     },
     nativeSupported: true,
