@@ -257,7 +257,8 @@ cmd_up() {
       log "already up on $BOOTSTRAP (pid $(<"$PID_FILE"))"
       return 0
     fi
-    # Alive but not answering yet: another `up` is still starting it.
+    # Alive but not answering: an earlier `up` gave up before it was ready (slow log recovery,
+    # an overloaded machine). Give it the same deadline rather than starting a second one.
     wait_until_ready
     return 0
   elif [[ -f $PID_FILE ]]; then
