@@ -13,13 +13,27 @@ export const shopEnvSchema = busEnvSchema.extend({
   ORDER_PORT: z.coerce.number().int().min(0).max(65535).default(7001),
   SERVICE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   OTEL_SERVICE_NAME: z.string().optional(),
+  /** Prefix for every topic and consumer group, so several shops can share one cluster. */
+  SHOP_NAMESPACE: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .max(100)
+    .default(''),
   FAULT_PAYMENT_DECLINE_RATE: rate.default(0.1),
   FAULT_INVENTORY_SHORTAGE_RATE: rate.default(0.05),
   FAULT_POISON_RATE: rate.default(0.01),
+  /** Share of payment authorisations that fail with a retriable gateway timeout (they go to the retry topic). */
+  FAULT_TRANSIENT_ERROR_RATE: rate.default(0.02),
   FAULT_PROCESSING_DELAY_MS: z.coerce.number().int().min(0).default(0),
   FAULT_STALL_CONSUMER: envBool(false),
   SHOP_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
+  /** Backoff before the first redelivery from a retry topic; doubles per attempt. */
+  SHOP_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SHOP_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Consumer session timeout: how soon a crashed service's partitions move to a live member. */
+  SHOP_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  /** How often an idle outbox relay looks for rows written by another process or left over by a crash. */
+  SHOP_OUTBOX_POLL_MS: z.coerce.number().int().positive().default(200),
 });
 export type ShopConfig = z.infer<typeof shopEnvSchema>;
 

@@ -6,8 +6,11 @@ import { z } from 'zod';
 export const API_VERSION = 1;
 
 /** `topic:partition:offset` — Kafka topic names cannot contain ':'. */
-export const recordIdSchema = z.string().regex(/^[a-zA-Z0-9._-]{1,249}:\d{1,6}:\d{1,19}$/, 'expected topic:partition:offset');
-export const recordId = (topic: string, partition: number, offset: number) => `${topic}:${partition}:${offset}`;
+export const recordIdSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9._-]{1,249}:\d{1,6}:\d{1,19}$/, 'expected topic:partition:offset');
+export const recordId = (topic: string, partition: number, offset: number) =>
+  `${topic}:${partition}:${offset}`;
 export function parseRecordId(id: string): { topic: string; partition: number; offset: number } | undefined {
   const m = /^([a-zA-Z0-9._-]{1,249}):(\d{1,6}):(\d{1,19})$/.exec(id);
   if (!m) return undefined;

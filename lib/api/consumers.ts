@@ -36,4 +36,7 @@ export const consumerGroupSchema = z.object({
 });
 export type ConsumerGroup = z.infer<typeof consumerGroupSchema>;
 
-export const consumerGroupsSchema = z.object({ items: z.array(consumerGroupSchema), polledAt: z.number().nullable() });
+export const consumerGroupsSchema = z.object({
+  items: z.array(consumerGroupSchema),
+  polledAt: z.number().nullable(),
+});

@@ -65,12 +65,25 @@ export type DlqQuery = z.infer<typeof dlqQuerySchema>;
 export const dlqPageSchema = pageSchema(dlqEntrySchema);
 
 export const dlqGroupsSchema = z.object({
-  byOrigin: z.array(z.object({ dlqTopic: z.string(), originTopic: z.string().nullable(), total: z.number().int(), unresolved: z.number().int() })),
-  byError: z.array(z.object({ errorClass: z.string().nullable(), total: z.number().int(), unresolved: z.number().int() })),
+  byOrigin: z.array(
+    z.object({
+      dlqTopic: z.string(),
+      originTopic: z.string().nullable(),
+      total: z.number().int(),
+      unresolved: z.number().int(),
+    }),
+  ),
+  byError: z.array(
+    z.object({ errorClass: z.string().nullable(), total: z.number().int(), unresolved: z.number().int() }),
+  ),
 });
 
 /** A client-chosen idempotency key: the same key replays once, however often it is sent. */
-export const replayKeySchema = z.string().min(8).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+export const replayKeySchema = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
 export const replayRequestSchema = z.object({ replayKey: replayKeySchema });
 

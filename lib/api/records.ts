@@ -1,8 +1,21 @@
 import { z } from 'zod';
-import { boolParamSchema, cursorSchema, limitSchema, pageSchema, recordIdSchema, timeBoundSchema } from './common.ts';
+import {
+  boolParamSchema,
+  cursorSchema,
+  limitSchema,
+  pageSchema,
+  recordIdSchema,
+  timeBoundSchema,
+} from './common.ts';
 
 export const valueKindSchema = z.enum(['json', 'text', 'binary', 'tombstone', 'empty']);
-export const anomalyKindSchema = z.enum(['duplicate', 'out_of_order', 'late', 'broken_trace', 'missing_trace']);
+export const anomalyKindSchema = z.enum([
+  'duplicate',
+  'out_of_order',
+  'late',
+  'broken_trace',
+  'missing_trace',
+]);
 export type AnomalyKind = z.infer<typeof anomalyKindSchema>;
 
 /** One stored record as lists show it: decoded ids, no payload. */

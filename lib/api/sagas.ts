@@ -8,7 +8,16 @@ export type SagaViewState = z.infer<typeof sagaViewStateSchema>;
 
 export const sagaStepSchema = z.object({
   name: z.string(),
-  status: z.enum(['PENDING', 'STARTED', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'COMPENSATING', 'COMPENSATED', 'SKIPPED']),
+  status: z.enum([
+    'PENDING',
+    'STARTED',
+    'SUCCEEDED',
+    'FAILED',
+    'TIMED_OUT',
+    'COMPENSATING',
+    'COMPENSATED',
+    'SKIPPED',
+  ]),
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),
   compensation: z.boolean(),
@@ -58,5 +67,7 @@ export const sagasQuerySchema = z.object({
 });
 export type SagasQuery = z.infer<typeof sagasQuerySchema>;
 
-export const sagaCountsSchema = z.array(z.object({ type: z.string(), state: sagaViewStateSchema, count: z.number().int() }));
+export const sagaCountsSchema = z.array(
+  z.object({ type: z.string(), state: sagaViewStateSchema, count: z.number().int() }),
+);
 export const sagasPageSchema = pageSchema(sagaSummarySchema).extend({ counts: sagaCountsSchema });

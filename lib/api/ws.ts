@@ -15,7 +15,11 @@ export const tailFilterSchema = z.object({
 export type TailFilter = z.infer<typeof tailFilterSchema>;
 
 export const clientFrameSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribe'), filter: tailFilterSchema.default({}), token: z.string().max(512).optional() }),
+  z.object({
+    type: z.literal('subscribe'),
+    filter: tailFilterSchema.default({}),
+    token: z.string().max(512).optional(),
+  }),
   z.object({ type: z.literal('ping') }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;

@@ -15,7 +15,13 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Bus, ConsumedRecord, ProduceRecord, RecordMetadata } from '../bus/types.ts';
 import { CE_HEADERS, TRACE_HEADERS } from '../events/envelope.ts';
-import { decodeUtf8, headerString, normalizeHeaders, type RecordHeader, type RecordHeaders } from '../events/headers.ts';
+import {
+  decodeUtf8,
+  headerString,
+  normalizeHeaders,
+  type RecordHeader,
+  type RecordHeaders,
+} from '../events/headers.ts';
 import { formatTraceparent } from '../events/traceparent.ts';
 
 // Trace propagation done in the Bus layer, so it works the same on the embedded bus and on Kafka
@@ -47,7 +53,11 @@ export function spanTraceHeaders(span: Span): { traceparent: string; tracestate?
   const sc = span.spanContext();
   const tracestate = sc.traceState?.serialize();
   return {
-    traceparent: formatTraceparent({ traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & 1) === 1 }),
+    traceparent: formatTraceparent({
+      traceId: sc.traceId,
+      spanId: sc.spanId,
+      sampled: (sc.traceFlags & 1) === 1,
+    }),
     ...(tracestate && { tracestate }),
   };
 }
@@ -67,7 +77,11 @@ function keyText(key: Buffer | string | null | undefined): string | undefined {
   return d.ok ? d.value : undefined;
 }
 
-function messageAttributes(topic: string, key: Buffer | string | null | undefined, headers: RecordHeaders): Attributes {
+function messageAttributes(
+  topic: string,
+  key: Buffer | string | null | undefined,
+  headers: RecordHeaders,
+): Attributes {
   const attrs: Attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic };
   const k = keyText(key);
   if (k !== undefined) attrs['messaging.kafka.message.key'] = k;
@@ -150,18 +164,25 @@ export interface ProcessOptions {
   readonly clientId?: string;
 }
 
+export interface ProcessSpan {
+  readonly span: Span;
+  /** The context with the process span active, for `context.with`. */
+  readonly ctx: Context;
+  /** Ends the span; an error marks it failed. Idempotent. */
+  end(err?: unknown): void;
+}
+
 /**
- * Runs `fn` inside a `process <topic>` CONSUMER span that continues the producer's trace (child of
- * the context in the record's headers) and links to the producer span. A record without trace
- * context starts a new trace. The span ends when `fn` settles; a rejection marks it as an error.
+ * Starts a `process <topic>` CONSUMER span that continues the producer's trace (child of the
+ * context in the record's headers) and links to the producer span. A record without trace context
+ * starts a new trace. For callers that manage the span's lifetime themselves (batch processors).
  */
-export async function processWithSpan<T>(
+export function startProcessSpan(
   tracer: Tracer,
   record: ConsumedRecord,
   group: string,
-  fn: (span: Span, ctx: Context) => Promise<T> | T,
   opts: ProcessOptions = {},
-): Promise<T> {
+): ProcessSpan {
   const parent = extractRecordContext(record.headers);
   const producer = trace.getSpanContext(parent);
   const links: Link[] = producer ? [{ context: producer }] : [];
@@ -175,14 +196,39 @@ export async function processWithSpan<T>(
   });
   if (record.value === null) attributes['messaging.kafka.message.tombstone'] = true;
   if (opts.clientId) attributes['messaging.client.id'] = opts.clientId;
-  const span = tracer.startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes, links }, parent);
-  const ctx = trace.setSpan(parent, span);
+  const span = tracer.startSpan(
+    `process ${record.topic}`,
+    { kind: SpanKind.CONSUMER, attributes, links },
+    parent,
+  );
+  let ended = false;
+  return {
+    span,
+    ctx: trace.setSpan(parent, span),
+    end(err) {
+      if (ended) return;
+      ended = true;
+      if (err !== undefined) failSpan(span, err);
+      span.end();
+    },
+  };
+}
+
+/** Runs `fn` inside a `process <topic>` span (see startProcessSpan); a rejection marks the span failed. */
+export async function processWithSpan<T>(
+  tracer: Tracer,
+  record: ConsumedRecord,
+  group: string,
+  fn: (span: Span, ctx: Context) => Promise<T> | T,
+  opts: ProcessOptions = {},
+): Promise<T> {
+  const p = startProcessSpan(tracer, record, group, opts);
   try {
-    return await context.with(ctx, () => fn(span, ctx));
+    const out = await context.with(p.ctx, () => fn(p.span, p.ctx));
+    p.end();
+    return out;
   } catch (err) {
-    failSpan(span, err);
+    p.end(err);
     throw err;
-  } finally {
-    span.end();
   }
 }

@@ -63,11 +63,14 @@ export function otlpTracesUrl(endpoint: string): string {
 export function createServiceTracing(options: ServiceTracingOptions): ServiceTracing {
   installTracingGlobals();
   const exporter =
-    options.exporter ?? (options.endpoint ? new OTLPTraceExporter({ url: otlpTracesUrl(options.endpoint) }) : undefined);
+    options.exporter ??
+    (options.endpoint ? new OTLPTraceExporter({ url: otlpTracesUrl(options.endpoint) }) : undefined);
   const processors: SpanProcessor[] = [];
   if (exporter)
     processors.push(
-      options.simple ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 }),
+      options.simple
+        ? new SimpleSpanProcessor({ exporter })
+        : new BatchSpanProcessor({ exporter, scheduledDelayMillis: 1000 }),
     );
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName, ...options.attributes }),

@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import { orderItemSchema, type SagaState } from '../../lib/events/shop-events.ts';
+
+// The order-fulfilment saga as a pure state machine: (saga, input, now) -> (saga', effects).
+// No I/O here, so every path (success, failure, deadline retry, compensation, late replies) is
+// unit-tested directly; the service persists the saga and turns effects into outbox records.
+//
+//   RUNNING: reserve-inventory -> authorize-payment -> prepare-shipment -> COMPLETED (OrderConfirmed)
+//   a failure reply, or a second missed deadline, compensates in reverse:
+//   COMPENSATING: refund-payment (if paid) -> release-inventory (if reserved) -> COMPENSATED (OrderCancelled)
+//   nothing to compensate -> FAILED (OrderCancelled); a compensation that never answers -> COMPENSATION_FAILED.
+// A step whose reply is missing is compensated too (it may have happened), which is safe because
+// compensations are idempotent and a no-op for work that was never done.
+
+export const FORWARD_STEPS = ['reserve-inventory', 'authorize-payment', 'prepare-shipment'] as const;
+export const COMPENSATION_STEPS = ['refund-payment', 'release-inventory'] as const;
+export type ForwardStep = (typeof FORWARD_STEPS)[number];
+export type CompensationStep = (typeof COMPENSATION_STEPS)[number];
+export type SagaStep = ForwardStep | CompensationStep;
+export type StepStatus = 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'COMPENSATING' | 'COMPENSATED';
+
+/** A forward step is sent at most twice (one retry after a missed deadline). */
+export const FORWARD_ATTEMPTS = 2;
+/** Compensations must happen: they are re-sent more often before the saga gives up. */
+export const COMPENSATION_ATTEMPTS = 5;
+
+const forwardStep = z.enum(FORWARD_STEPS);
+const compensationStep = z.enum(COMPENSATION_STEPS);
+
+export const sagaOrderSchema = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  items: z.array(orderItemSchema),
+  total: z.number(),
+  currency: z.string(),
+  paymentMethod: z.enum(['card', 'wallet', 'bank-transfer']),
+  express: z.boolean(),
+});
+export type SagaOrder = z.infer<typeof sagaOrderSchema>;
+
+export const sagaDataSchema = z.object({
+  sagaId: z.string(),
+  order: sagaOrderSchema,
+  state: z.enum(['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'FAILED', 'COMPENSATION_FAILED']),
+  step: z.union([forwardStep, compensationStep]),
+  stepAttempt: z.number().int(),
+  deadlineAt: z.number().nullable(),
+  completed: z.array(forwardStep),
+  pending: z.array(compensationStep),
+  reservationId: z.string().optional(),
+  paymentId: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type SagaData = z.infer<typeof sagaDataSchema>;
+
+export type SagaCommand =
+  | {
+      kind: 'command';
+      step: SagaStep;
+      type:
+        'ReserveInventory' | 'AuthorizePayment' | 'PrepareShipment' | 'RefundPayment' | 'ReleaseInventory';
+    }
+  | { kind: 'state'; step: SagaStep; stepStatus: StepStatus; reason?: string }
+  | { kind: 'outcome'; type: 'OrderConfirmed' | 'OrderCancelled'; reason?: string };
+export type SagaEffect = SagaCommand;
+
+export type SagaInput =
+  | { kind: 'InventoryReserved'; reservationId: string }
+  | { kind: 'InventoryReservationFailed'; reason: string }
+  | { kind: 'PaymentAuthorized'; paymentId: string }
+  | { kind: 'PaymentDeclined'; reason: string }
+  | { kind: 'ShipmentPrepared' }
+  | { kind: 'PaymentRefunded' }
+  | { kind: 'InventoryReleased' }
+  | { kind: 'DeadlinePassed' };
+
+export interface Transition {
+  readonly saga: SagaData;
+  readonly effects: readonly SagaEffect[];
+}
+
+export const TERMINAL_STATES: readonly SagaState[] = [
+  'COMPLETED',
+  'COMPENSATED',
+  'FAILED',
+  'COMPENSATION_FAILED',
+];
+
+const COMMAND_OF: Record<SagaStep, Extract<SagaEffect, { kind: 'command' }>['type']> = {
+  'reserve-inventory': 'ReserveInventory',
+  'authorize-payment': 'AuthorizePayment',
+  'prepare-shipment': 'PrepareShipment',
+  'refund-payment': 'RefundPayment',
+  'release-inventory': 'ReleaseInventory',
+};
+
+const SUCCESS_OF: Partial<Record<SagaInput['kind'], SagaStep>> = {
+  InventoryReserved: 'reserve-inventory',
+  PaymentAuthorized: 'authorize-payment',
+  ShipmentPrepared: 'prepare-shipment',
+  PaymentRefunded: 'refund-payment',
+  InventoryReleased: 'release-inventory',
+};
+const FAILURE_OF: Partial<Record<SagaInput['kind'], ForwardStep>> = {
+  InventoryReservationFailed: 'reserve-inventory',
+  PaymentDeclined: 'authorize-payment',
+};
+
+const command = (step: SagaStep): SagaEffect => ({ kind: 'command', step, type: COMMAND_OF[step] });
+
+export function startSaga(sagaId: string, order: SagaOrder, now: number, deadlineMs: number): Transition {
+  const saga: SagaData = {
+    sagaId,
+    order,
+    state: 'RUNNING',
+    step: 'reserve-inventory',
+    stepAttempt: 1,
+    deadlineAt: now + deadlineMs,
+    completed: [],
+    pending: [],
+  };
+  return { saga, effects: [{ kind: 'state', step: saga.step, stepStatus: 'STARTED' }, command(saga.step)] };
+}
+
+/** The next transition, or undefined when the input does not apply (late, duplicate, or after the end). */
+export function advance(
+  saga: SagaData,
+  input: SagaInput,
+  now: number,
+  deadlineMs: number,
+): Transition | undefined {
+  if (TERMINAL_STATES.includes(saga.state)) return undefined;
+  if (input.kind === 'DeadlinePassed') return onDeadline(saga, now, deadlineMs);
+  if (SUCCESS_OF[input.kind] === saga.step) return onSuccess(saga, input, now, deadlineMs);
+  if (saga.state === 'RUNNING' && FAILURE_OF[input.kind] === saga.step) {
+    const reason = 'reason' in input ? input.reason : 'failed';
+    const why =
+      saga.step === 'reserve-inventory'
+        ? `inventory reservation failed: ${reason}`
+        : `payment declined: ${reason}`;
+    return compensate(
+      saga,
+      [{ kind: 'state', step: saga.step, stepStatus: 'FAILED', reason: why }],
+      why,
+      undefined,
+      now,
+      deadlineMs,
+    );
+  }
+  return undefined;
+}
+
+function onSuccess(saga: SagaData, input: SagaInput, now: number, deadlineMs: number): Transition {
+  const ids = {
+    ...(input.kind === 'InventoryReserved' && { reservationId: input.reservationId }),
+    ...(input.kind === 'PaymentAuthorized' && { paymentId: input.paymentId }),
+  };
+  if (saga.state === 'COMPENSATING') {
+    const [, ...rest] = saga.pending;
+    const done: SagaEffect = { kind: 'state', step: saga.step, stepStatus: 'COMPENSATED' };
+    if (rest.length) return nextCompensation({ ...saga, pending: rest }, [done], now, deadlineMs);
+    const finished: SagaData = { ...saga, state: 'COMPENSATED', pending: [], deadlineAt: null };
+    return {
+      saga: finished,
+      effects: [
+        { ...done, ...(saga.reason && { reason: saga.reason }) },
+        { kind: 'outcome', type: 'OrderCancelled', reason: saga.reason ?? 'cancelled' },
+      ],
+    };
+  }
+  const step = forwardStep.parse(saga.step);
+  const completed = [...saga.completed, step];
+  const done: SagaEffect = { kind: 'state', step, stepStatus: 'SUCCEEDED' };
+  const next = FORWARD_STEPS[FORWARD_STEPS.indexOf(step) + 1];
+  if (!next) {
+    return {
+      saga: { ...saga, ...ids, completed, state: 'COMPLETED', deadlineAt: null },
+      effects: [done, { kind: 'outcome', type: 'OrderConfirmed' }],
+    };
+  }
+  return {
+    saga: { ...saga, ...ids, completed, step: next, stepAttempt: 1, deadlineAt: now + deadlineMs },
+    effects: [done, { kind: 'state', step: next, stepStatus: 'STARTED' }, command(next)],
+  };
+}
+
+function onDeadline(saga: SagaData, now: number, deadlineMs: number): Transition | undefined {
+  if (saga.deadlineAt === null || now < saga.deadlineAt) return undefined;
+  const compensating = saga.state === 'COMPENSATING';
+  const maxAttempts = compensating ? COMPENSATION_ATTEMPTS : FORWARD_ATTEMPTS;
+  const waited = `no reply to ${COMMAND_OF[saga.step]} within ${deadlineMs} ms`;
+  if (saga.stepAttempt < maxAttempts) {
+    const attempt = saga.stepAttempt + 1;
+    return {
+      saga: { ...saga, stepAttempt: attempt, deadlineAt: now + deadlineMs },
+      effects: [
+        {
+          kind: 'state',
+          step: saga.step,
+          stepStatus: 'TIMED_OUT',
+          reason: `${waited}; re-sent (attempt ${attempt})`,
+        },
+        command(saga.step),
+      ],
+    };
+  }
+  if (compensating) {
+    const reason = `${saga.reason ?? 'cancelled'}; compensation ${saga.step} failed: ${waited} after ${maxAttempts} attempts`;
+    return {
+      saga: { ...saga, state: 'COMPENSATION_FAILED', deadlineAt: null, reason },
+      effects: [
+        { kind: 'state', step: saga.step, stepStatus: 'TIMED_OUT', reason },
+        { kind: 'outcome', type: 'OrderCancelled', reason },
+      ],
+    };
+  }
+  const step = forwardStep.parse(saga.step);
+  const reason = `${step} timed out: ${waited} after ${maxAttempts} attempts`;
+  return compensate(
+    saga,
+    [{ kind: 'state', step, stepStatus: 'TIMED_OUT', reason }],
+    reason,
+    step,
+    now,
+    deadlineMs,
+  );
+}
+
+/** Starts compensation in reverse order; `unknownStep` timed out, so it may have happened and is undone too. */
+function compensate(
+  saga: SagaData,
+  effects: SagaEffect[],
+  reason: string,
+  unknownStep: ForwardStep | undefined,
+  now: number,
+  deadlineMs: number,
+): Transition {
+  const touched = (s: ForwardStep) => saga.completed.includes(s) || unknownStep === s;
+  const pending: CompensationStep[] = [];
+  if (touched('authorize-payment')) pending.push('refund-payment');
+  if (touched('reserve-inventory')) pending.push('release-inventory');
+  if (!pending.length) {
+    return {
+      saga: { ...saga, state: 'FAILED', deadlineAt: null, reason },
+      effects: [...effects, { kind: 'outcome', type: 'OrderCancelled', reason }],
+    };
+  }
+  return nextCompensation({ ...saga, state: 'COMPENSATING', reason, pending }, effects, now, deadlineMs);
+}
+
+function nextCompensation(
+  saga: SagaData,
+  effects: SagaEffect[],
+  now: number,
+  deadlineMs: number,
+): Transition {
+  const step = saga.pending[0]!;
+  return {
+    saga: { ...saga, step, stepAttempt: 1, deadlineAt: now + deadlineMs },
+    effects: [...effects, { kind: 'state', step, stepStatus: 'COMPENSATING' }, command(step)],
+  };
+}
