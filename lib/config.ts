@@ -24,7 +24,11 @@ export const busEnvSchema = z.object({
   KAFKA_SASL_PASSWORD: z.string().optional(),
   /** Embedded bus retention per partition (records) and by age (ms). */
   EMBEDDED_RETENTION_RECORDS: z.coerce.number().int().positive().default(200_000),
-  EMBEDDED_RETENTION_MS: z.coerce.number().int().positive().default(24 * 3600_000),
+  EMBEDDED_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('./data'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

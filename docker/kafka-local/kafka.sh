@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # A real Apache Kafka broker without Docker, for integration tests and local Kafka-mode runs:
-# one KRaft node acting as broker and controller, listening on 127.0.0.1 only.
+# one KRaft node acting as broker and controller, listening on 127.0.0.1 only. Besides the
+# PLAINTEXT listener it always serves a SASL_SSL one (SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN over
+# TLS with a CA this script makes), so the same broker backs the plain tests and the secure one.
 #
-#   kafka.sh up       start (idempotent), wait until it answers metadata requests
-#   kafka.sh down     stop the broker this script started
-#   kafka.sh status   exit 0 when it runs and answers, 3 when it does not (LSB convention)
-#   kafka.sh logs     print the broker log; `logs -f` follows it
+#   kafka.sh up          start (idempotent), wait until it answers metadata requests
+#   kafka.sh down        stop the broker this script started
+#   kafka.sh status      exit 0 when it runs and answers, 3 when it does not (LSB convention)
+#   kafka.sh logs        print the broker log; `logs -f` follows it
+#   kafka.sh env-secure  print the client env (KAFKA_BROKERS=..., KAFKA_SSL=true, ...) for SASL_SSL
 #
-# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), CAUSEWAY_CACHE (jar cache root,
-# ~/.cache/causeway), KAFKA_LOCAL_DIR (state dir, <repo>/.cache/kafka-local),
-# KAFKA_LOCAL_RESET=1 (wipe the data on `up`, stopping a running broker first).
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_SECURE_PORT (9094, SASL_SSL),
+# KAFKA_LOCAL_SASL_PASSWORD (password of user `causeway`, default causeway-secret),
+# CAUSEWAY_CACHE (jar cache root, ~/.cache/causeway), KAFKA_LOCAL_DIR (state dir,
+# <repo>/.cache/kafka-local), KAFKA_LOCAL_RESET=1 (wipe the data on `up`, stopping a running
+# broker first; the TLS material in <state>/tls is kept, delete that dir to make a new CA).
 set -euo pipefail
 
 readonly KAFKA_VERSION=3.9.2
@@ -26,7 +31,21 @@ readonly LOG_FILE=$STATE_DIR/kafka.log
 readonly OUT_FILE=$STATE_DIR/kafka.out
 readonly KAFKA_PORT=${KAFKA_PORT:-9092}
 readonly CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+readonly SECURE_PORT=${KAFKA_SECURE_PORT:-9094}
 readonly BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+readonly SECURE_BOOTSTRAP=127.0.0.1:$SECURE_PORT
+# TLS material lives outside DATA_DIR so KAFKA_LOCAL_RESET keeps the CA clients already trust.
+readonly TLS_DIR=$STATE_DIR/tls
+readonly CA_FILE=$TLS_DIR/ca.pem
+readonly KEYSTORE_FILE=$TLS_DIR/broker.p12
+# Guards nothing (the unencrypted keys sit next to it in the same dir); Java keystores need one.
+readonly STORE_PASS=kafka-local
+readonly SASL_USER=causeway
+readonly SASL_PASSWORD=${KAFKA_LOCAL_SASL_PASSWORD:-causeway-secret}
+readonly SCRAM_MECHANISMS=(SCRAM-SHA-512 SCRAM-SHA-256)
+# KRaft stores SCRAM credentials in the metadata log, written at format time. This marker records
+# which credentials the data dir was formatted with; it lives inside DATA_DIR so a wipe drops it too.
+readonly SCRAM_MARKER=$DATA_DIR/.causeway-scram
 readonly START_TIMEOUT_S=90
 readonly STOP_TIMEOUT_S=30
 
@@ -40,10 +59,16 @@ require_tools() {
   local missing=()
   command -v java >/dev/null 2>&1 || missing+=(java)
   command -v mvn >/dev/null 2>&1 || missing+=(mvn)
+  command -v keytool >/dev/null 2>&1 || missing+=(keytool)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if ((${#missing[@]})); then
-    die "${missing[*]} not found. Install Java 17 and Maven, e.g. on Debian/Ubuntu:
-  sudo apt-get install -y openjdk-17-jre-headless maven"
+    die "${missing[*]} not found. Install Java 17 (it brings keytool), Maven and OpenSSL, e.g. on Debian/Ubuntu:
+  sudo apt-get install -y openjdk-17-jre-headless maven openssl"
   fi
+  # The password goes verbatim into the --add-scram spec ([name=...,password=...]) and into a
+  # JAAS string in server.properties; neither has an escape syntax worth relying on.
+  [[ $SASL_PASSWORD =~ ^[A-Za-z0-9._~+-]{8,}$ ]] ||
+    die "KAFKA_LOCAL_SASL_PASSWORD must be at least 8 characters from A-Z a-z 0-9 . _ ~ + -"
   command -v node >/dev/null 2>&1 || die "node not found; the readiness probe needs Node >= 22.13"
   [[ -d $REPO_ROOT/node_modules/kafkajs ]] || die "kafkajs is not installed; run 'npm ci' first"
 }
@@ -83,6 +108,21 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Identifies the SCRAM users a data dir must hold; the password only as a hash, so the marker
+# does not spread it further than server.properties already does.
+scram_fingerprint() {
+  printf '%s\n' "${SCRAM_MECHANISMS[*]}" "$SASL_USER" "$(printf '%s' "$SASL_PASSWORD" | sha256sum | cut -d' ' -f1)"
+}
+
+scram_current() {
+  [[ -f $SCRAM_MARKER && $(<"$SCRAM_MARKER") == "$(scram_fingerprint)" ]]
+}
+
+secure_summary() {
+  printf 'SASL_SSL on %s (user %s, CA %s; client env: %s env-secure)' \
+    "$SECURE_BOOTSTRAP" "$SASL_USER" "$CA_FILE" "$0"
+}
+
 print_log_tail() {
   local f
   for f in "$OUT_FILE" "$LOG_FILE"; do
@@ -116,19 +156,102 @@ ensure_libs() {
   trap - EXIT
 }
 
+# The CA and the broker certificate are made once per state dir and reused: a JVM start for
+# keytool costs about a second, and a stable CA lets clients keep pointing at ca.pem across resets.
+# Made in a temp dir and renamed into place, so an interrupted run never leaves half a set.
+ensure_tls() {
+  if [[ -f $CA_FILE && -f $KEYSTORE_FILE && -f $TLS_DIR/broker.pem ]] &&
+    openssl x509 -checkend $((7 * 86400)) -noout -in "$TLS_DIR/broker.pem" >/dev/null 2>&1; then
+    return 0
+  fi
+  log "making a CA and a broker certificate for 127.0.0.1/localhost in $TLS_DIR"
+  local tmp
+  tmp=$(mktemp -d "$STATE_DIR/tls.tmp.XXXXXX")
+  # shellcheck disable=SC2064 # expand now: $tmp is local and gone when the trap fires
+  trap "rm -rf '$tmp'" EXIT
+  # A config file rather than -addext: LibreSSL (macOS) and OpenSSL 1.1 read it too.
+  cat >"$tmp/openssl.cnf" <<'EOF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = placeholder
+[ca_ext]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[broker_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+  # Chained with &&: `set -e` has no effect inside a subshell whose status an `if` tests.
+  if ! (
+    cd "$tmp" &&
+      umask 077 && # the private keys are readable by the owner only
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key &&
+      openssl req -config openssl.cnf -new -x509 -key ca.key -subj "/CN=Causeway kafka-local CA" \
+        -extensions ca_ext -days 3650 -sha256 -out ca.pem &&
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out broker.key &&
+      openssl req -config openssl.cnf -new -key broker.key -subj "/CN=localhost" -out broker.csr &&
+      openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
+        -extfile openssl.cnf -extensions broker_ext -days 825 -sha256 -out broker.pem &&
+      openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+        -passout "pass:$STORE_PASS" -out openssl.p12 &&
+      # keytool rewrites the keystore with the JDK's own PKCS12 encryption: OpenSSL 3 defaults to
+      # PBES2/AES, which JDKs before 11.0.12 cannot open. It also proves Java can read it.
+      keytool -importkeystore -noprompt -srckeystore openssl.p12 -srcstoretype PKCS12 \
+        -srcstorepass "$STORE_PASS" -destkeystore broker.p12 -deststoretype PKCS12 -deststorepass "$STORE_PASS" &&
+      # For Java clients (kafka-console-consumer and friends): ssl.truststore.location.
+      keytool -importcert -noprompt -alias kafka-local-ca -file ca.pem -keystore truststore.p12 \
+        -storetype PKCS12 -storepass "$STORE_PASS" &&
+      rm -f broker.csr openssl.p12 openssl.cnf &&
+      chmod 644 ca.pem broker.pem truststore.p12
+  ) >"$STATE_DIR/tls.log" 2>&1; then
+    cat "$STATE_DIR/tls.log" >&2
+    rm -rf "$tmp"
+    die "making the TLS material failed (see above)"
+  fi
+  rm -f "$STATE_DIR/tls.log"
+  rm -rf "$TLS_DIR"
+  mv "$tmp" "$TLS_DIR"
+  chmod 755 "$TLS_DIR"
+  trap - EXIT
+}
+
 write_config() {
   mkdir -p "$DATA_DIR"
-  cat >"$STATE_DIR/server.properties" <<EOF
+  # server.properties holds the SASL password (PLAIN's JAAS user list): owner-only, and made
+  # afresh because an existing file keeps its old mode.
+  rm -f "$STATE_DIR/server.properties"
+  (umask 077 && : >"$STATE_DIR/server.properties")
+  cat >>"$STATE_DIR/server.properties" <<EOF
 # Generated by docker/kafka-local/kafka.sh on every start; edit the script, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,SASL_SSL://127.0.0.1:$SECURE_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$SECURE_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$DATA_DIR
+
+# The SASL_SSL listener: TLS with the harness CA's certificate (no client certificates), then
+# SCRAM (users from the metadata log, added at format time) or PLAIN (users listed in the JAAS).
+# Everything is scoped to this listener so PLAINTEXT and CONTROLLER stay unauthenticated.
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$KEYSTORE_FILE
+listener.name.sasl_ssl.ssl.keystore.password=$STORE_PASS
+listener.name.sasl_ssl.ssl.key.password=$STORE_PASS
+listener.name.sasl_ssl.ssl.client.auth=none
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
 
 # Services create their own topics; a typo must fail instead of creating a stray topic.
 auto.create.topics.enable=false
@@ -176,17 +299,28 @@ EOF
 }
 
 format_storage() {
-  [[ -f $DATA_DIR/meta.properties ]] && return 0
-  local cluster_id
+  if [[ -f $DATA_DIR/meta.properties ]]; then
+    scram_current && return 0
+    # Only this script's own data dir, and only while no broker runs on it (callers stop it).
+    log "re-formatting $DATA_DIR: it lacks the current SCRAM credentials, which KRaft only takes at format time; its topics and groups are dropped"
+    rm -rf "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
+  fi
+  local cluster_id mechanism scram_args=()
+  for mechanism in "${SCRAM_MECHANISMS[@]}"; do
+    scram_args+=(--add-scram "$mechanism=[name=$SASL_USER,password=$SASL_PASSWORD]")
+  done
   cluster_id=$(java -cp "$LIBS_DIR/*" -Dlog4j.configuration="file:$STATE_DIR/log4j.properties" \
     kafka.tools.StorageTool random-uuid)
   log "formatting $DATA_DIR (cluster id $cluster_id)"
   java -cp "$LIBS_DIR/*" -Dlog4j.configuration="file:$STATE_DIR/log4j.properties" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$STATE_DIR/server.properties" >>"$OUT_FILE" 2>&1 ||
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$STATE_DIR/server.properties" "${scram_args[@]}" \
+    >>"$OUT_FILE" 2>&1 ||
     {
       print_log_tail
       die "formatting the log dir failed"
     }
+  scram_fingerprint >"$SCRAM_MARKER"
 }
 
 start_broker() {
@@ -211,8 +345,11 @@ wait_until_ready() {
       rm -f "$PID_FILE"
       die "the broker exited during start-up (log above)"
     fi
-    if answers; then
+    # The broker opens its listeners together once it has caught up with the metadata log, so
+    # an open secure port here means the SCRAM users are loaded as well.
+    if answers && port_in_use "$SECURE_PORT"; then
       log "up on $BOOTSTRAP (pid $(<"$PID_FILE"), cluster id $(formatted_cluster_id))"
+      log "$(secure_summary)"
       return 0
     fi
     sleep 1
@@ -255,6 +392,12 @@ cmd_up() {
   elif broker_pid >/dev/null; then
     if answers; then
       log "already up on $BOOTSTRAP (pid $(<"$PID_FILE"))"
+      # `up` never restarts a running broker: other test runs may be using it.
+      if port_in_use "$SECURE_PORT" && scram_current; then
+        log "$(secure_summary)"
+      else
+        log "warning: this broker runs without the current SASL_SSL listener or credentials (started by an older kafka.sh, or KAFKA_LOCAL_SASL_PASSWORD changed); apply with: $0 down && $0 up"
+      fi
       return 0
     fi
     # Alive but not answering: an earlier `up` gave up before it was ready (slow log recovery,
@@ -267,11 +410,12 @@ cmd_up() {
   fi
 
   local port
-  for port in "$KAFKA_PORT" "$CONTROLLER_PORT"; do
-    port_in_use "$port" && die "port $port on 127.0.0.1 is taken by another process; stop it or set KAFKA_PORT / KAFKA_CONTROLLER_PORT"
+  for port in "$KAFKA_PORT" "$CONTROLLER_PORT" "$SECURE_PORT"; do
+    port_in_use "$port" && die "port $port on 127.0.0.1 is taken by another process; stop it or set KAFKA_PORT / KAFKA_CONTROLLER_PORT / KAFKA_SECURE_PORT"
   done
 
   ensure_libs
+  ensure_tls
   write_config
   format_storage
   start_broker
@@ -282,6 +426,11 @@ cmd_status() {
   local pid
   if pid=$(broker_pid) && answers; then
     log "running on $BOOTSTRAP (pid $pid, state $STATE_DIR)"
+    if port_in_use "$SECURE_PORT"; then
+      log "$(secure_summary)"
+    else
+      log "no SASL_SSL listener on $SECURE_BOOTSTRAP (started by an older kafka.sh); restart: $0 down && $0 up"
+    fi
     return 0
   fi
   if [[ -n ${pid:-} ]]; then
@@ -290,6 +439,19 @@ cmd_status() {
     log "not running"
   fi
   return 3
+}
+
+# One NAME=value line per variable, shell-quoted only where needed, so both
+# `env $(kafka.sh env-secure) node ...` (for paths without spaces) and `source <(kafka.sh env-secure)` work.
+cmd_env_secure() {
+  [[ -f $CA_FILE ]] || die "no CA at $CA_FILE yet; start the broker first: $0 up"
+  printf '%s=%q\n' \
+    KAFKA_BROKERS "$SECURE_BOOTSTRAP" \
+    KAFKA_SSL true \
+    KAFKA_SSL_CA_FILE "$CA_FILE" \
+    KAFKA_SASL_MECHANISM scram-sha-512 \
+    KAFKA_SASL_USERNAME "$SASL_USER" \
+    KAFKA_SASL_PASSWORD "$SASL_PASSWORD"
 }
 
 cmd_logs() {
@@ -316,8 +478,9 @@ main() {
     down) stop_broker ;;
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
+    env-secure) cmd_env_secure ;;
     *)
-      echo "usage: $0 up|down|status|logs [-f]" >&2
+      echo "usage: $0 up|down|status|logs [-f]|env-secure" >&2
       exit 2
       ;;
   esac

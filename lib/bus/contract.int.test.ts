@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedBus, createKafkaBus, type Bus, type BusConsumer, type ConsumedRecord } from './index.ts';
+import {
+  createEmbeddedBus,
+  createKafkaBus,
+  type Bus,
+  type BusConsumer,
+  type ConsumedRecord,
+} from './index.ts';
 import { partitionForKey } from './murmur2.ts';
 import { lastHeader } from '../events/headers.ts';
 import { uniqueName, waitFor } from '../testing/wait-for.ts';
@@ -31,7 +37,10 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
   };
 
   /** Starts a group member that collects everything it receives. */
-  const collect = async (groupId: string, opts: { topics?: string[]; topicPattern?: RegExp; fail?: () => boolean }) => {
+  const collect = async (
+    groupId: string,
+    opts: { topics?: string[]; topicPattern?: RegExp; fail?: () => boolean },
+  ) => {
     const got: ConsumedRecord[] = [];
     const c = bus.consumer({ groupId, ...opts, topicRefreshMs: 500, sessionTimeoutMs: 10_000 });
     running.push(c);
@@ -45,13 +54,20 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
 
   it('places keyed records by murmur2 and keeps per-key order', async () => {
     const t = await topic(3);
-    const records = Array.from({ length: 60 }, (_, i) => ({ topic: t, key: `order-${i % 4}`, value: String(i) }));
+    const records = Array.from({ length: 60 }, (_, i) => ({
+      topic: t,
+      key: `order-${i % 4}`,
+      value: String(i),
+    }));
     const meta = await bus.produce(records);
-    for (const [i, m] of meta.entries()) expect(m.partition).toBe(partitionForKey(Buffer.from(`order-${i % 4}`), 3));
+    for (const [i, m] of meta.entries())
+      expect(m.partition).toBe(partitionForKey(Buffer.from(`order-${i % 4}`), 3));
     const { got } = await collect(uniqueName('g'), { topics: [t] });
     await waitFor(() => got.length === 60, { what: '60 records' });
     for (let k = 0; k < 4; k++) {
-      const values = got.filter((r) => r.key?.toString() === `order-${k}`).map((r) => Number(r.value!.toString()));
+      const values = got
+        .filter((r) => r.key?.toString() === `order-${k}`)
+        .map((r) => Number(r.value!.toString()));
       expect(values).toEqual([...values].sort((a, b) => a - b));
       expect(values).toHaveLength(15);
     }
@@ -79,21 +95,30 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     for (const r of m2.got) expect(p1.has(r.partition)).toBe(false);
     const desc = (await bus.admin.describeGroups([shared]))[0]!;
     expect(desc.members).toHaveLength(2);
-    expect(desc.members.flatMap((m) => m.assignments.flatMap((x) => x.partitions)).sort()).toEqual([0, 1, 2, 3]);
+    expect(desc.members.flatMap((m) => m.assignments.flatMap((x) => x.partitions)).sort()).toEqual([
+      0, 1, 2, 3,
+    ]);
   });
 
   it('resumes at the committed offset after a restart: nothing lost, nothing repeated', async () => {
     const t = await topic(2);
     const g = uniqueName('resume');
-    await bus.produce(Array.from({ length: 10 }, (_, i) => ({ topic: t, key: `k${i}`, value: `first-${i}` })));
+    await bus.produce(
+      Array.from({ length: 10 }, (_, i) => ({ topic: t, key: `k${i}`, value: `first-${i}` })),
+    );
     const first = await collect(g, { topics: [t] });
     await waitFor(() => first.got.length === 10, { what: 'first 10' });
-    await waitFor(async () => {
-      const c = await bus.admin.committedOffsets(g, [t]);
-      return c.reduce((s, x) => s + Math.max(0, x.offset), 0) === 10;
-    }, { what: 'commits of the first 10' });
+    await waitFor(
+      async () => {
+        const c = await bus.admin.committedOffsets(g, [t]);
+        return c.reduce((s, x) => s + Math.max(0, x.offset), 0) === 10;
+      },
+      { what: 'commits of the first 10' },
+    );
     await first.consumer.stop();
-    await bus.produce(Array.from({ length: 7 }, (_, i) => ({ topic: t, key: `k${i}`, value: `second-${i}` })));
+    await bus.produce(
+      Array.from({ length: 7 }, (_, i) => ({ topic: t, key: `k${i}`, value: `second-${i}` })),
+    );
     const second = await collect(g, { topics: [t] });
     await waitFor(() => second.got.length === 7, { what: 'the 7 new records', timeoutMs: 60_000 });
     expect(second.got.every((r) => r.value!.toString().startsWith('second-'))).toBe(true);
@@ -107,7 +132,9 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     const c = await collect(g, { topics: [t], fail: () => failures-- > 0 });
     await waitFor(() => c.got.length === 1, { what: 'delivery after two failures', timeoutMs: 60_000 });
     expect(failures).toBeLessThan(0);
-    await waitFor(async () => (await bus.admin.committedOffsets(g, [t]))[0]?.offset === 1, { what: 'commit' });
+    await waitFor(async () => (await bus.admin.committedOffsets(g, [t]))[0]?.offset === 1, {
+      what: 'commit',
+    });
   });
 
   it('sees a topic created after a pattern subscription started', async () => {
@@ -120,7 +147,10 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     const later = `${prefix}.two`;
     await bus.admin.createTopics([{ topic: later, numPartitions: 2 }]);
     await bus.produce([{ topic: later, key: 'x', value: 'two' }]);
-    await waitFor(() => c.got.some((r) => r.topic === later), { what: 'record on the later topic', timeoutMs: 60_000 });
+    await waitFor(() => c.got.some((r) => r.topic === later), {
+      what: 'record on the later topic',
+      timeoutMs: 60_000,
+    });
   });
 
   it('reports watermarks and committed offsets that give the lag', async () => {
@@ -129,13 +159,19 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     await bus.produce(Array.from({ length: 6 }, (_, i) => ({ topic: t, value: `v${i}`, partition: 0 })));
     const c = await collect(g, { topics: [t] });
     await waitFor(() => c.got.length === 6, { what: '6 records' });
-    await waitFor(async () => (await bus.admin.committedOffsets(g, [t])).find((x) => x.partition === 0)?.offset === 6, {
-      what: 'commit at 6',
-    });
+    await waitFor(
+      async () => (await bus.admin.committedOffsets(g, [t])).find((x) => x.partition === 0)?.offset === 6,
+      {
+        what: 'commit at 6',
+      },
+    );
     await c.consumer.stop();
     await bus.produce(Array.from({ length: 4 }, (_, i) => ({ topic: t, value: `w${i}`, partition: 0 })));
     const offsets = await bus.admin.topicOffsets(t);
-    expect(offsets.map((o) => [o.partition, o.low, o.high])).toEqual([[0, 0, 10], [1, 0, 0]]);
+    expect(offsets.map((o) => [o.partition, o.low, o.high])).toEqual([
+      [0, 0, 10],
+      [1, 0, 0],
+    ]);
     const committed = await bus.admin.committedOffsets(g, [t]);
     const p0 = committed.find((x) => x.partition === 0)!;
     expect(offsets[0]!.high - p0.offset).toBe(4);
@@ -169,7 +205,10 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     expect(rec.value).toEqual(Buffer.from([0, 1, 2, 250]));
     expect(lastHeader(rec.headers, 'bin')).toEqual(binary);
     expect(lastHeader(rec.headers, 'kafka_dlt-original-partition')).toEqual(int32);
-    expect(rec.headers.filter((h) => h.key === 'rep').map((h) => h.value.toString())).toEqual(['first', 'second']);
+    expect(rec.headers.filter((h) => h.key === 'rep').map((h) => h.value.toString())).toEqual([
+      'first',
+      'second',
+    ]);
     expect(lastHeader(rec.headers, 'rep')?.toString()).toBe('second');
     expect(lastHeader(rec.headers, 'empty')?.length ?? 0).toBe(0);
     expect(tomb.value).toBeNull();

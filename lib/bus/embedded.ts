@@ -95,7 +95,10 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
 
   const topicOrThrow = (name: string) => {
     const t = topics.get(name);
-    if (!t) throw new BusError(`Unknown topic "${name}": create it first (topics are not auto-created)`, { retriable: false });
+    if (!t)
+      throw new BusError(`Unknown topic "${name}": create it first (topics are not auto-created)`, {
+        retriable: false,
+      });
     return t;
   };
 
@@ -276,17 +279,19 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
         member.assigned = [];
         rebalance(group);
       },
-      assignment: () => member.assigned.map((tp) => {
-        const [topic, partition] = splitKey(tp);
-        return { topic, partition };
-      }),
+      assignment: () =>
+        member.assigned.map((tp) => {
+          const [topic, partition] = splitKey(tp);
+          return { topic, partition };
+        }),
     };
   }
 
   const admin: BusAdmin = {
     createTopics(specs: readonly TopicSpec[]) {
       for (const s of specs) {
-        if (topics.has(s.topic)) throw new BusError(`Topic "${s.topic}" already exists`, { retriable: false });
+        if (topics.has(s.topic))
+          throw new BusError(`Topic "${s.topic}" already exists`, { retriable: false });
         if (!/^[a-zA-Z0-9._-]{1,249}$/.test(s.topic))
           throw new BusError(`Invalid topic name "${s.topic}"`, { retriable: false });
       }
@@ -316,7 +321,9 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
     listTopics: () => Promise.resolve([...topics.keys()]),
     topicOffsets(topic): Promise<PartitionOffsets[]> {
       const t = topicOrThrow(topic);
-      return Promise.resolve(t.partitions.map((log, partition) => ({ partition, low: log.start, high: highOf(log) })));
+      return Promise.resolve(
+        t.partitions.map((log, partition) => ({ partition, low: log.start, high: highOf(log) })),
+      );
     },
     listGroups: () => Promise.resolve([...groups.keys()]),
     describeGroups(ids): Promise<GroupDescription[]> {

@@ -15,7 +15,10 @@ export function createBusFromEnv(env: BusEnv, logger?: Logger, clientId?: string
     .map((b) => b.trim())
     .filter(Boolean);
   if (!brokers.length)
-    return createEmbeddedBus({ retentionRecords: env.EMBEDDED_RETENTION_RECORDS, retentionMs: env.EMBEDDED_RETENTION_MS });
+    return createEmbeddedBus({
+      retentionRecords: env.EMBEDDED_RETENTION_RECORDS,
+      retentionMs: env.EMBEDDED_RETENTION_MS,
+    });
   const tlsFiles = env.KAFKA_SSL_CA_FILE || env.KAFKA_SSL_CERT_FILE || env.KAFKA_SSL_KEY_FILE;
   return createKafkaBus({
     brokers,

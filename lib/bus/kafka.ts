@@ -30,7 +30,11 @@ export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId?: string;
   readonly ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } | boolean;
-  readonly sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  readonly sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
   readonly logger?: Logger;
   readonly connectionTimeoutMs?: number;
 }
@@ -157,13 +161,20 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         })),
       })),
     });
-    const base = new Map(results.map((res) => [`${res.topicName}\u0000${res.partition}`, Number(res.baseOffset)]));
+    const base = new Map(
+      results.map((res) => [`${res.topicName}\u0000${res.partition}`, Number(res.baseOffset)]),
+    );
     const seen = new Map<string, number>();
     return placed.map((x) => {
       const k = `${x.r.topic}\u0000${x.partition}`;
       const i = seen.get(k) ?? 0;
       seen.set(k, i + 1);
-      return { topic: x.r.topic, partition: x.partition, offset: (base.get(k) ?? 0) + i, timestamp: x.timestamp };
+      return {
+        topic: x.r.topic,
+        partition: x.partition,
+        offset: (base.get(k) ?? 0) + i,
+        timestamp: x.timestamp,
+      };
     });
   }
 
@@ -219,7 +230,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             timestamp: Number(m.timestamp),
             key: m.key ?? null,
             value: m.value ?? null,
-            headers: normalizeHeaders(m.headers as Record<string, Buffer | string | (Buffer | string)[] | undefined>),
+            headers: normalizeHeaders(
+              m.headers as Record<string, Buffer | string | (Buffer | string)[] | undefined>,
+            ),
           }));
           if (!records.length) return;
           const commit = async (next: number) => {
@@ -227,7 +240,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           };
           try {
             await h(
-              { topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark) },
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                records,
+                highWatermark: Number(batch.highWatermark),
+              },
               { commit, isRunning: () => isRunning() && !isStale() },
             );
             const last = records[records.length - 1]!.offset;
@@ -236,10 +254,14 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             if (!isStale()) await commit(last + 1);
           } catch (err) {
             // Not committed: fetch the batch again from its first offset after a pause.
-            log?.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch handler failed; will retry');
+            log?.warn(
+              { err, topic: batch.topic, partition: batch.partition },
+              'batch handler failed; will retry',
+            );
             await sleep(500);
             await payload.heartbeat();
-            if (isRunning() && !isStale()) c.seek({ topic: batch.topic, partition: batch.partition, offset: String(records[0]!.offset) });
+            if (isRunning() && !isStale())
+              c.seek({ topic: batch.topic, partition: batch.partition, offset: String(records[0]!.offset) });
           }
         },
       });
@@ -345,7 +367,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           let assignments: { topic: string; partitions: number[] }[] = [];
           try {
             const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-            assignments = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions }));
+            assignments = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({
+              topic,
+              partitions,
+            }));
           } catch {
             // A member of a non-consumer protocol (Connect, Streams) has another assignment format.
           }

@@ -97,7 +97,8 @@ export interface GroupMember {
   readonly assignments: { topic: string; partitions: number[] }[];
 }
 
-export type GroupState = 'Stable' | 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Dead' | 'Unknown';
+export type GroupState =
+  'Stable' | 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Dead' | 'Unknown';
 
 export interface GroupDescription {
   readonly groupId: string;

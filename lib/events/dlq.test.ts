@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDlqHeaders, encodeSpringDltHeaders, isDlqTopicName, isRetryTopicName, originFromTopicName } from './dlq.ts';
+import {
+  decodeDlqHeaders,
+  encodeSpringDltHeaders,
+  isDlqTopicName,
+  isRetryTopicName,
+  originFromTopicName,
+} from './dlq.ts';
 import { encodeInt32BE, encodeInt64BE, normalizeHeaders } from './headers.ts';
 
 describe('DLQ conventions', () => {
@@ -66,8 +72,17 @@ describe('DLQ conventions', () => {
       originOffset: 77,
       errorClass: 'org.apache.kafka.connect.errors.DataException',
     });
-    const smallrye = normalizeHeaders({ 'dead-letter-reason': 'boom', 'dead-letter-topic': 't', 'dead-letter-offset': '5' });
-    expect(decodeDlqHeaders(smallrye)).toMatchObject({ convention: 'smallrye', originTopic: 't', originOffset: 5, errorMessage: 'boom' });
+    const smallrye = normalizeHeaders({
+      'dead-letter-reason': 'boom',
+      'dead-letter-topic': 't',
+      'dead-letter-offset': '5',
+    });
+    expect(decodeDlqHeaders(smallrye)).toMatchObject({
+      convention: 'smallrye',
+      originTopic: 't',
+      originOffset: 5,
+      errorMessage: 'boom',
+    });
   });
 
   it('reports broken header values instead of throwing', () => {
@@ -82,7 +97,8 @@ describe('DLQ conventions', () => {
   });
 
   it('recognises DLQ and retry topics by name', () => {
-    for (const t of ['orders-dlt', 'orders.DLT', 'orders-dlq', 'orders.dlq']) expect(isDlqTopicName(t)).toBe(true);
+    for (const t of ['orders-dlt', 'orders.DLT', 'orders-dlq', 'orders.dlq'])
+      expect(isDlqTopicName(t)).toBe(true);
     expect(isDlqTopicName('orders-retry')).toBe(false);
     expect(isRetryTopicName('orders-retry-1000')).toBe(true);
     expect(originFromTopicName('payment.commands-dlt')).toBe('payment.commands');

@@ -16,7 +16,8 @@ import {
 // Kafka Connect writes `__connect.errors.*` as strings; SmallRye `dead-letter-*`; Karafka
 // `original_*`. The shop writes Spring blocking headers, so Java consumers would read them too.
 
-export type DlqConvention = 'spring' | 'spring-retry-topic' | 'kafka-connect' | 'smallrye' | 'karafka' | 'name-only';
+export type DlqConvention =
+  'spring' | 'spring-retry-topic' | 'kafka-connect' | 'smallrye' | 'karafka' | 'name-only';
 
 export interface DlqInfo {
   readonly convention: DlqConvention;
@@ -211,7 +212,8 @@ export function encodeSpringDltHeaders(d: SpringDltInput): RecordHeader[] {
     { key: SPRING_DLT.exceptionFqcn, value: Buffer.from(d.error.fqcn) },
     { key: SPRING_DLT.exceptionMessage, value: Buffer.from(d.error.message) },
   ];
-  if (d.error.causeFqcn) h.push({ key: SPRING_DLT.exceptionCauseFqcn, value: Buffer.from(d.error.causeFqcn) });
+  if (d.error.causeFqcn)
+    h.push({ key: SPRING_DLT.exceptionCauseFqcn, value: Buffer.from(d.error.causeFqcn) });
   if (d.error.stack) h.push({ key: SPRING_DLT.exceptionStacktrace, value: Buffer.from(d.error.stack) });
   if (d.attempts !== undefined) h.push({ key: SPRING_RETRY.attempts, value: encodeInt32BE(d.attempts) });
   return h;

@@ -54,10 +54,18 @@ describe('CloudEvents envelope headers', () => {
 describe('traceparent', () => {
   it('parses valid and rejects malformed values', () => {
     expect(parseTraceparent(tp)).toMatchObject({ ok: true, value: { sampled: true } });
-    expect(parseTraceparent('ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toMatchObject({ ok: false });
-    expect(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toMatchObject({ ok: false });
-    expect(parseTraceparent('00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01')).toMatchObject({ ok: false });
+    expect(parseTraceparent('ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toMatchObject({
+      ok: false,
+    });
+    expect(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toMatchObject({
+      ok: false,
+    });
+    expect(parseTraceparent('00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01')).toMatchObject({
+      ok: false,
+    });
     expect(parseTraceparent('')).toMatchObject({ ok: false });
-    expect(formatTraceparent({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) })).toBe(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
+    expect(formatTraceparent({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) })).toBe(
+      `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+    );
   });
 });

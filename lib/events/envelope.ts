@@ -153,7 +153,10 @@ export function decodeEnvelopeHeaders(headers: RecordHeaders): DecodedEnvelope {
     problems.push({ header: CE_HEADERS.time, problem: 'not an RFC 3339 timestamp' });
   const isCloudEvent = specversion === '1.0' && !!id && !!source && !!type;
   if (specversion !== undefined && !isCloudEvent)
-    problems.push({ header: CE_HEADERS.specversion, problem: 'CloudEvent is missing ce_id, ce_source or ce_type' });
+    problems.push({
+      header: CE_HEADERS.specversion,
+      problem: 'CloudEvent is missing ce_id, ce_source or ce_type',
+    });
 
   const traceparent = text(TRACE_HEADERS.traceparent);
   let trace: TraceContext | undefined;

@@ -44,7 +44,10 @@ describe('header codecs', () => {
     expect(decodeBinaryInt(encodeInt32BE(-5))).toEqual({ ok: true, value: -5 });
     expect(decodeBinaryInt(encodeInt64BE(1_700_000_000_123))).toEqual({ ok: true, value: 1_700_000_000_123 });
     expect(decodeBinaryInt(Buffer.from([1, 2, 3]))).toMatchObject({ ok: false });
-    expect(decodeBinaryInt(encodeInt64BE(2n ** 62n))).toEqual({ ok: false, error: '64-bit value out of the safe integer range' });
+    expect(decodeBinaryInt(encodeInt64BE(2n ** 62n))).toEqual({
+      ok: false,
+      error: '64-bit value out of the safe integer range',
+    });
   });
 
   it('reads ints written as decimal text (Kafka Connect) or binary (Spring)', () => {

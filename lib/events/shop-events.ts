@@ -25,11 +25,19 @@ export const orderPlacedSchema = z.object({
   placedAt: z.string(),
 });
 export const orderConfirmedSchema = z.object({ orderId: id, confirmedAt: z.string() });
-export const orderCancelledSchema = z.object({ orderId: id, reason: z.string().max(500), cancelledAt: z.string() });
+export const orderCancelledSchema = z.object({
+  orderId: id,
+  reason: z.string().max(500),
+  cancelledAt: z.string(),
+});
 
 export const reserveInventorySchema = z.object({ orderId: id, items: z.array(orderItemSchema).min(1) });
 export const releaseInventorySchema = z.object({ orderId: id, reservationId: id.optional() });
-export const inventoryReservedSchema = z.object({ orderId: id, reservationId: id, items: z.array(orderItemSchema) });
+export const inventoryReservedSchema = z.object({
+  orderId: id,
+  reservationId: id,
+  items: z.array(orderItemSchema),
+});
 export const inventoryReservationFailedSchema = z.object({ orderId: id, reason: z.string().max(500) });
 export const inventoryReleasedSchema = z.object({ orderId: id, reservationId: id.optional() });
 

@@ -15,7 +15,14 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
 export function parseTraceparent(value: string): Decoded<TraceContext> {
   const m = TRACEPARENT.exec(value.trim());
   if (!m) return { ok: false, error: 'traceparent is not version-traceid-spanid-flags in lowercase hex' };
-  const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string?];
+  const [, version, traceId, spanId, flags, rest] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
   if (version === 'ff') return { ok: false, error: 'traceparent version ff is invalid' };
   if (version === '00' && rest) return { ok: false, error: 'traceparent version 00 has extra fields' };
   if (/^0+$/.test(traceId)) return { ok: false, error: 'traceparent trace id is all zeros' };
