@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { busEnvSchema, envBool, parseEnv } from '../lib/config.ts';
 
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
 export const collectorEnvSchema = busEnvSchema.extend({
   COLLECTOR_HOST: z.string().default('127.0.0.1'),
   COLLECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -13,13 +24,42 @@ export const collectorEnvSchema = busEnvSchema.extend({
   LAG_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   RETENTION_HOURS: z.coerce.number().positive().default(72),
   RETENTION_MAX_RECORDS: z.coerce.number().int().positive().default(2_000_000),
-  MAX_VALUE_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  MAX_VALUE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   OPERATOR_TOKEN: z.string().min(8).optional(),
   VIEWER_TOKEN: z.string().min(8).optional(),
   PROMETHEUS_URL: z.string().url().optional(),
   SAGA_DEFINITIONS_FILE: z.string().optional(),
   REPLAY_MAX_COUNT: z.coerce.number().int().positive().default(3),
   COLLECTOR_NATIVE_ALERTS: envBool(true),
+  /** Event types that end a business flow (the chain is complete once one arrived...). */
+  CHAIN_TERMINAL_TYPES: csv('OrderConfirmed,OrderCancelled'),
+  /** ...and, when this list is not empty, once one of these followed it (event time ≥ the terminal's). */
+  CHAIN_FINAL_TYPES: csv('NotificationSent'),
+  /** A chain with no new record for this long and no terminal event is reported `stopped`. */
+  CHAIN_STOPPED_AFTER_MS: z.coerce.number().int().positive().default(60_000),
+  /** An event whose ce_time is older than its broker timestamp by more than this is `late`. */
+  LATE_EVENT_THRESHOLD_MS: z.coerce.number().int().positive().default(60_000),
+  /** Extra dead-letter topic suffixes besides -dlt, .DLT, -dlq, .dlq, _dlq, _dlt. */
+  DLQ_TOPIC_SUFFIXES: csv(''),
+  /** How often sagas are checked for passed deadlines (STUCK) and retention runs. */
+  MAINTENANCE_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
+  /** A saga is STUCK once its deadline passed by this much with no transition (lets an orchestrator act first). */
+  SAGA_STUCK_GRACE_MS: z.coerce.number().int().nonnegative().default(2000),
+  /** Live-tail records kept per WebSocket client before the oldest are dropped. */
+  WS_CLIENT_BUFFER: z.coerce.number().int().positive().default(1000),
+  /** Window over which the topology computes rates. */
+  TOPOLOGY_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
+  COLLECTOR_MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(500),
+  /** Kafka consumer session timeout: how long a crashed collector holds its partitions. */
+  COLLECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
 });
 export type CollectorConfig = z.infer<typeof collectorEnvSchema>;
 

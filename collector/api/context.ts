@@ -1,0 +1,33 @@
+import type { Bus } from '../../lib/bus/types.ts';
+import type { ConsumerGroup } from '../../lib/api/consumers.ts';
+import type { AlertsSource } from '../alerts/source.ts';
+import type { CollectorConfig } from '../config.ts';
+import type { BulkReplayer } from '../dlq/bulk.ts';
+import type { Replayer } from '../dlq/replay.ts';
+import type { IngestStatus } from '../ingest/ingest.ts';
+import type { Store } from '../store/types.ts';
+import type { Auth } from './auth.ts';
+import type { TrafficCounter } from '../topology/traffic.ts';
+
+/** What the consumer-lag monitor offers the API (collector/lag). */
+export interface LagView {
+  groups(): ConsumerGroup[];
+  group(id: string): ConsumerGroup | undefined;
+  lastPollAt(): number | null;
+}
+
+/** Everything route handlers read from; built once by createCollector. */
+export interface ApiContext {
+  readonly store: Store;
+  readonly bus: Pick<Bus, 'kind'>;
+  readonly config: CollectorConfig;
+  readonly now: () => number;
+  readonly startedAt: number;
+  readonly auth: Auth;
+  readonly replayer: Replayer;
+  readonly bulk: BulkReplayer;
+  readonly lag: LagView | undefined;
+  readonly alerts: AlertsSource;
+  readonly ingestStatus: () => IngestStatus;
+  readonly traffic: TrafficCounter;
+}

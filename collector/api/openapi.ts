@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { alertsResponseSchema, rulesResponseSchema } from '../../lib/api/alerts.ts';
+import { chainSchema, chainsPageSchema, chainsQuerySchema } from '../../lib/api/chains.ts';
+import { API_VERSION, apiErrorSchema } from '../../lib/api/common.ts';
+import { consumerGroupSchema, consumerGroupsSchema } from '../../lib/api/consumers.ts';
+import {
+  bulkReplayRequestSchema,
+  bulkReplayResultSchema,
+  dlqEntryDetailSchema,
+  dlqGroupsSchema,
+  dlqPageSchema,
+  dlqQuerySchema,
+  replayRequestSchema,
+  replayResponseSchema,
+} from '../../lib/api/dlq.ts';
+import { recordDetailSchema, recordsPageSchema, recordsQuerySchema } from '../../lib/api/records.ts';
+import { sagaDetailSchema, sagasPageSchema, sagasQuerySchema } from '../../lib/api/sagas.ts';
+import { healthSchema, topologySchema } from '../../lib/api/topology.ts';
+import { clientFrameSchema, serverFrameSchema } from '../../lib/api/ws.ts';
+
+// The OpenAPI 3.1 document, generated from the same zod schemas the handlers validate with and
+// the console parses with, so it cannot drift from the running API.
+
+interface Op {
+  readonly method: 'get' | 'post';
+  readonly path: string;
+  readonly summary: string;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  readonly response: z.ZodType;
+  readonly write?: boolean;
+  readonly params?: Record<string, string>;
+}
+
+const OPS: readonly Op[] = [
+  {
+    method: 'get',
+    path: '/api/health',
+    summary: 'Collector health, ingest rate, DLQ depth, stuck sagas',
+    response: healthSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/records',
+    summary: 'Search stored records (newest first)',
+    query: recordsQuerySchema,
+    response: recordsPageSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/records/{id}',
+    summary: 'One record with headers and value',
+    params: { id: 'topic:partition:offset' },
+    response: recordDetailSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/chains',
+    summary: 'Business flows, newest first',
+    query: chainsQuerySchema,
+    response: chainsPageSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/chains/{id}',
+    summary: 'The chain containing an id (correlation / order id, trace id, ce_id, topic:partition:offset)',
+    params: { id: 'any id in the chain' },
+    response: chainSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/sagas',
+    summary: 'Saga instances with counts by type and state',
+    query: sagasQuerySchema,
+    response: sagasPageSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/sagas/{id}',
+    summary: 'One saga instance with steps and history',
+    params: { id: 'saga id' },
+    response: sagaDetailSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/dlq',
+    summary: 'Dead-letter entries, latest failure first',
+    query: dlqQuerySchema,
+    response: dlqPageSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/dlq/groups',
+    summary: 'Dead-letter entries grouped by origin and by error',
+    response: dlqGroupsSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/dlq/{id}',
+    summary: 'One dead-letter entry with its replays',
+    params: { id: 'entry id' },
+    response: dlqEntryDetailSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/dlq/{id}/replay',
+    summary: 'Replay one entry to its origin topic (idempotent by replayKey)',
+    params: { id: 'entry id' },
+    body: replayRequestSchema,
+    response: replayResponseSchema,
+    write: true,
+  },
+  {
+    method: 'post',
+    path: '/api/dlq/replay',
+    summary: 'Bulk replay by ids or filter: dry run, or a rate-limited background job',
+    body: bulkReplayRequestSchema,
+    response: bulkReplayResultSchema,
+    write: true,
+  },
+  {
+    method: 'get',
+    path: '/api/consumers',
+    summary: 'Consumer groups with offset and time lag and Burrow-style status',
+    response: consumerGroupsSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/consumers/{group}',
+    summary: 'One consumer group',
+    params: { group: 'group id' },
+    response: consumerGroupSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/topology',
+    summary: 'Services, topics and groups with the flows between them',
+    response: topologySchema,
+  },
+  {
+    method: 'get',
+    path: '/api/alerts',
+    summary: 'Pending and firing alerts (Prometheus or the native evaluator)',
+    response: alertsResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/alerts/rules',
+    summary: 'Alerting and recording rules with their state',
+    response: rulesResponseSchema,
+  },
+];
+
+const json = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: json(apiErrorSchema, 'output') } },
+});
+
+export function buildOpenApi(): unknown {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPS) {
+    const parameters: unknown[] = Object.entries(op.params ?? {}).map(([name, description]) => ({
+      name,
+      in: 'path',
+      required: true,
+      description,
+      schema: { type: 'string' },
+    }));
+    if (op.query) {
+      const shape = json(op.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(shape.properties ?? {}))
+        parameters.push({ name, in: 'query', required: shape.required?.includes(name) ?? false, schema });
+    }
+    paths[op.path] ??= {};
+    paths[op.path]![op.method] = {
+      summary: op.summary,
+      ...(parameters.length && { parameters }),
+      ...(op.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: json(op.body, 'input') } } },
+      }),
+      ...(op.write && { security: [{ operatorToken: [] }] }),
+      responses: {
+        200: { description: 'OK', content: { 'application/json': { schema: json(op.response, 'output') } } },
+        400: errorResponse('Invalid input; the message names each problem'),
+        ...(op.write && {
+          401: errorResponse('No operator token'),
+          403: errorResponse('Wrong token, or writes disabled (OPERATOR_TOKEN unset)'),
+        }),
+        404: errorResponse('Not found'),
+        429: errorResponse('Too many failed token attempts'),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Causeway collector API',
+      version: String(API_VERSION),
+      description:
+        'Records, chains, sagas, dead letters, replay, consumer lag, topology and alerts. Reads need a viewer token only when VIEWER_TOKEN is set; writes always need the operator token. Live tail: WebSocket /ws (frames in x-websocket). Prometheus metrics: GET /metrics.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ viewerToken: [] }, {}],
+    components: {
+      securitySchemes: {
+        operatorToken: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN' },
+        viewerToken: { type: 'http', scheme: 'bearer', description: 'VIEWER_TOKEN (or the operator token)' },
+      },
+    },
+    paths,
+    'x-websocket': {
+      path: '/ws',
+      clientFrame: json(clientFrameSchema, 'input'),
+      serverFrame: json(serverFrameSchema, 'output'),
+    },
+  };
+}

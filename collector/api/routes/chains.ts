@@ -1,0 +1,61 @@
+import { chainLookupSchema, chainsQuerySchema } from '../../../lib/api/chains.ts';
+import { notFound } from '../../../lib/errors.ts';
+import { buildChainView, findChain } from '../../chains/view.ts';
+import type { ApiContext } from '../context.ts';
+import { decodeCursor, encodeCursor, validate } from '../http.ts';
+import type { Route } from '../router.ts';
+
+export function chainRoutes(ctx: ApiContext): Route[] {
+  const { config } = ctx;
+  return [
+    {
+      method: 'GET',
+      path: '/api/chains',
+      access: 'read',
+      async handler({ query }) {
+        const q = validate(chainsQuerySchema, query, 'chains query');
+        const page = await ctx.store.chains.list(
+          {
+            ...(q.status && { status: q.status }),
+            ...(q.flow && { flow: q.flow }),
+            now: ctx.now(),
+            stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
+          },
+          { cursor: decodeCursor(q.cursor), limit: q.limit },
+        );
+        return {
+          body: {
+            items: page.items.map((c) => ({
+              id: c.id,
+              flow: c.flow,
+              status: c.status,
+              startedAt: c.firstTs,
+              durationMs: Math.max(0, c.lastTs - c.firstTs),
+              recordCount: c.recordCount,
+            })),
+            nextCursor: encodeCursor(page.next),
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/chains/:id',
+      access: 'read',
+      async handler({ params }) {
+        const { id } = validate(chainLookupSchema, { id: params.id }, 'chain id');
+        const target = await findChain(ctx.store, id);
+        if (!target)
+          throw notFound(
+            `No chain contains ${id} (try an order / correlation id, trace id, ce_id or topic:partition:offset)`,
+          );
+        const chain = await buildChainView(ctx.store, target, {
+          now: ctx.now(),
+          stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
+          finalTypes: config.CHAIN_FINAL_TYPES,
+        });
+        return { body: chain };
+      },
+    },
+  ];
+}

@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import { AppError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { bearerOf } from './auth.ts';
+import type { ApiContext } from './context.ts';
+import { queryObject, readJsonBody, sendError, sendJson } from './http.ts';
+import { createRouter } from './router.ts';
+import { chainRoutes } from './routes/chains.ts';
+import { dlqRoutes } from './routes/dlq.ts';
+import { recordRoutes } from './routes/records.ts';
+import { sagaRoutes } from './routes/sagas.ts';
+import { systemRoutes } from './routes/system.ts';
+
+// The REST API and /metrics on one node:http server (the WebSocket tail attaches to it too).
+// One error path: an AppError becomes its status and an apiErrorSchema body; anything else is
+// logged and answered 500 without details.
+
+const MAX_JSON_BODY = 1024 * 1024;
+
+export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; logger: Logger }) {
+  const log = deps.logger.child({ component: 'api' });
+  const router = createRouter([
+    ...recordRoutes(ctx),
+    ...chainRoutes(ctx),
+    ...sagaRoutes(ctx),
+    ...dlqRoutes(ctx),
+    ...systemRoutes(ctx),
+  ]);
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://collector');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/metrics' && method === 'GET') {
+      const text = await deps.registry.metrics();
+      res.writeHead(200, { 'content-type': deps.registry.contentType });
+      res.end(text);
+      return;
+    }
+    const m = router.match(method === 'HEAD' ? 'GET' : method, url.pathname);
+    if (!m.route) {
+      if (m.methods.length) {
+        sendError(
+          res,
+          new AppError(`${method} is not allowed here; use ${m.methods.join(', ')}`, {
+            statusCode: 405,
+            code: 'method_not_allowed',
+          }),
+          {
+            allow: m.methods.join(', '),
+          },
+        );
+        return;
+      }
+      sendError(
+        res,
+        new AppError(`No route ${method} ${url.pathname}; see /api/openapi.json`, {
+          statusCode: 404,
+          code: 'not_found',
+        }),
+      );
+      return;
+    }
+    const identity = ctx.auth.check(
+      m.route.access,
+      bearerOf(req.headers.authorization),
+      req.socket.remoteAddress ?? 'unknown',
+    );
+    const body = method === 'POST' ? await readJsonBody(req, MAX_JSON_BODY) : undefined;
+    const result = await m.route.handler({
+      params: m.params,
+      query: queryObject(url.searchParams),
+      body,
+      identity,
+    });
+    sendJson(res, result.status ?? 200, result.body);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof AppError && err.statusCode < 500) {
+        sendError(res, err);
+        return;
+      }
+      if (err instanceof AppError) log.warn({ err }, 'request failed');
+      else log.error({ err, method: req.method, path: req.url?.split('?')[0] }, 'request failed');
+      sendError(
+        res,
+        err instanceof AppError
+          ? err
+          : new AppError('Internal error; see the collector log', { statusCode: 500 }),
+      );
+    });
+  };
+}
+
+export async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+export const createHttpServer = (handler: ReturnType<typeof createApiHandler>): Server => {
+  const s = createServer(handler);
+  s.requestTimeout = 30_000;
+  s.headersTimeout = 10_000;
+  return s;
+};

@@ -1,0 +1,209 @@
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import type { Bus } from '../lib/bus/types.ts';
+import type { Logger } from '../lib/logger.ts';
+import { createAlertsSource, type AlertsSource } from './alerts/source.ts';
+import { createAuth } from './api/auth.ts';
+import type { ApiContext, LagView } from './api/context.ts';
+import { createApiHandler, createHttpServer, listen } from './api/server.ts';
+import { createChainTracker } from './chains/tracker.ts';
+import type { CollectorConfig } from './config.ts';
+import { createBulkReplayer } from './dlq/bulk.ts';
+import { createReplayer } from './dlq/replay.ts';
+import { createDeriver } from './ingest/derive.ts';
+import { createIngest } from './ingest/ingest.ts';
+import { createLagMonitor } from './lag/index.ts';
+import { createMaintenance } from './maintenance.ts';
+import { createCollectorMetrics } from './metrics/registry.ts';
+import { decodeOtlpRequest } from './otlp/index.ts';
+import { createSagaCatalog, loadSagaDefinitions, type SagaDefinition } from './sagas/definitions.ts';
+import { createSagaTracker } from './sagas/tracker.ts';
+import { createSqliteStore } from './store/sqlite/index.ts';
+import type { Store } from './store/types.ts';
+import { createOtlpReceiver } from './traces/receiver.ts';
+import { createTailHub } from './ws/hub.ts';
+import { createTrafficCounter } from './topology/traffic.ts';
+import { attachTailServer } from './ws/server.ts';
+
+export type { CollectorConfig } from './config.ts';
+export { loadCollectorConfig } from './config.ts';
+export type { Store } from './store/types.ts';
+
+export interface Collector {
+  start(): Promise<void>;
+  /** Stops consuming (the batch in flight finishes and commits), closes servers and the store it opened. */
+  stop(): Promise<void>;
+  /** `http://host:port` of the REST API, WebSocket and /metrics; valid after start. */
+  readonly apiUrl: string;
+  /** `http://host:port` of the OTLP/HTTP receiver; valid after start. */
+  readonly otlpUrl: string;
+  readonly store: Store;
+  readonly registry: Registry;
+}
+
+/** The lag monitor as the collector drives it; tests may pass their own or `null` for none. */
+export type LagMonitorLike = LagView & { start(): void; stop(): Promise<void> };
+
+export interface CollectorDeps {
+  readonly bus: Bus;
+  readonly config: CollectorConfig;
+  readonly logger: Logger;
+  /** Default: SQLite at COLLECTOR_DB_PATH or DATA_DIR/collector.db (closed by stop()). */
+  readonly store?: Store;
+  readonly now?: () => number;
+  readonly lag?: LagMonitorLike | null;
+  readonly alerts?: AlertsSource;
+  /** Default: SAGA_DEFINITIONS_FILE, or the shop's definitions. */
+  readonly sagaDefinitions?: readonly SagaDefinition[];
+}
+
+export function createCollector(deps: CollectorDeps): Collector {
+  const { bus, config } = deps;
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger;
+  const store =
+    deps.store ??
+    createSqliteStore({ path: config.COLLECTOR_DB_PATH ?? join(config.DATA_DIR, 'collector.db') });
+  const registry = new Registry();
+  const metrics = createCollectorMetrics(registry, { store, now });
+  const catalog = createSagaCatalog(
+    deps.sagaDefinitions ?? loadSagaDefinitions(config.SAGA_DEFINITIONS_FILE),
+  );
+  const hub = createTailHub({
+    bufferSize: config.WS_CLIENT_BUFFER,
+    onDropped: (n) => metrics.wsDropped.inc(n),
+    onClients: (n) => metrics.wsClients.set(n),
+  });
+  const traffic = createTrafficCounter({ windowMs: config.TOPOLOGY_WINDOW_MS, now });
+  const chains = createChainTracker({
+    terminalTypes: config.CHAIN_TERMINAL_TYPES,
+    finalTypes: config.CHAIN_FINAL_TYPES,
+    catalog,
+    now,
+  });
+  const sagas = createSagaTracker({ catalog, now, stuckGraceMs: config.SAGA_STUCK_GRACE_MS });
+  const derive = createDeriver({
+    chains,
+    sagas,
+    lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
+    now,
+    logger,
+  });
+  const ingest = createIngest({
+    bus,
+    store,
+    config,
+    logger,
+    metrics,
+    hub,
+    derive,
+    now,
+    knownFlows: new Set(catalog.all.map((d) => d.type)),
+    traffic,
+  });
+  const replayer = createReplayer({ bus, store, logger, metrics, maxReplays: config.REPLAY_MAX_COUNT, now });
+  const bulk = createBulkReplayer({ store, replayer, logger, metrics, now });
+  const lag =
+    deps.lag === undefined
+      ? createLagMonitor({
+          bus,
+          logger: logger.child({ component: 'lag' }),
+          intervalMs: config.LAG_POLL_INTERVAL_MS,
+          registry,
+          now,
+        })
+      : (deps.lag ?? undefined);
+  const alerts =
+    deps.alerts ??
+    createAlertsSource({
+      prometheusUrl: config.PROMETHEUS_URL,
+      native: config.COLLECTOR_NATIVE_ALERTS,
+      registry,
+      logger,
+      now,
+    });
+  const auth = createAuth({ operatorToken: config.OPERATOR_TOKEN, viewerToken: config.VIEWER_TOKEN, now });
+  const maintenance = createMaintenance({ store, sagas, metrics, config, logger, now });
+  const ctx: ApiContext = {
+    store,
+    bus,
+    config,
+    now,
+    startedAt: now(),
+    auth,
+    replayer,
+    bulk,
+    lag,
+    alerts,
+    ingestStatus: ingest.status,
+    traffic,
+  };
+  const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
+  const tail = attachTailServer({ server, hub, auth, logger });
+  const otlp = createOtlpReceiver({
+    store,
+    decode: decodeOtlpRequest,
+    metrics,
+    logger,
+    host: config.COLLECTOR_HOST,
+    port: config.OTLP_PORT,
+    now,
+    traffic,
+  });
+  let apiUrl = '';
+  let started = false;
+
+  return {
+    get apiUrl() {
+      return apiUrl;
+    },
+    get otlpUrl() {
+      return otlp.url;
+    },
+    store,
+    registry,
+    async start() {
+      const port = await listen(server, config.COLLECTOR_PORT, config.COLLECTOR_HOST);
+      apiUrl = `http://${config.COLLECTOR_HOST}:${port}`;
+      await otlp.start();
+      hub.start();
+      started = true;
+      // "Last batch stored" starts at the last stored record or now, never at 1970 (which would
+      // fire the not-ingesting alert on every restart).
+      metrics.lastIngestTimestamp.set(((await store.records.stats()).lastStoredAt ?? now()) / 1000);
+      await ingest.start();
+      lag?.start();
+      alerts.start?.();
+      maintenance.start();
+      await bulk.resume();
+      logger.info(
+        {
+          api: apiUrl,
+          otlp: otlp.url,
+          bus: bus.kind,
+          auth: { read: auth.readRequired, write: auth.writeEnabled },
+        },
+        'collector started',
+      );
+    },
+    async stop() {
+      if (!started) {
+        if (!deps.store) await store.close();
+        return;
+      }
+      started = false;
+      alerts.stop?.();
+      await maintenance.stop();
+      await lag?.stop();
+      await bulk.stop();
+      await ingest.stop();
+      hub.stop();
+      await tail.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await otlp.stop();
+      if (!deps.store) await store.close();
+      logger.info('collector stopped');
+    },
+  };
+}

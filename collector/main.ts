@@ -1,0 +1,61 @@
+import { createBusFromEnv } from '../lib/bus/index.ts';
+import { ConfigError } from '../lib/config.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createCollector, loadCollectorConfig } from './index.ts';
+
+// Process entry: `node collector/main.ts`. Kafka when KAFKA_BROKERS is set, the embedded bus
+// otherwise (useful only with something producing in the same process: the all-in-one launcher
+// uses createCollector directly). SIGINT / SIGTERM stop gracefully: consuming stops, the batch in
+// flight is stored and committed, servers and the store close. A second signal exits at once.
+
+async function main() {
+  let config;
+  try {
+    config = loadCollectorConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ name: 'collector', level: config.LOG_LEVEL });
+  const bus = createBusFromEnv(config, logger, config.KAFKA_CLIENT_ID ?? 'causeway-collector');
+  let collector;
+  try {
+    collector = createCollector({ bus, config, logger });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.fatal(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    collector
+      .stop()
+      .then(() => bus.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await collector.start();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `collector failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+import { sagaStateChangedSchema, type SagaState } from '../../lib/events/shop-events.ts';
+import { recordId } from '../../lib/api/common.ts';
+import type { SagaRow, StoredRecord, StoreTx } from '../store/types.ts';
+import { evaluateChoreographed } from './choreographed.ts';
+import type { SagaCatalog } from './definitions.ts';
+import { evaluateOrchestrated } from './orchestrated.ts';
+
+// Keeps saga instances current as records are stored (inside the ingest transaction), and marks
+// instances STUCK when a deadline passes with no transition (the periodic sweep). A small grace
+// keeps a saga whose orchestrator is about to act on its own deadline from flickering STUCK.
+
+export type SagaViewState = SagaState | 'STUCK';
+export interface SagaTransition {
+  readonly type: string;
+  readonly state: SagaViewState;
+}
+
+export const viewState = (s: Pick<SagaRow, 'state' | 'stuck'>): SagaViewState =>
+  s.stuck ? 'STUCK' : s.state;
+
+export interface SagaTracker {
+  onRecord(tx: StoreTx, rec: StoredRecord, payload: unknown): Promise<SagaTransition[]>;
+  sweep(tx: StoreTx): Promise<SagaTransition[]>;
+}
+
+export function createSagaTracker(deps: {
+  catalog: SagaCatalog;
+  now: () => number;
+  stuckGraceMs: number;
+}): SagaTracker {
+  const { catalog, now, stuckGraceMs } = deps;
+
+  const withStuck = (row: SagaRow): SagaRow => {
+    const waiting = row.state === 'RUNNING' || row.state === 'COMPENSATING';
+    const stuck = waiting && row.deadline !== null && row.deadline + stuckGraceMs < now();
+    return { ...row, stuck, stuckAt: stuck ? row.deadline : null };
+  };
+
+  async function reevaluate(
+    tx: StoreTx,
+    id: string,
+    evaluate: () => Promise<SagaRow | undefined>,
+  ): Promise<SagaTransition | undefined> {
+    const row = await evaluate();
+    if (!row) return undefined;
+    const prev = await tx.sagas.get(id);
+    const next = withStuck(row);
+    await tx.sagas.put(next);
+    return !prev || viewState(prev) !== viewState(next)
+      ? { type: next.type, state: viewState(next) }
+      : undefined;
+  }
+
+  return {
+    async onRecord(tx, rec, payload) {
+      // Dead-letter and retry copies repeat an event that already counted once.
+      if (rec.isDlq || rec.isRetry) return [];
+      const rid = recordId(rec.topic, rec.partition, rec.offset);
+      const at = rec.ceTimeMs ?? rec.timestamp;
+      const out: (SagaTransition | undefined)[] = [];
+      const orchestrated = new Set<string>();
+      const change =
+        rec.ceType === 'SagaStateChanged' ? sagaStateChangedSchema.safeParse(payload) : undefined;
+      if (change?.success) {
+        const p = change.data;
+        const pAt = Date.parse(p.at);
+        await tx.sagas.addEvent({
+          sagaId: p.sagaId,
+          recordSeq: rec.seq,
+          recordId: rid,
+          type: rec.ceType,
+          at: Number.isFinite(pAt) ? pAt : at,
+          step: p.step,
+          data: JSON.stringify(p),
+        });
+        orchestrated.add(p.sagaId);
+      } else if (rec.sagaId) {
+        // A command or reply of the saga: it changes no state, it is only listed under its step.
+        await tx.sagas.addEvent({
+          sagaId: rec.sagaId,
+          recordSeq: rec.seq,
+          recordId: rid,
+          type: rec.ceType,
+          at,
+          step: rec.sagaStep,
+          data: null,
+        });
+      }
+      for (const id of orchestrated)
+        out.push(
+          await reevaluate(tx, id, async () =>
+            evaluateOrchestrated(id, await tx.sagas.events(id), (t) => catalog.byType(t)),
+          ),
+        );
+
+      if (rec.correlationId && rec.ceType) {
+        for (const def of catalog.choreographedFor(rec.ceType)) {
+          const id = `${def.type}:${rec.correlationId}`;
+          await tx.sagas.addEvent({
+            sagaId: id,
+            recordSeq: rec.seq,
+            recordId: rid,
+            type: rec.ceType,
+            at,
+            step: null,
+            data: null,
+          });
+          const corr = rec.correlationId;
+          out.push(
+            await reevaluate(tx, id, async () =>
+              evaluateChoreographed(id, def, corr, await tx.sagas.events(id)),
+            ),
+          );
+        }
+      }
+      return out.filter((t): t is SagaTransition => t !== undefined);
+    },
+    async sweep(tx) {
+      const stuck = await tx.sagas.markStuck(now() - stuckGraceMs);
+      return stuck.map((s) => ({ type: s.type, state: 'STUCK' as const }));
+    },
+  };
+}

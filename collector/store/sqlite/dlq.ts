@@ -1,0 +1,213 @@
+import type { SQLInputValue } from 'node:sqlite';
+import type { DlqEntryRow, DlqFilter, DlqRepo, DlqStatus } from '../types.ts';
+import {
+  insertStatement,
+  keysetBefore,
+  lim,
+  num,
+  oneOf,
+  reqNum,
+  reqStr,
+  str,
+  type Row,
+  type Sql,
+} from './db.ts';
+import type { SyncRepo } from './sync.ts';
+
+const STATUSES: readonly DlqStatus[] = ['unresolved', 'replayed', 'resolved', 'quarantined'];
+
+const INSERT_ENTRY = insertStatement(
+  'dlq_entries',
+  [
+    'id',
+    'record_seq',
+    'record_id',
+    'dlq_topic',
+    'convention',
+    'origin_topic',
+    'origin_partition',
+    'origin_offset',
+    'origin_group',
+    'error_class',
+    'error_cause_class',
+    'error_message',
+    'error_stack',
+    'attempts',
+    'first_failed_at',
+    'last_failed_at',
+    'key_text',
+    'ce_id',
+    'ce_type',
+    'correlation_id',
+    'saga_id',
+    'chain_id',
+    'status',
+    'replay_count',
+  ],
+  'ON CONFLICT (id) DO NOTHING',
+);
+
+function rowToEntry(r: Row): DlqEntryRow {
+  return {
+    id: reqStr(r, 'id'),
+    recordSeq: reqNum(r, 'record_seq'),
+    recordId: reqStr(r, 'record_id'),
+    dlqTopic: reqStr(r, 'dlq_topic'),
+    convention: reqStr(r, 'convention'),
+    originTopic: str(r, 'origin_topic'),
+    originPartition: num(r, 'origin_partition'),
+    originOffset: num(r, 'origin_offset'),
+    originGroup: str(r, 'origin_group'),
+    errorClass: str(r, 'error_class'),
+    errorCauseClass: str(r, 'error_cause_class'),
+    errorMessage: str(r, 'error_message'),
+    errorStack: str(r, 'error_stack'),
+    attempts: num(r, 'attempts'),
+    firstFailedAt: reqNum(r, 'first_failed_at'),
+    lastFailedAt: reqNum(r, 'last_failed_at'),
+    key: str(r, 'key_text'),
+    ceId: str(r, 'ce_id'),
+    ceType: str(r, 'ce_type'),
+    correlationId: str(r, 'correlation_id'),
+    sagaId: str(r, 'saga_id'),
+    chainId: str(r, 'chain_id'),
+    status: oneOf(str(r, 'status'), STATUSES, 'unresolved'),
+    replayCount: reqNum(r, 'replay_count'),
+  };
+}
+
+function whereOf(filter: DlqFilter) {
+  const where: string[] = [];
+  const params: SQLInputValue[] = [];
+  const add = (cond: string, ...p: SQLInputValue[]) => {
+    where.push(cond);
+    params.push(...p);
+  };
+  if (filter.dlqTopic !== undefined) add('dlq_topic = ?', filter.dlqTopic);
+  if (filter.originTopic !== undefined) add('origin_topic = ?', filter.originTopic);
+  if (filter.errorClass !== undefined) add('error_class = ?', filter.errorClass);
+  if (filter.key !== undefined) add('key_text = ?', filter.key);
+  if (filter.status !== undefined) add('status = ?', filter.status);
+  if (filter.from !== undefined) add('last_failed_at >= ?', filter.from);
+  if (filter.to !== undefined) add('last_failed_at <= ?', filter.to);
+  return { where, params };
+}
+
+export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
+  return {
+    insert(e) {
+      sql.run(
+        INSERT_ENTRY.text,
+        INSERT_ENTRY.values({
+          id: e.id,
+          record_seq: e.recordSeq,
+          record_id: e.recordId,
+          dlq_topic: e.dlqTopic,
+          convention: e.convention,
+          origin_topic: e.originTopic,
+          origin_partition: e.originPartition,
+          origin_offset: e.originOffset,
+          origin_group: e.originGroup,
+          error_class: e.errorClass,
+          error_cause_class: e.errorCauseClass,
+          error_message: e.errorMessage,
+          error_stack: e.errorStack,
+          attempts: e.attempts,
+          first_failed_at: e.firstFailedAt,
+          last_failed_at: e.lastFailedAt,
+          key_text: e.key,
+          ce_id: e.ceId,
+          ce_type: e.ceType,
+          correlation_id: e.correlationId,
+          saga_id: e.sagaId,
+          chain_id: e.chainId,
+          status: e.status,
+          replay_count: e.replayCount,
+        }),
+      );
+    },
+    get(id) {
+      const r = sql.get('SELECT * FROM dlq_entries WHERE id = ?', [id]);
+      return r ? rowToEntry(r) : undefined;
+    },
+    list(filter, page) {
+      const { where, params } = whereOf(filter);
+      const ks = keysetBefore(['last_failed_at', 'record_seq'], page.cursor);
+      if (ks.sql) {
+        where.push(ks.sql);
+        params.push(...ks.params);
+      }
+      const rows = sql.all(
+        `SELECT * FROM dlq_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY last_failed_at DESC, record_seq DESC LIMIT ${lim(page.limit + 1)}`,
+        params,
+      );
+      const items = rows.slice(0, page.limit).map(rowToEntry);
+      const last = items[items.length - 1];
+      return { items, next: rows.length > page.limit && last ? [last.lastFailedAt, last.recordSeq] : null };
+    },
+    ids(filter, limit) {
+      const { where, params } = whereOf(filter);
+      return sql
+        .all(
+          `SELECT id FROM dlq_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY record_seq LIMIT ${lim(limit)}`,
+          params,
+        )
+        .map((r) => reqStr(r, 'id'));
+    },
+    groups() {
+      const unresolved = `sum(status IN ('unresolved', 'quarantined'))`;
+      return {
+        byOrigin: sql
+          .all(
+            `SELECT dlq_topic, origin_topic, count(*) AS total, ${unresolved} AS open FROM dlq_entries GROUP BY dlq_topic, origin_topic ORDER BY open DESC, total DESC`,
+          )
+          .map((r) => ({
+            dlqTopic: reqStr(r, 'dlq_topic'),
+            originTopic: str(r, 'origin_topic'),
+            total: reqNum(r, 'total'),
+            unresolved: reqNum(r, 'open'),
+          })),
+        byError: sql
+          .all(
+            `SELECT error_class, count(*) AS total, ${unresolved} AS open FROM dlq_entries GROUP BY error_class ORDER BY open DESC, total DESC`,
+          )
+          .map((r) => ({
+            errorClass: str(r, 'error_class'),
+            total: reqNum(r, 'total'),
+            unresolved: reqNum(r, 'open'),
+          })),
+      };
+    },
+    update(id, patch) {
+      if (patch.status !== undefined)
+        sql.run('UPDATE dlq_entries SET status = ? WHERE id = ?', [patch.status, id]);
+      if (patch.replayCount !== undefined)
+        sql.run('UPDATE dlq_entries SET replay_count = ? WHERE id = ?', [patch.replayCount, id]);
+    },
+    setChain(from, to) {
+      sql.run('UPDATE dlq_entries SET chain_id = ? WHERE chain_id = ?', [to, from]);
+    },
+    bySagaOrCorrelation(sagaId, correlationId) {
+      return sql
+        .all(
+          'SELECT id FROM dlq_entries WHERE saga_id = ? OR (? IS NOT NULL AND correlation_id = ?) ORDER BY record_seq LIMIT 200',
+          [sagaId, correlationId, correlationId],
+        )
+        .map((r) => reqStr(r, 'id'));
+    },
+    depth() {
+      return sql
+        .all(
+          `SELECT dlq_topic, sum(status IN ('unresolved', 'quarantined')) AS depth,
+            min(CASE WHEN status IN ('unresolved', 'quarantined') THEN last_failed_at END) AS oldest
+           FROM dlq_entries GROUP BY dlq_topic`,
+        )
+        .map((r) => ({
+          dlqTopic: reqStr(r, 'dlq_topic'),
+          depth: reqNum(r, 'depth'),
+          oldest: num(r, 'oldest'),
+        }));
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Store, StoreTx } from '../types.ts';
+import { createChainRepo } from './chains.ts';
+import { openSql } from './db.ts';
+import { createDlqRepo } from './dlq.ts';
+import { migrate } from './migrations.ts';
+import { createRecordRepo } from './records.ts';
+import { createReplayRepo } from './replays.ts';
+import { enforceRetention } from './retention.ts';
+import { createSagaRepo } from './sagas.ts';
+import { createSpanRepo } from './spans.ts';
+import { asyncRepo } from './sync.ts';
+
+// The embedded store: one SQLite file (WAL). One connection, and an async mutex around
+// transactions: a transaction's body only awaits this store, whose calls complete synchronously,
+// so no other request's write can slip into it.
+
+export function createSqliteStore(options: { path: string }): Store {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const sql = openSql(options.path);
+  migrate(sql);
+  let queue: Promise<unknown> = Promise.resolve();
+  let inTx = false;
+  let savepoints = 0;
+  let closed = false;
+
+  const tx: StoreTx = {
+    records: asyncRepo(createRecordRepo(sql)),
+    spans: asyncRepo(createSpanRepo(sql)),
+    chains: asyncRepo(createChainRepo(sql)),
+    sagas: asyncRepo(createSagaRepo(sql)),
+    dlq: asyncRepo(createDlqRepo(sql)),
+    replays: asyncRepo(createReplayRepo(sql)),
+    async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+      const name = `sp${++savepoints}`;
+      sql.db.exec(`SAVEPOINT ${name}`);
+      try {
+        const out = await fn();
+        sql.db.exec(`RELEASE ${name}`);
+        return out;
+      } catch (err) {
+        sql.db.exec(`ROLLBACK TO ${name}`);
+        sql.db.exec(`RELEASE ${name}`);
+        throw err;
+      }
+    },
+  };
+
+  function transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
+    const run = async () => {
+      if (closed) throw new Error('store is closed');
+      sql.db.exec('BEGIN IMMEDIATE');
+      inTx = true;
+      try {
+        const out = await fn(tx);
+        sql.db.exec('COMMIT');
+        return out;
+      } catch (err) {
+        if (sql.db.isTransaction) sql.db.exec('ROLLBACK');
+        throw err;
+      } finally {
+        inTx = false;
+      }
+    };
+    const p = queue.then(run, run);
+    queue = p.catch(() => undefined);
+    return p;
+  }
+
+  return {
+    kind: 'sqlite',
+    ...tx,
+    transaction,
+    async enforceRetention(opts) {
+      return transaction(() => Promise.resolve(enforceRetention(sql, opts)));
+    },
+    async close() {
+      await queue;
+      if (closed) return;
+      closed = true;
+      if (inTx && sql.db.isTransaction) sql.db.exec('ROLLBACK');
+      sql.db.close();
+    },
+  };
+}

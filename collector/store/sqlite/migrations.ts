@@ -1,0 +1,144 @@
+import type { Sql } from './db.ts';
+
+// Schema versions, applied in order inside one transaction each; `PRAGMA user_version` holds the
+// current one. Never edit a shipped migration: add the next one. Every API query has an index.
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+    ts INTEGER NOT NULL, stored_at INTEGER NOT NULL,
+    key_text TEXT, key_encoding TEXT,
+    value_kind TEXT NOT NULL, value_size INTEGER NOT NULL, value_truncated INTEGER NOT NULL,
+    ce_id TEXT, ce_type TEXT, ce_source TEXT, ce_time TEXT, ce_time_ms INTEGER,
+    causation_id TEXT, correlation_id TEXT, trace_id TEXT, span_id TEXT,
+    saga_id TEXT, saga_type TEXT, saga_step TEXT,
+    is_dlq INTEGER NOT NULL, is_retry INTEGER NOT NULL, dlq TEXT,
+    problems TEXT NOT NULL, anomalies TEXT NOT NULL,
+    chain_id TEXT, replay_id TEXT,
+    UNIQUE (topic, partition, offset)
+  );
+  -- Key, value and headers live apart: they can be large, and a row that spills onto overflow
+  -- pages makes every later column of it slow to read. Lists and derivations never need them.
+  CREATE TABLE record_bodies (seq INTEGER PRIMARY KEY, key BLOB, value BLOB, headers TEXT NOT NULL);
+  CREATE INDEX records_ts ON records (ts);
+  CREATE INDEX records_stored ON records (stored_at);
+  CREATE INDEX records_topic_ts ON records (topic, ts);
+  CREATE INDEX records_key_ts ON records (key_text, ts);
+  CREATE INDEX records_type_ts ON records (ce_type, ts);
+  CREATE INDEX records_corr_ts ON records (correlation_id, ts);
+  CREATE INDEX records_dlq_ts ON records (ts) WHERE is_dlq = 1;
+  CREATE INDEX records_ce_id ON records (ce_id);
+  CREATE INDEX records_trace ON records (trace_id);
+  CREATE INDEX records_chain ON records (chain_id, ts);
+  CREATE INDEX records_tp_key ON records (topic, partition, key_text, offset);
+
+  CREATE TABLE anomalies (
+    record_seq INTEGER NOT NULL, record_id TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL
+  );
+  CREATE INDEX anomalies_record ON anomalies (record_seq);
+
+  CREATE TABLE spans (
+    trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+    name TEXT NOT NULL, kind TEXT NOT NULL, service TEXT NOT NULL,
+    start_ms REAL NOT NULL, end_ms REAL NOT NULL, status TEXT NOT NULL,
+    attributes TEXT NOT NULL, links TEXT NOT NULL,
+    msg_topic TEXT, msg_partition INTEGER, msg_offset INTEGER, msg_id TEXT, msg_group TEXT,
+    record_id TEXT, chain_id TEXT, stored_at INTEGER NOT NULL,
+    PRIMARY KEY (trace_id, span_id)
+  );
+  CREATE INDEX spans_msg ON spans (msg_topic, msg_partition, msg_offset) WHERE record_id IS NULL;
+  CREATE INDEX spans_msg_id ON spans (msg_id) WHERE record_id IS NULL;
+  CREATE INDEX spans_span ON spans (span_id);
+  CREATE INDEX spans_record ON spans (record_id);
+  CREATE INDEX spans_chain ON spans (chain_id);
+  CREATE INDEX spans_stored ON spans (stored_at);
+
+  CREATE TABLE chains (
+    id TEXT PRIMARY KEY, correlation_id TEXT, flow TEXT,
+    first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+    record_count INTEGER NOT NULL, terminal_at INTEGER, final_at INTEGER, complete_at INTEGER,
+    last_type TEXT, last_topic TEXT
+  );
+  CREATE INDEX chains_first ON chains (first_ts);
+  CREATE INDEX chains_seen ON chains (last_seen);
+  CREATE INDEX chains_flow ON chains (flow, first_ts);
+  CREATE INDEX chains_complete ON chains (complete_at);
+  CREATE TABLE chain_traces (trace_id TEXT PRIMARY KEY, chain_id TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX chain_traces_chain ON chain_traces (chain_id);
+
+  CREATE TABLE sagas (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, source TEXT NOT NULL, state TEXT NOT NULL,
+    stuck INTEGER NOT NULL, stuck_at INTEGER, correlation_id TEXT, current_step TEXT,
+    started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deadline INTEGER,
+    steps TEXT NOT NULL, history TEXT NOT NULL, next_expected TEXT, reason TEXT
+  );
+  CREATE INDEX sagas_started ON sagas (started_at);
+  CREATE INDEX sagas_state ON sagas (state, started_at);
+  CREATE INDEX sagas_type ON sagas (type, started_at);
+  CREATE INDEX sagas_corr ON sagas (correlation_id);
+  CREATE INDEX sagas_updated ON sagas (updated_at);
+  CREATE INDEX sagas_deadline ON sagas (deadline) WHERE stuck = 0 AND state IN ('RUNNING', 'COMPENSATING');
+  CREATE TABLE saga_events (
+    saga_id TEXT NOT NULL, record_seq INTEGER NOT NULL, record_id TEXT NOT NULL,
+    type TEXT, at INTEGER NOT NULL, step TEXT, data TEXT,
+    PRIMARY KEY (saga_id, record_seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE dlq_entries (
+    id TEXT PRIMARY KEY, record_seq INTEGER NOT NULL, record_id TEXT NOT NULL, dlq_topic TEXT NOT NULL,
+    convention TEXT NOT NULL, origin_topic TEXT, origin_partition INTEGER, origin_offset INTEGER,
+    origin_group TEXT, error_class TEXT, error_cause_class TEXT, error_message TEXT, error_stack TEXT,
+    attempts INTEGER, first_failed_at INTEGER NOT NULL, last_failed_at INTEGER NOT NULL,
+    key_text TEXT, ce_id TEXT, ce_type TEXT, correlation_id TEXT, saga_id TEXT, chain_id TEXT,
+    status TEXT NOT NULL, replay_count INTEGER NOT NULL
+  );
+  CREATE INDEX dlq_failed ON dlq_entries (last_failed_at);
+  CREATE INDEX dlq_topic ON dlq_entries (dlq_topic, last_failed_at);
+  CREATE INDEX dlq_origin ON dlq_entries (origin_topic, last_failed_at);
+  CREATE INDEX dlq_error ON dlq_entries (error_class);
+  CREATE INDEX dlq_status ON dlq_entries (status, dlq_topic);
+  CREATE INDEX dlq_chain ON dlq_entries (chain_id, status);
+  CREATE INDEX dlq_saga ON dlq_entries (saga_id);
+  CREATE INDEX dlq_corr ON dlq_entries (correlation_id);
+  CREATE INDEX dlq_key ON dlq_entries (key_text);
+
+  CREATE TABLE replays (
+    id TEXT PRIMARY KEY, entry_id TEXT NOT NULL, replay_key TEXT NOT NULL, dlq_topic TEXT NOT NULL,
+    requested_by TEXT NOT NULL, requested_at INTEGER NOT NULL, state TEXT NOT NULL,
+    target_topic TEXT, target_partition INTEGER, target_offset INTEGER, error TEXT,
+    outcome TEXT NOT NULL, outcome_at INTEGER, ce_id TEXT, job_id TEXT,
+    UNIQUE (entry_id, replay_key)
+  );
+  CREATE INDEX replays_waiting ON replays (ce_id) WHERE outcome IN ('pending', 'processed');
+  CREATE INDEX replays_entry ON replays (entry_id, requested_at);
+  CREATE INDEX replays_requested ON replays (requested_at);
+  CREATE TABLE bulk_jobs (
+    id TEXT PRIMARY KEY, replay_key TEXT NOT NULL UNIQUE, dlq_topics TEXT NOT NULL, entry_ids TEXT NOT NULL,
+    rate_per_sec INTEGER NOT NULL, requested_by TEXT NOT NULL, created_at INTEGER NOT NULL,
+    state TEXT NOT NULL, done INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(sql: Sql): void {
+  const current = Number(sql.get('PRAGMA user_version')?.user_version ?? 0);
+  if (current > MIGRATIONS.length)
+    throw new Error(
+      `collector database schema v${current} is newer than this collector (v${MIGRATIONS.length})`,
+    );
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    sql.db.exec('BEGIN IMMEDIATE');
+    try {
+      sql.db.exec(MIGRATIONS[v]!);
+      sql.db.exec(`PRAGMA user_version = ${v + 1}`);
+      sql.db.exec('COMMIT');
+    } catch (err) {
+      sql.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,274 @@
+import type { SQLInputValue } from 'node:sqlite';
+import { anomalyKindSchema } from '../../../lib/api/records.ts';
+import type { DlqInfo } from '../../../lib/events/dlq.ts';
+import type {
+  AnomalyRow,
+  NewRecord,
+  RecordRepo,
+  RecordRow,
+  StoredHeader,
+  StoredRecord,
+  RecordProblem,
+} from '../types.ts';
+import {
+  bool,
+  buf,
+  insertStatement,
+  json,
+  keysetBefore,
+  likeEscape,
+  lim,
+  num,
+  oneOf,
+  reqNum,
+  reqStr,
+  str,
+  type Row,
+  type Sql,
+} from './db.ts';
+import type { SyncRepo } from './sync.ts';
+
+const SUMMARY_COLS = `seq, topic, partition, offset, ts, stored_at, key_text, key_encoding, value_kind, value_size,
+  value_truncated, ce_id, ce_type, ce_source, ce_time, ce_time_ms, causation_id, correlation_id, trace_id, span_id,
+  saga_id, saga_type, saga_step, is_dlq, is_retry, anomalies, chain_id, replay_id`;
+
+const ANOMALIES = anomalyKindSchema.options;
+
+export function rowToRecord(r: Row): RecordRow {
+  const enc = str(r, 'key_encoding');
+  return {
+    seq: reqNum(r, 'seq'),
+    topic: reqStr(r, 'topic'),
+    partition: reqNum(r, 'partition'),
+    offset: reqNum(r, 'offset'),
+    timestamp: reqNum(r, 'ts'),
+    storedAt: reqNum(r, 'stored_at'),
+    keyText: str(r, 'key_text'),
+    keyEncoding: enc === 'utf8' || enc === 'hex' ? enc : null,
+    valueKind: oneOf(str(r, 'value_kind'), ['json', 'text', 'binary', 'tombstone', 'empty'], 'binary'),
+    valueSize: reqNum(r, 'value_size'),
+    valueTruncated: bool(r, 'value_truncated'),
+    ceId: str(r, 'ce_id'),
+    ceType: str(r, 'ce_type'),
+    ceSource: str(r, 'ce_source'),
+    ceTime: str(r, 'ce_time'),
+    ceTimeMs: num(r, 'ce_time_ms'),
+    causationId: str(r, 'causation_id'),
+    correlationId: str(r, 'correlation_id'),
+    traceId: str(r, 'trace_id'),
+    spanId: str(r, 'span_id'),
+    sagaId: str(r, 'saga_id'),
+    sagaType: str(r, 'saga_type'),
+    sagaStep: str(r, 'saga_step'),
+    isDlq: bool(r, 'is_dlq'),
+    isRetry: bool(r, 'is_retry'),
+    anomalies: reqStr(r, 'anomalies')
+      .split(',')
+      .flatMap((a) => ANOMALIES.filter((k) => k === a)),
+    chainId: str(r, 'chain_id'),
+    replayId: str(r, 'replay_id'),
+  };
+}
+
+function rowToStored(r: Row): StoredRecord {
+  return {
+    ...rowToRecord(r),
+    key: buf(r, 'key'),
+    value: buf(r, 'value'),
+    headers: json<StoredHeader[]>(r, 'headers', []),
+    problems: json<RecordProblem[]>(r, 'problems', []),
+    dlq: json<DlqInfo | null>(r, 'dlq', null),
+  };
+}
+
+const b = (v: boolean) => (v ? 1 : 0);
+
+const INSERT_RECORD = insertStatement(
+  'records',
+  [
+    'topic',
+    'partition',
+    'offset',
+    'ts',
+    'stored_at',
+    'key_text',
+    'key_encoding',
+    'value_kind',
+    'value_size',
+    'value_truncated',
+    'ce_id',
+    'ce_type',
+    'ce_source',
+    'ce_time',
+    'ce_time_ms',
+    'causation_id',
+    'correlation_id',
+    'trace_id',
+    'span_id',
+    'saga_id',
+    'saga_type',
+    'saga_step',
+    'is_dlq',
+    'is_retry',
+    'dlq',
+    'problems',
+    'anomalies',
+    'chain_id',
+    'replay_id',
+  ],
+  'ON CONFLICT (topic, partition, offset) DO NOTHING',
+);
+
+export function createRecordRepo(sql: Sql): SyncRepo<RecordRepo> {
+  const get = (topic: string, partition: number, offset: number) => {
+    const r = sql.get(
+      'SELECT r.*, b.key, b.value, b.headers FROM records r JOIN record_bodies b ON b.seq = r.seq WHERE r.topic = ? AND r.partition = ? AND r.offset = ?',
+      [topic, partition, offset],
+    );
+    return r ? rowToStored(r) : undefined;
+  };
+  return {
+    insert(r: NewRecord) {
+      const res = sql.run(
+        INSERT_RECORD.text,
+        INSERT_RECORD.values({
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+          ts: r.timestamp,
+          stored_at: r.storedAt,
+          key_text: r.keyText,
+          key_encoding: r.keyEncoding,
+          value_kind: r.valueKind,
+          value_size: r.valueSize,
+          value_truncated: b(r.valueTruncated),
+          ce_id: r.ceId,
+          ce_type: r.ceType,
+          ce_source: r.ceSource,
+          ce_time: r.ceTime,
+          ce_time_ms: r.ceTimeMs,
+          causation_id: r.causationId,
+          correlation_id: r.correlationId,
+          trace_id: r.traceId,
+          span_id: r.spanId,
+          saga_id: r.sagaId,
+          saga_type: r.sagaType,
+          saga_step: r.sagaStep,
+          is_dlq: b(r.isDlq),
+          is_retry: b(r.isRetry),
+          dlq: r.dlq ? JSON.stringify(r.dlq) : null,
+          problems: JSON.stringify(r.problems),
+          anomalies: r.anomalies.join(','),
+          chain_id: r.chainId,
+          replay_id: r.replayId,
+        }),
+      );
+      if (res.changes === 0) return undefined;
+      sql.run('INSERT INTO record_bodies (seq, key, value, headers) VALUES (?, ?, ?, ?)', [
+        res.lastInsertRowid,
+        r.key,
+        r.value,
+        JSON.stringify(r.headers),
+      ]);
+      return { ...r, seq: res.lastInsertRowid };
+    },
+    get,
+    list(filter, page) {
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      const add = (cond: string, ...p: SQLInputValue[]) => {
+        where.push(cond);
+        params.push(...p);
+      };
+      if (filter.topic !== undefined) add('topic = ?', filter.topic);
+      if (filter.key !== undefined) add('key_text = ?', filter.key);
+      if (filter.type !== undefined) add('ce_type = ?', filter.type);
+      if (filter.correlationId !== undefined) add('correlation_id = ?', filter.correlationId);
+      if (filter.dlqOnly) add('is_dlq = 1');
+      if (filter.from !== undefined) add('ts >= ?', filter.from);
+      if (filter.to !== undefined) add('ts <= ?', filter.to);
+      if (filter.q !== undefined) {
+        const like = likeEscape(filter.q);
+        add(
+          `(key_text LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM record_bodies b WHERE b.seq = records.seq
+            AND (CAST(b.value AS TEXT) LIKE ? ESCAPE '\\' OR b.headers LIKE ? ESCAPE '\\')))`,
+          like,
+          like,
+          like,
+        );
+      }
+      const ks = keysetBefore(['ts', 'seq'], page.cursor);
+      if (ks.sql) add(ks.sql, ...ks.params);
+      const rows = sql.all(
+        `SELECT ${SUMMARY_COLS} FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ts DESC, seq DESC LIMIT ${lim(page.limit + 1)}`,
+        params,
+      );
+      const items = rows.slice(0, page.limit).map(rowToRecord);
+      const last = items[items.length - 1];
+      return { items, next: rows.length > page.limit && last ? [last.timestamp, last.seq] : null };
+    },
+    byChain: (chainId, limit) =>
+      sql
+        .all(`SELECT ${SUMMARY_COLS} FROM records WHERE chain_id = ? ORDER BY ts, seq LIMIT ${lim(limit)}`, [
+          chainId,
+        ])
+        .map(rowToRecord),
+    byCeId: (ceId, limit) =>
+      sql
+        .all(`SELECT ${SUMMARY_COLS} FROM records WHERE ce_id = ? ORDER BY seq LIMIT ${lim(limit)}`, [ceId])
+        .map(rowToRecord),
+    byTraceId: (id, limit) =>
+      sql
+        .all(`SELECT ${SUMMARY_COLS} FROM records WHERE trace_id = ? ORDER BY seq LIMIT ${lim(limit)}`, [id])
+        .map(rowToRecord),
+    previousWithKey(topic, partition, keyText, beforeOffset) {
+      const r = sql.get(
+        `SELECT ${SUMMARY_COLS} FROM records WHERE topic = ? AND partition = ? AND key_text = ? AND offset < ?
+         ORDER BY offset DESC LIMIT 1`,
+        [topic, partition, keyText, beforeOffset],
+      );
+      return r ? rowToRecord(r) : undefined;
+    },
+    earliestRetryAt(ceId) {
+      const r = sql.get('SELECT min(ts) AS t FROM records WHERE ce_id = ? AND is_retry = 1', [ceId]);
+      return (r && num(r, 't')) ?? undefined;
+    },
+    setChain: (from, to) => sql.run('UPDATE records SET chain_id = ? WHERE chain_id = ?', [to, from]).changes,
+    addAnomalies(rows: readonly AnomalyRow[]) {
+      for (const a of rows)
+        sql.run('INSERT INTO anomalies (record_seq, record_id, kind, detail) VALUES (?, ?, ?, ?)', [
+          a.recordSeq,
+          a.recordId,
+          a.kind,
+          a.detail,
+        ]);
+    },
+    anomaliesOfChain(chainId, limit) {
+      return sql
+        .all(
+          `SELECT a.record_seq, a.record_id, a.kind, a.detail FROM records r JOIN anomalies a ON a.record_seq = r.seq
+           WHERE r.chain_id = ? ORDER BY a.record_seq LIMIT ${lim(limit)}`,
+          [chainId],
+        )
+        .map((r) => ({
+          recordSeq: reqNum(r, 'record_seq'),
+          recordId: reqStr(r, 'record_id'),
+          kind: oneOf(str(r, 'kind'), ANOMALIES, 'duplicate'),
+          detail: reqStr(r, 'detail'),
+        }));
+    },
+    stats() {
+      // max - min + 1 instead of count(*): retention deletes oldest-first, so the rowid range is
+      // dense, and this stays O(1) on millions of rows.
+      const r = sql.get('SELECT min(seq) AS lo, max(seq) AS hi FROM records');
+      const last = sql.get('SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1');
+      const lo = r ? num(r, 'lo') : null;
+      const hi = r ? num(r, 'hi') : null;
+      return {
+        approxCount: lo !== null && hi !== null ? hi - lo + 1 : 0,
+        lastStoredAt: last ? num(last, 'stored_at') : null,
+      };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { AnomalyKind } from '../../lib/api/records.ts';
+import type { DlqInfo } from '../../lib/events/dlq.ts';
+
+// Store shapes of records and paging (see types.ts for the port itself).
+
+export type ValueKind = 'json' | 'text' | 'binary' | 'tombstone' | 'empty';
+export type TextEncoding = 'utf8' | 'hex';
+
+/** A header as stored: UTF-8 text when valid, hex otherwise, so the bytes can be rebuilt exactly. */
+export interface StoredHeader {
+  readonly key: string;
+  readonly value: string;
+  readonly encoding: TextEncoding;
+}
+
+export interface RecordProblem {
+  readonly header?: string;
+  readonly problem: string;
+}
+
+/** Everything kept about a record except its value and headers (lists, chains, the live tail). */
+export interface RecordRow {
+  readonly seq: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly storedAt: number;
+  readonly keyText: string | null;
+  readonly keyEncoding: TextEncoding | null;
+  readonly valueKind: ValueKind;
+  readonly valueSize: number;
+  readonly valueTruncated: boolean;
+  readonly ceId: string | null;
+  readonly ceType: string | null;
+  readonly ceSource: string | null;
+  readonly ceTime: string | null;
+  readonly ceTimeMs: number | null;
+  readonly causationId: string | null;
+  readonly correlationId: string | null;
+  readonly traceId: string | null;
+  readonly spanId: string | null;
+  readonly sagaId: string | null;
+  readonly sagaType: string | null;
+  readonly sagaStep: string | null;
+  readonly isDlq: boolean;
+  readonly isRetry: boolean;
+  readonly anomalies: readonly AnomalyKind[];
+  readonly chainId: string | null;
+  /** `x-causeway-replay-id` when this record was produced by a DLQ replay. */
+  readonly replayId: string | null;
+}
+
+export interface NewRecord extends Omit<RecordRow, 'seq'> {
+  readonly key: Buffer | null;
+  /** Possibly truncated to MAX_VALUE_BYTES; `valueSize` keeps the true size. */
+  readonly value: Buffer | null;
+  readonly headers: readonly StoredHeader[];
+  readonly problems: readonly RecordProblem[];
+  readonly dlq: DlqInfo | null;
+}
+
+export interface StoredRecord extends NewRecord {
+  readonly seq: number;
+}
+
+export interface AnomalyRow {
+  readonly recordSeq: number;
+  readonly recordId: string;
+  readonly kind: AnomalyKind;
+  readonly detail: string;
+}
+
+/** Keyset paging: the sort key of the last item returned, opaque to clients. */
+export type Cursor = readonly (string | number)[];
+export interface PageRequest {
+  readonly cursor: Cursor | null;
+  readonly limit: number;
+}
+export interface Page<T> {
+  readonly items: T[];
+  readonly next: Cursor | null;
+}
+
+export interface RecordsFilter {
+  readonly topic?: string;
+  readonly key?: string;
+  readonly type?: string;
+  readonly correlationId?: string;
+  readonly q?: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly dlqOnly?: boolean;
+}
+
+export interface RecordRepo {
+  /** Inserts unless (topic, partition, offset) is already stored; undefined then. */
+  insert(r: NewRecord): Promise<StoredRecord | undefined>;
+  get(topic: string, partition: number, offset: number): Promise<StoredRecord | undefined>;
+  list(filter: RecordsFilter, page: PageRequest): Promise<Page<RecordRow>>;
+  byChain(chainId: string, limit: number): Promise<RecordRow[]>;
+  byCeId(ceId: string, limit: number): Promise<RecordRow[]>;
+  byTraceId(traceId: string, limit: number): Promise<RecordRow[]>;
+  /** The record with the highest offset below `beforeOffset` with the same key on one partition. */
+  previousWithKey(
+    topic: string,
+    partition: number,
+    keyText: string,
+    beforeOffset: number,
+  ): Promise<RecordRow | undefined>;
+  /** Earliest broker time of a retry-topic copy of an event (first failure of a DLQ entry). */
+  earliestRetryAt(ceId: string): Promise<number | undefined>;
+  setChain(fromChainId: string, toChainId: string): Promise<number>;
+  addAnomalies(rows: readonly AnomalyRow[]): Promise<void>;
+  anomaliesOfChain(chainId: string, limit: number): Promise<AnomalyRow[]>;
+  stats(): Promise<{ approxCount: number; lastStoredAt: number | null }>;
+}

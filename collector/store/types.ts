@@ -1,0 +1,42 @@
+import type { ChainRepo, SagaRepo, SpanRepo } from './types-derived.ts';
+import type { DlqRepo, ReplayRepo } from './types-dlq.ts';
+import type { RecordRepo } from './types-records.ts';
+
+// The store port. Ingest, derivations and the API only talk to this interface; the SQLite
+// adapter (`sqlite/`) implements it with `node:sqlite`. Every method is async so a PostgreSQL
+// adapter can be added without touching any caller. Writes happen inside `transaction`, which
+// the adapter serialises: ingest writes one batch plus everything derived from it atomically.
+
+export type * from './types-records.ts';
+export type * from './types-derived.ts';
+export type * from './types-dlq.ts';
+
+export interface StoreTx {
+  readonly records: RecordRepo;
+  readonly spans: SpanRepo;
+  readonly chains: ChainRepo;
+  readonly sagas: SagaRepo;
+  readonly dlq: DlqRepo;
+  readonly replays: ReplayRepo;
+  /** Runs `fn` so that, if it throws, only its own writes are undone (a per-record savepoint). */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface RetentionResult {
+  readonly records: number;
+  readonly spans: number;
+  readonly other: number;
+}
+
+export interface Store extends StoreTx {
+  readonly kind: string;
+  /** Serialised, atomic: everything `fn` writes commits together or not at all. */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** One bounded retention step: at most `maxDeletes` rows per table. */
+  enforceRetention(opts: {
+    olderThan: number;
+    maxRecords: number;
+    maxDeletes: number;
+  }): Promise<RetentionResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,118 @@
+import type { RecordSummary } from '../../lib/api/records.ts';
+import type { ServerFrame, TailFilter } from '../../lib/api/ws.ts';
+
+// The live-tail hub. Ingest publishes stored records here after each commit and returns at once;
+// each client has a bounded buffer that drops its oldest records when the client cannot keep up
+// (a `dropped` frame tells it how many), and a timer flushes buffers in batches. A client whose
+// socket already holds a lot of unsent data is skipped until it drains, so one slow browser costs
+// memory bounded by its buffer, never ingest throughput.
+
+export interface TailSocket {
+  send(data: string): void;
+  readonly bufferedAmount: number;
+}
+
+export interface TailClient {
+  subscribe(filter: TailFilter): void;
+  remove(): void;
+  readonly subscribed: boolean;
+}
+
+export interface TailHubOptions {
+  readonly bufferSize: number;
+  readonly flushMs?: number;
+  readonly maxBatch?: number;
+  /** Unsent bytes on a socket above which it is not written to this round. */
+  readonly maxSocketBuffer?: number;
+  readonly onDropped?: (n: number) => void;
+  readonly onClients?: (n: number) => void;
+}
+
+interface ClientState {
+  socket: TailSocket;
+  filter: TailFilter | null;
+  buffer: RecordSummary[];
+  dropped: number;
+}
+
+export function matchesFilter(f: TailFilter, r: RecordSummary): boolean {
+  if (f.topics?.length && !f.topics.includes(r.topic)) return false;
+  if (f.types?.length && (r.ceType === null || !f.types.includes(r.ceType))) return false;
+  if (f.key !== undefined && r.key !== f.key) return false;
+  if (f.correlationId !== undefined && r.correlationId !== f.correlationId) return false;
+  if (f.dlqOnly && !r.isDlq) return false;
+  return true;
+}
+
+export function createTailHub(options: TailHubOptions) {
+  const clients = new Set<ClientState>();
+  const flushMs = options.flushMs ?? 50;
+  const maxBatch = options.maxBatch ?? 500;
+  const maxSocketBuffer = options.maxSocketBuffer ?? 4 * 1024 * 1024;
+  let timer: NodeJS.Timeout | undefined;
+
+  const send = (c: ClientState, frame: ServerFrame) => c.socket.send(JSON.stringify(frame));
+
+  function flush() {
+    for (const c of clients) {
+      if (!c.filter || (!c.buffer.length && !c.dropped)) continue;
+      if (c.socket.bufferedAmount > maxSocketBuffer) continue;
+      try {
+        if (c.dropped) {
+          send(c, { type: 'dropped', count: c.dropped });
+          c.dropped = 0;
+        }
+        while (c.buffer.length) send(c, { type: 'records', records: c.buffer.splice(0, maxBatch) });
+      } catch {
+        // A socket that fails to send is being closed; its close handler removes it.
+      }
+    }
+  }
+
+  return {
+    add(socket: TailSocket): TailClient {
+      const c: ClientState = { socket, filter: null, buffer: [], dropped: 0 };
+      clients.add(c);
+      options.onClients?.(clients.size);
+      return {
+        subscribe(filter) {
+          c.filter = filter;
+          c.buffer = [];
+        },
+        remove() {
+          if (clients.delete(c)) options.onClients?.(clients.size);
+        },
+        get subscribed() {
+          return c.filter !== null;
+        },
+      };
+    },
+    publish(records: readonly RecordSummary[]) {
+      for (const c of clients) {
+        const f = c.filter;
+        if (!f) continue;
+        for (const r of records) if (matchesFilter(f, r)) c.buffer.push(r);
+        const over = c.buffer.length - options.bufferSize;
+        if (over > 0) {
+          c.buffer.splice(0, over);
+          c.dropped += over;
+          options.onDropped?.(over);
+        }
+      }
+    },
+    flush,
+    clientCount: () => clients.size,
+    /** False when no client subscribed: ingest then skips building live-tail frames. */
+    hasSubscribers: () => [...clients].some((c) => c.filter !== null),
+    start() {
+      timer ??= setInterval(flush, flushMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      flush();
+    },
+  };
+}
+export type TailHub = ReturnType<typeof createTailHub>;
