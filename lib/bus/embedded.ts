@@ -36,6 +36,12 @@ interface PartitionLog {
   records: ConsumedRecord[];
   /** Offset of records[0]: the log start offset. */
   start: number;
+  /**
+   * When each record was appended. Age retention uses this, not the record timestamp: a producer
+   * may write any CreateTime (far past or future), and Kafka deletes by segment age, which for
+   * such a record is still the time it arrived.
+   */
+  appendedAt: number[];
 }
 
 interface TopicState {
@@ -107,9 +113,10 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
   function enforceRetention(log: PartitionLog) {
     const cutoff = now() - retentionMs;
     let drop = Math.max(0, log.records.length - retentionRecords);
-    while (drop < log.records.length && log.records[drop]!.timestamp < cutoff) drop++;
+    while (drop < log.records.length && log.appendedAt[drop]! < cutoff) drop++;
     if (drop > 0) {
       log.records.splice(0, drop);
+      log.appendedAt.splice(0, drop);
       log.start += drop;
     }
   }
@@ -178,6 +185,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
       const log = t.partitions[partition]!;
       const timestamp = r.timestamp ?? now();
       const offset = highOf(log);
+      log.appendedAt.push(now());
       log.records.push({
         topic: r.topic,
         partition,
@@ -300,7 +308,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
         topics.set(s.topic, {
           name: s.topic,
           configs: s.configs ?? {},
-          partitions: Array.from({ length: n }, () => ({ records: [], start: 0 })),
+          partitions: Array.from({ length: n }, () => ({ records: [], start: 0, appendedAt: [] })),
         });
       }
       // New topics may match pattern subscriptions.
