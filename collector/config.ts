@@ -35,6 +35,13 @@ export const collectorEnvSchema = busEnvSchema.extend({
   SAGA_DEFINITIONS_FILE: z.string().optional(),
   REPLAY_MAX_COUNT: z.coerce.number().int().positive().default(3),
   COLLECTOR_NATIVE_ALERTS: envBool(true),
+  /**
+   * Multiplies every alert's `for:` and `keep_firing_for:` in the native evaluation. 1 in
+   * production; end-to-end tests use a small factor so a two-minute `for:` takes seconds.
+   */
+  ALERT_DURATION_SCALE: z.coerce.number().positive().max(1).default(1),
+  /** How often the native evaluator samples the metrics (Prometheus' evaluation_interval). */
+  ALERT_EVAL_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   /** Event types that end a business flow (the chain is complete once one arrived...). */
   CHAIN_TERMINAL_TYPES: csv('OrderConfirmed,OrderCancelled'),
   /** ...and, when this list is not empty, once one of these followed it (event time ≥ the terminal's). */

@@ -121,6 +121,8 @@ export function createCollector(deps: CollectorDeps): Collector {
       registry,
       logger,
       now,
+      durationScale: config.ALERT_DURATION_SCALE,
+      tickMs: config.ALERT_EVAL_INTERVAL_MS,
     });
   const auth = createAuth({ operatorToken: config.OPERATOR_TOKEN, viewerToken: config.VIEWER_TOKEN, now });
   const maintenance = createMaintenance({ store, sagas, metrics, config, logger, now });

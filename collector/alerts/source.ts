@@ -3,6 +3,8 @@ import type { AlertsResponse, RulesResponse } from '../../lib/api/alerts.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createAlertEvaluator } from '../../dashboards/alerts/evaluate.ts';
 import { createPrometheusSource } from '../../dashboards/alerts/prometheus-source.ts';
+import { ruleGroups } from '../../dashboards/alerts/definitions.ts';
+import { scaleDurations } from '../../dashboards/alerts/durations.ts';
 
 // Where `GET /api/alerts` gets its answer: a Prometheus when PROMETHEUS_URL is set (it evaluates
 // the generated rules), else the in-process evaluator from dashboards/alerts ticking over this
@@ -30,6 +32,7 @@ export function createAlertsSource(opts: {
   logger: Logger;
   now: () => number;
   tickMs?: number;
+  durationScale?: number;
 }): AlertsSource {
   if (opts.prometheusUrl) {
     const prom = createPrometheusSource({ url: opts.prometheusUrl, timeoutMs: 3000 });
@@ -41,7 +44,12 @@ export function createAlertsSource(opts: {
     };
   }
   if (!opts.native) return noAlerts();
-  const evaluator = createAlertEvaluator({ now: opts.now });
+  const evaluator = createAlertEvaluator({
+    now: opts.now,
+    ...(opts.durationScale !== undefined && opts.durationScale !== 1
+      ? { definitions: scaleDurations(ruleGroups, opts.durationScale) }
+      : {}),
+  });
   const log = opts.logger.child({ component: 'alerts' });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
