@@ -1,0 +1,91 @@
+'use client';
+
+import Link from 'next/link';
+import { formatDateTime, formatRelative } from '../../_lib/format.ts';
+import { useNow } from '../../_lib/use-viewport.ts';
+import { Badge } from '../../_components/badge.tsx';
+import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { alertLinks, extraLabels, runbookHref, sortAlerts } from './alert-links.ts';
+import { useAlerts } from './api.ts';
+
+export function AlertsPage() {
+  const alerts = useAlerts();
+  const now = useNow(5000);
+  const sorted = alerts.data ? sortAlerts(alerts.data.alerts) : [];
+  const firing = sorted.filter((a) => a.state === 'firing').length;
+  return (
+    <div>
+      <div className="page-head">
+        <h1>Alerts</h1>
+        {alerts.data ? (
+          <span className="muted" data-testid="alerts-source">
+            {firing} firing, {sorted.length - firing} pending · evaluated by{' '}
+            {alerts.data.source === 'prometheus'
+              ? 'Prometheus'
+              : "the collector's built-in rules (no PROMETHEUS_URL set)"}
+          </span>
+        ) : null}
+      </div>
+      {alerts.isPending ? <Loading what="alerts" /> : null}
+      {alerts.isError ? (
+        <ErrorState error={alerts.error} what="alerts" onRetry={() => void alerts.refetch()} />
+      ) : null}
+      {alerts.isSuccess && sorted.length === 0 ? (
+        <Empty
+          title="Nothing is firing or pending."
+          next="Alerts appear here as soon as a rule's condition holds (pending) and after its for: duration (firing)."
+          hint={false}
+        />
+      ) : null}
+      {sorted.map((a, i) => {
+        const name = a.labels.alertname ?? 'unnamed alert';
+        const severity = a.labels.severity ?? 'none';
+        return (
+          <div
+            key={`${name}-${i}-${a.activeAt}`}
+            className="card"
+            data-testid="alert"
+            data-alertname={name}
+            data-state={a.state}
+            data-severity={severity}
+          >
+            <div className="row">
+              <Badge value={a.state} testid="alert-state" />
+              <Badge value={severity} testid="alert-severity" />
+              <strong className="grow" data-testid="alert-name">
+                {name}
+              </strong>
+              <span
+                className="muted"
+                title={formatDateTime(Date.parse(a.activeAt))}
+                data-testid="alert-since"
+              >
+                since {formatRelative(Date.parse(a.activeAt), now)}
+              </span>
+            </div>
+            <p data-testid="alert-summary">
+              {a.annotations.summary ?? <span className="muted">No summary.</span>}
+            </p>
+            {a.annotations.description ? <p className="muted">{a.annotations.description}</p> : null}
+            <div className="row">
+              {alertLinks(a.labels).map((l) => (
+                <Link key={l.href} href={l.href} className="btn btn-outline" data-testid="alert-link">
+                  {l.label} →
+                </Link>
+              ))}
+              <Link href={runbookHref(name)} className="btn btn-ghost" data-testid="alert-runbook">
+                Runbook
+              </Link>
+              <span className="muted">
+                {extraLabels(a.labels)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' ')}{' '}
+                · value {a.value}
+              </span>
+            </div>
+          </div>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { z } from 'zod';
+import { chainSchema, chainsPageSchema, chainStatusSchema } from '../../../lib/api/chains.ts';
+import { apiGet, toQueryString } from '../../_lib/api-client.ts';
+import { REFETCH, STALE } from '../../_lib/query-client.ts';
+
+export const chainsUrlShape = {
+  status: chainStatusSchema,
+  flow: z.string().max(128),
+};
+export interface ChainsFilter {
+  status?: z.infer<typeof chainStatusSchema> | undefined;
+  flow?: string | undefined;
+}
+
+export const chainKeys = {
+  all: ['chains'] as const,
+  lists: () => [...chainKeys.all, 'list'] as const,
+  list: (filter: ChainsFilter) => [...chainKeys.lists(), filter] as const,
+  details: () => [...chainKeys.all, 'detail'] as const,
+  detail: (id: string) => [...chainKeys.details(), id] as const,
+};
+
+export const chainPaths = {
+  list: (filter: ChainsFilter) => `/api/chains${toQueryString({ ...filter, limit: 50 })}`,
+  detail: (id: string) => `/api/chains/${encodeURIComponent(id)}`,
+};
+
+export function useChains(filter: ChainsFilter) {
+  return useQuery({
+    queryKey: chainKeys.list(filter),
+    queryFn: ({ signal }) => apiGet(chainPaths.list(filter), chainsPageSchema, signal),
+    staleTime: STALE.list,
+    refetchInterval: REFETCH.list,
+  });
+}
+
+/** A chain still in progress is polled, so the waterfall grows while the user watches. */
+const IN_PROGRESS_POLL_MS = 2_000;
+
+export function useChain(id: string) {
+  return useQuery({
+    queryKey: chainKeys.detail(id),
+    queryFn: ({ signal }) => apiGet(chainPaths.detail(id), chainSchema, signal),
+    staleTime: STALE.detail,
+    refetchInterval: (q) => (q.state.data?.status === 'in_progress' ? IN_PROGRESS_POLL_MS : false),
+  });
+}

@@ -1,0 +1,129 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { formatDuration, formatRelative } from '../../_lib/format.ts';
+import { useUrlState } from '../../_lib/use-url-state.ts';
+import { Badge } from '../../_components/badge.tsx';
+import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { chainsUrlShape, useChains } from './api.ts';
+import { CHAIN_QUERY_LABEL, classifyChainQuery } from './chain-query.ts';
+
+const STATUSES = ['complete', 'in_progress', 'stopped', 'failed'] as const;
+
+export function ChainSearch() {
+  const router = useRouter();
+  const [q, setQ] = useState('');
+  const [url, setUrl] = useUrlState(chainsUrlShape);
+  const chains = useChains({ status: url.status, flow: url.flow });
+  const trimmed = q.trim();
+  return (
+    <div>
+      <div className="page-head">
+        <h1>Chains</h1>
+        <span className="muted">
+          The end-to-end path of one business flow: every record and span, hop by hop.
+        </span>
+      </div>
+      <form
+        className="card row"
+        data-testid="chain-search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (trimmed) router.push(`/chains/${encodeURIComponent(trimmed)}`);
+        }}
+      >
+        <label className="field grow">
+          <span>Order id, trace id, event id or topic:partition:offset</span>
+          <input
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            data-testid="chain-search-input"
+            autoFocus
+            placeholder="e.g. ord-123 or orders.events:2:1045"
+          />
+        </label>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={!trimmed}
+          data-testid="chain-search-submit"
+        >
+          Find chain
+        </button>
+        {trimmed ? (
+          <span className="muted">Looks like {CHAIN_QUERY_LABEL[classifyChainQuery(trimmed)]}.</span>
+        ) : null}
+      </form>
+      <div className="card">
+        <div className="filters">
+          <h2 className="grow">Recent chains</h2>
+          <label className="field">
+            <span>Status</span>
+            <select
+              value={url.status ?? ''}
+              onChange={(e) => setUrl({ status: e.target.value })}
+              data-testid="chains-filter-status"
+            >
+              <option value="">any</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Flow</span>
+            <input
+              value={url.flow ?? ''}
+              onChange={(e) => setUrl({ flow: e.target.value })}
+              data-testid="chains-filter-flow"
+            />
+          </label>
+        </div>
+        {chains.isPending ? <Loading what="chains" /> : null}
+        {chains.isError ? (
+          <ErrorState error={chains.error} what="chains" onRetry={() => void chains.refetch()} />
+        ) : null}
+        {chains.isSuccess && chains.data.items.length === 0 ? (
+          <Empty
+            title="No chains yet."
+            next="A chain appears once records of one flow arrive. Place an order in the shop, or widen the filter."
+          />
+        ) : null}
+        {chains.isSuccess && chains.data.items.length > 0 ? (
+          <table className="table" data-testid="chains-table">
+            <thead>
+              <tr>
+                <th>Chain</th>
+                <th>Flow</th>
+                <th>Status</th>
+                <th>Started</th>
+                <th className="num">Duration</th>
+                <th className="num">Records</th>
+              </tr>
+            </thead>
+            <tbody>
+              {chains.data.items.map((c) => (
+                <tr key={c.id} data-testid="chain-row">
+                  <td className="mono">
+                    <Link href={`/chains/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                  </td>
+                  <td>{c.flow ?? '—'}</td>
+                  <td>
+                    <Badge value={c.status} label={c.status.replace('_', ' ')} />
+                  </td>
+                  <td>{formatRelative(c.startedAt, Date.now())}</td>
+                  <td className="num">{formatDuration(c.durationMs)}</td>
+                  <td className="num">{c.recordCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,189 @@
+'use client';
+
+import { useMemo, useState } from 'react';
+import { useUrlState } from '../../_lib/use-url-state.ts';
+import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { dlqUrlShape, useDlqEntries, useDlqGroups, type DlqFilter } from './api.ts';
+import { BulkReplayDialog, type BulkTarget } from './bulk-replay-dialog.tsx';
+import { DlqGroups } from './dlq-groups.tsx';
+import { DlqTable } from './dlq-table.tsx';
+
+const STATUSES = ['unresolved', 'replayed', 'resolved', 'quarantined'] as const;
+
+export function DlqWorkbench() {
+  const [url, setUrl] = useUrlState(dlqUrlShape);
+  const filter: DlqFilter = useMemo(
+    () => ({
+      dlqTopic: url.dlqTopic,
+      originTopic: url.originTopic,
+      errorClass: url.errorClass,
+      key: url.key,
+      status: url.status,
+    }),
+    [url.dlqTopic, url.originTopic, url.errorClass, url.key, url.status],
+  );
+  const entries = useDlqEntries(filter);
+  const groups = useDlqGroups({});
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [bulk, setBulk] = useState<BulkTarget | null>(null);
+  const items = useMemo(() => entries.data?.pages.flatMap((p) => p.items) ?? [], [entries.data]);
+  const hasFilter = Object.values(filter).some((v) => v !== undefined);
+
+  const toggle = (id: string) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  return (
+    <div>
+      <div className="page-head">
+        <h1>Dead letters</h1>
+        <span className="muted">
+          Records that failed processing, where they came from and why. Replay once the cause is fixed.
+        </span>
+      </div>
+      <div className="split split-left">
+        <div>
+          {groups.isPending ? <Loading what="DLQ groups" /> : null}
+          {groups.isError ? (
+            <ErrorState error={groups.error} what="DLQ groups" onRetry={() => void groups.refetch()} />
+          ) : null}
+          {groups.data ? (
+            <DlqGroups
+              groups={groups.data}
+              active={filter}
+              onPickOrigin={(dlqTopic) =>
+                setUrl({ dlqTopic: filter.dlqTopic === dlqTopic ? null : dlqTopic })
+              }
+              onPickError={(errorClass) =>
+                setUrl({ errorClass: filter.errorClass === errorClass ? null : errorClass })
+              }
+            />
+          ) : null}
+        </div>
+        <div className="card">
+          <form className="filters" onSubmit={(e) => e.preventDefault()} data-testid="dlq-filters">
+            <label className="field">
+              <span>DLQ topic</span>
+              <input
+                value={url.dlqTopic ?? ''}
+                onChange={(e) => setUrl({ dlqTopic: e.target.value })}
+                data-testid="filter-dlqTopic"
+              />
+            </label>
+            <label className="field">
+              <span>Origin topic</span>
+              <input
+                value={url.originTopic ?? ''}
+                onChange={(e) => setUrl({ originTopic: e.target.value })}
+                data-testid="filter-originTopic"
+              />
+            </label>
+            <label className="field">
+              <span>Error class</span>
+              <input
+                value={url.errorClass ?? ''}
+                onChange={(e) => setUrl({ errorClass: e.target.value })}
+                data-testid="filter-errorClass"
+              />
+            </label>
+            <label className="field">
+              <span>Key</span>
+              <input
+                value={url.key ?? ''}
+                onChange={(e) => setUrl({ key: e.target.value })}
+                data-testid="filter-key"
+              />
+            </label>
+            <label className="field">
+              <span>Status</span>
+              <select
+                value={url.status ?? ''}
+                onChange={(e) => setUrl({ status: e.target.value })}
+                data-testid="filter-status"
+              >
+                <option value="">any</option>
+                {STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {hasFilter ? (
+              <button
+                type="button"
+                className="btn btn-ghost"
+                onClick={() =>
+                  setUrl({ dlqTopic: null, originTopic: null, errorClass: null, key: null, status: null })
+                }
+              >
+                Clear filters
+              </button>
+            ) : null}
+          </form>
+          <div className="row mb8">
+            <button
+              type="button"
+              className="btn btn-outline"
+              disabled={selected.size === 0}
+              data-testid="bulk-replay-selected"
+              onClick={() => setBulk({ kind: 'ids', ids: [...selected] })}
+            >
+              Replay selected ({selected.size})…
+            </button>
+            <button
+              type="button"
+              className="btn btn-outline"
+              disabled={items.length === 0}
+              data-testid="bulk-replay-filter"
+              onClick={() => setBulk({ kind: 'filter', filter })}
+            >
+              Replay all matching {hasFilter ? 'this filter' : 'entries'}…
+            </button>
+          </div>
+          {entries.isPending ? <Loading what="dead letters" /> : null}
+          {entries.isError ? (
+            <ErrorState error={entries.error} what="dead letters" onRetry={() => void entries.refetch()} />
+          ) : null}
+          {entries.isSuccess && items.length === 0 ? (
+            <Empty
+              title={
+                hasFilter
+                  ? 'No dead letters match this filter.'
+                  : 'No dead letters. Nothing has failed for good.'
+              }
+              next={
+                hasFilter
+                  ? 'Clear the filter to see all entries.'
+                  : 'Failed records appear here once a consumer gives up on them and writes them to a -dlt topic.'
+              }
+            />
+          ) : null}
+          {items.length > 0 ? (
+            <DlqTable
+              entries={items}
+              selected={selected}
+              onToggle={toggle}
+              onToggleAll={(checked) => setSelected(checked ? new Set(items.map((e) => e.id)) : new Set())}
+            />
+          ) : null}
+          {entries.hasNextPage ? (
+            <button
+              type="button"
+              className="btn btn-outline"
+              onClick={() => void entries.fetchNextPage()}
+              disabled={entries.isFetchingNextPage}
+            >
+              {entries.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <BulkReplayDialog target={bulk} onClose={() => setBulk(null)} />
+    </div>
+  );
+}

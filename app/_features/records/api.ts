@@ -1,0 +1,37 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { recordDetailSchema, recordsPageSchema, type RecordsQuery } from '../../../lib/api/records.ts';
+import { apiGet, toQueryString } from '../../_lib/api-client.ts';
+import { STALE } from '../../_lib/query-client.ts';
+
+export type RecordsFilter = Partial<Omit<RecordsQuery, 'limit'>> & { limit?: number };
+
+export const recordKeys = {
+  all: ['records'] as const,
+  lists: () => [...recordKeys.all, 'list'] as const,
+  list: (filter: RecordsFilter) => [...recordKeys.lists(), filter] as const,
+  details: () => [...recordKeys.all, 'detail'] as const,
+  detail: (id: string) => [...recordKeys.details(), id] as const,
+};
+
+export const recordPath = (id: string) => `/api/records/${encodeURIComponent(id)}`;
+export const recordsPath = (filter: RecordsFilter) => `/api/records${toQueryString(filter)}`;
+
+export function useRecord(id: string | null | undefined) {
+  return useQuery({
+    queryKey: recordKeys.detail(id ?? ''),
+    queryFn: ({ signal }) => apiGet(recordPath(id!), recordDetailSchema, signal),
+    enabled: Boolean(id),
+    staleTime: STALE.detail,
+  });
+}
+
+export function useRecords(filter: RecordsFilter, enabled = true) {
+  return useQuery({
+    queryKey: recordKeys.list(filter),
+    queryFn: ({ signal }) => apiGet(recordsPath(filter), recordsPageSchema, signal),
+    enabled,
+    staleTime: STALE.list,
+  });
+}

@@ -1,0 +1,213 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useMemo } from 'react';
+import { formatDuration, formatRelative } from '../../_lib/format.ts';
+import { useUrlState } from '../../_lib/use-url-state.ts';
+import { Badge } from '../../_components/badge.tsx';
+import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { sagasUrlShape, useSagas, type SagasFilter } from './api.ts';
+import { countMatrix, SAGA_STATE_ORDER } from './saga-counts.ts';
+
+const AGE_OPTIONS = [
+  { label: 'any age', value: 0 },
+  { label: 'older than 1 min', value: 60_000 },
+  { label: 'older than 5 min', value: 300_000 },
+  { label: 'older than 1 h', value: 3_600_000 },
+];
+
+export function SagaList() {
+  const router = useRouter();
+  const [url, setUrl] = useUrlState(sagasUrlShape);
+  const filter: SagasFilter = useMemo(
+    () => ({
+      state: url.state,
+      type: url.type,
+      stuck: url.stuck ? true : undefined,
+      minAgeMs: url.minAge || undefined,
+      correlationId: url.q,
+    }),
+    [url.state, url.type, url.stuck, url.minAge, url.q],
+  );
+  const sagas = useSagas(filter);
+  // Counts come with every page; the matrix shows them for the type filter only, not the state.
+  const matrix = useMemo(() => countMatrix(sagas.data?.counts ?? []), [sagas.data]);
+  const now = Date.now();
+  const open = (id: string) => router.push(`/sagas/${encodeURIComponent(id)}`);
+
+  return (
+    <div>
+      <div className="page-head">
+        <h1>Sagas</h1>
+        <span className="muted">
+          Long-running flows and their compensations. STUCK means a step passed its deadline.
+        </span>
+      </div>
+      {matrix.length > 0 ? (
+        <div className="card scroll-x" data-testid="saga-counts">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Type</th>
+                {SAGA_STATE_ORDER.map((s) => (
+                  <th key={s} className="num">
+                    {s.replace('_', ' ')}
+                  </th>
+                ))}
+                <th className="num">Total</th>
+              </tr>
+            </thead>
+            <tbody>
+              {matrix.map((row) => (
+                <tr key={row.type}>
+                  <td>
+                    <button
+                      type="button"
+                      className="btn btn-ghost"
+                      onClick={() => setUrl({ type: row.type, state: null })}
+                    >
+                      {row.type}
+                    </button>
+                  </td>
+                  {row.byState.map((c) => (
+                    <td key={c.state} className="num">
+                      {c.count > 0 ? (
+                        <button
+                          type="button"
+                          className="btn btn-ghost"
+                          data-testid={`saga-count-${c.state}`}
+                          onClick={() => setUrl({ type: row.type, state: c.state })}
+                        >
+                          <Badge value={c.state} label={c.count} />
+                        </button>
+                      ) : (
+                        <span className="muted">0</span>
+                      )}
+                    </td>
+                  ))}
+                  <td className="num">{row.total}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <div className="card">
+        <form className="filters" onSubmit={(e) => e.preventDefault()} data-testid="saga-filters">
+          <label className="field">
+            <span>State</span>
+            <select
+              value={url.state ?? ''}
+              onChange={(e) => setUrl({ state: e.target.value })}
+              data-testid="saga-filter-state"
+            >
+              <option value="">any</option>
+              {SAGA_STATE_ORDER.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Type</span>
+            <input
+              value={url.type ?? ''}
+              onChange={(e) => setUrl({ type: e.target.value })}
+              data-testid="saga-filter-type"
+            />
+          </label>
+          <label className="field">
+            <span>Age</span>
+            <select
+              value={url.minAge ?? 0}
+              onChange={(e) => setUrl({ minAge: Number(e.target.value) || null })}
+              data-testid="saga-filter-age"
+            >
+              {AGE_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Order / correlation id</span>
+            <input
+              value={url.q ?? ''}
+              onChange={(e) => setUrl({ q: e.target.value })}
+              data-testid="saga-filter-q"
+            />
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={Boolean(url.stuck)}
+              onChange={(e) => setUrl({ stuck: e.target.checked ? '1' : null })}
+              data-testid="saga-filter-stuck"
+            />
+            Stuck only
+          </label>
+        </form>
+        {sagas.isPending ? <Loading what="sagas" /> : null}
+        {sagas.isError ? (
+          <ErrorState error={sagas.error} what="sagas" onRetry={() => void sagas.refetch()} />
+        ) : null}
+        {sagas.isSuccess && sagas.data.items.length === 0 ? (
+          <Empty
+            title="No sagas match."
+            next="Sagas appear when orchestrator saga records or flows matching a saga definition arrive. Widen the filter or place an order."
+          />
+        ) : null}
+        {sagas.isSuccess && sagas.data.items.length > 0 ? (
+          <table className="table" data-testid="saga-table">
+            <thead>
+              <tr>
+                <th>Saga</th>
+                <th>Type</th>
+                <th>State</th>
+                <th>Step</th>
+                <th>Correlation</th>
+                <th>Started</th>
+                <th className="num">Age</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sagas.data.items.map((s) => (
+                <tr
+                  key={s.id}
+                  className="clickable"
+                  tabIndex={0}
+                  data-testid="saga-row"
+                  data-saga-id={s.id}
+                  data-correlation-id={s.correlationId ?? ''}
+                  data-type={s.type}
+                  data-state={s.state}
+                  onClick={() => open(s.id)}
+                  onKeyDown={(e) => e.key === 'Enter' && open(s.id)}
+                >
+                  <td className="mono">
+                    <Link href={`/sagas/${encodeURIComponent(s.id)}`} onClick={(e) => e.stopPropagation()}>
+                      {s.id}
+                    </Link>
+                  </td>
+                  <td>
+                    {s.type} <span className="muted">({s.source})</span>
+                  </td>
+                  <td>
+                    <Badge value={s.state} testid="saga-state" />
+                  </td>
+                  <td>{s.currentStep ?? '—'}</td>
+                  <td className="mono">{s.correlationId ?? '—'}</td>
+                  <td>{formatRelative(s.startedAt, now)}</td>
+                  <td className="num">{formatDuration(s.updatedAt - s.startedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+    </div>
+  );
+}

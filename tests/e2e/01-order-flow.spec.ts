@@ -1,0 +1,102 @@
+import { expect, test } from '@playwright/test';
+import { ChainPage } from './pages/chain-page.ts';
+import { SagasPage } from './pages/sagas-page.ts';
+import { TailPage } from './pages/tail-page.ts';
+import { placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
+import { shopTopic } from './support/env.ts';
+
+// The happy path an on-call engineer follows: a new order shows up live, its chain shows every
+// hop of the orchestrated saga, and the saga is COMPLETED.
+
+const EXPECTED_HOPS = [
+  'OrderPlaced',
+  'ReserveInventory',
+  'InventoryReserved',
+  'AuthorizePayment',
+  'PaymentAuthorized',
+  'PrepareShipment',
+  'ShipmentPrepared',
+  'OrderConfirmed',
+];
+
+test.beforeAll(async ({ request }) => {
+  await setFaults(request, QUIET_FAULTS);
+});
+
+test('a scripted order appears in the live tail within a second, its chain has every hop and its saga completes', async ({
+  page,
+  request,
+}) => {
+  const tail = new TailPage(page);
+  await tail.openFiltered({ topics: shopTopic('orders.events') });
+
+  const started = Date.now();
+  const orderId = await placeOrder(request, { customerId: uniqueId('e2e-happy') });
+  const row = tail.rowWithText(orderId).first();
+  await expect(row).toBeVisible({ timeout: 5_000 });
+  const latencyMs = Date.now() - started;
+  test.info().annotations.push({
+    type: 'tail latency',
+    description: `${latencyMs} ms from POST /orders to the row on screen`,
+  });
+  expect(latencyMs, 'order visible in the live tail within a second').toBeLessThanOrEqual(1_000);
+  await tail.screenshot('tail');
+
+  // Click → inspector → its chain.
+  await row.click();
+  await expect(tail.inspector()).toBeVisible();
+  await expect(tail.inspector().getByTestId('headers-cloudevents')).toBeVisible();
+  await expect(tail.inspector().getByTestId('payload')).toContainText(orderId);
+  await tail.inspector().getByTestId('inspector-chain-link').click();
+
+  const chain = new ChainPage(page);
+  await expect(chain.byTestId('chain-view')).toBeVisible();
+  // The chain page polls while the flow is in progress.
+  await expect(chain.byTestId('chain-view')).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
+  await expect
+    .poll(() => chain.hopLabels(), { timeout: 15_000 })
+    .toEqual(expect.arrayContaining(EXPECTED_HOPS));
+  // Every hop on screen is drawn with timing segments.
+  await chain.byTestId('waterfall-list').evaluate((el) => (el.scrollTop = 0));
+  const hopRows = page.locator('[data-testid="waterfall-list-row"]:has([data-testid="waterfall-hop"])');
+  for (const row of await hopRows.all()) await expect(row.locator('rect.seg').first()).toBeAttached();
+  const hops = Number(await chain.byTestId('waterfall-summary').getAttribute('data-hops'));
+  expect(hops).toBeGreaterThanOrEqual(EXPECTED_HOPS.length);
+  await chain.screenshot('chain');
+
+  await chain.byTestId('tab-graph').click();
+  await expect(chain.byTestId('graph-node').first()).toBeVisible();
+  await chain.screenshot('chain-graph');
+
+  const sagas = new SagasPage(page);
+  await sagas.openSaga(orderId);
+  await expect(sagas.byTestId('saga-detail')).toHaveAttribute('data-state', 'COMPLETED', { timeout: 30_000 });
+  await expect(sagas.steps().first()).toBeVisible();
+  await sagas.screenshot('saga-completed');
+  await sagas.open('/sagas');
+  await expect(sagas.byTestId('saga-table')).toBeVisible();
+  await sagas.screenshot('sagas');
+});
+
+test('pausing the tail keeps the rows in place and counts what waits', async ({ page, request }) => {
+  const tail = new TailPage(page);
+  await tail.openFiltered({ topics: shopTopic('orders.events') });
+  const first = await placeOrder(request, { customerId: uniqueId('e2e-pause') });
+  await expect(tail.rowWithText(first).first()).toBeVisible({ timeout: 5_000 });
+  await tail.pause();
+  const shownBefore = await tail.rows().count();
+
+  const second = await placeOrder(request, { customerId: uniqueId('e2e-pause') });
+  const held = async () =>
+    Number(
+      (await tail.byTestId('tail-held').textContent())?.match(/([\d,]+) waiting/)?.[1]?.replace(/,/g, '') ??
+        0,
+    );
+  await expect.poll(held, { timeout: 5_000 }).toBeGreaterThan(0);
+  await expect(tail.rowWithText(second)).toHaveCount(0);
+  expect(await tail.rows().count()).toBe(shownBefore);
+
+  await tail.resume();
+  await expect(tail.rowWithText(second).first()).toBeVisible();
+  await expect(tail.byTestId('tail-dropped')).toHaveAttribute('data-count', '0');
+});
