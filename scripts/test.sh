@@ -55,4 +55,5 @@ step kafka bash "$KAFKA_SH" up
 step integration env KAFKA_BROKERS="$KAFKA_BROKERS_LOCAL" npm run test:int
 
 step build npm run build
-step e2e npm run test:e2e
+# The browser tests run the whole stack against the real broker too (their own topic namespace).
+step e2e env KAFKA_BROKERS="$KAFKA_BROKERS_LOCAL" npm run test:e2e

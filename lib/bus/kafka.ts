@@ -18,7 +18,7 @@ import {
   type RecordMetadata,
 } from './types.ts';
 
-const { Kafka, logLevel, AssignerProtocol } = kafkajs;
+const { Kafka, logLevel, AssignerProtocol, Partitioners } = kafkajs;
 
 // The kafkajs adapter. Two things kafkajs does not do that the port promises are done here:
 // a pattern subscription that picks up topics created later (kafkajs matches a RegExp once, at
@@ -106,7 +106,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
   const getProducer = () => {
     producerReady ??= (async () => {
-      const p = kafka.producer({ allowAutoTopicCreation: false });
+      // We choose partitions ourselves (murmur2, like Java); naming the default partitioner silences kafkajs's v2 migration warning.
+      const p = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await p.connect();
       producer = p;
       return p;
