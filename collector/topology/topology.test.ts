@@ -85,6 +85,24 @@ describe('consumers, topology and alerts', () => {
     expect(topo.nodes.find((n) => n.id === `group:${group}`)?.lagStatus).not.toBeNull();
     expect(topo.nodes.some((n) => n.id === 'group:causeway-collector')).toBe(false);
     expect(healthSchema.parse((await t.api('/api/health')).body).lagPolledAt).not.toBeNull();
+
+    // Once send spans name the producer, its ce_source alias no longer shows as a second service.
+    const send = { ...span, spanId: randomBytes(8).toString('hex'), name: `send ${topic}`, kind: 4 };
+    const sent = await fetch(`${t.collector.otlpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceSpans: [
+          { resource: { attributes: [kv('service.name', 'checkout-svc')] }, scopeSpans: [{ spans: [send] }] },
+        ],
+      }),
+    });
+    expect(sent.status).toBe(200);
+    const traced = topologySchema.parse((await t.api('/api/topology')).body);
+    expect(
+      traced.edges.some((e) => e.source === 'service:checkout-svc' && e.target === `topic:${topic}`),
+    ).toBe(true);
+    expect(traced.nodes.some((n) => n.id === 'service:checkout')).toBe(false);
   });
 
   it('serves alerts from the native evaluator in the shared shape', async () => {

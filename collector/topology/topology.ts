@@ -48,15 +48,21 @@ export function buildTopology(deps: {
   };
 
   const topicCount = new Map<string, number>();
+  const producers = traffic.producers(since);
+  // Send spans name the producing service as its tracer does (service.name); ce_source names it
+  // however the producer chose (often a URI). Where spans exist for a topic they win, so one
+  // service does not show up twice under two names.
+  const tracedTopics = new Set(producers.map((p) => p.topic));
   for (const t of traffic.traffic(since)) {
     topicCount.set(t.topic, (topicCount.get(t.topic) ?? 0) + t.count);
     const topic = node('topic', t.topic, {
       ratePerSec: (topicCount.get(t.topic) ?? 0) / secs,
       isDlq: t.isDlq || deps.isDlqTopic(t.topic),
     });
-    if (t.source) edge(node('service', t.source), topic, 'produces', { ratePerSec: t.count / secs });
+    if (t.source && !tracedTopics.has(t.topic))
+      edge(node('service', t.source), topic, 'produces', { ratePerSec: t.count / secs });
   }
-  for (const p of traffic.producers(since)) {
+  for (const p of producers) {
     const topic = node('topic', p.topic);
     const svc = node('service', p.service);
     const prev = edges.get(`${svc}>${topic}`);
