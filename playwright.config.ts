@@ -19,7 +19,7 @@ const kafkaIsolation: Record<string, string> = process.env.KAFKA_BROKERS
   ? {
       SHOP_NAMESPACE: shopNamespace(),
       COLLECTOR_GROUP_ID: `${shopNamespace()}causeway-collector`,
-      COLLECTOR_TOPIC_INCLUDE: `^${shopNamespace().replace(/[.]/g, '\\.')}`,
+      COLLECTOR_TOPIC_INCLUDE: `${shopNamespace().replace(/[.]/g, '\\.')}.*`,
     }
   : {};
 

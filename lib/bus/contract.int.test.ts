@@ -180,6 +180,18 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     expect(await bus.admin.listGroups()).toContain(g);
   });
 
+  it('keeps producing and answering admin calls after a topic it used was deleted', async () => {
+    const gone = await topic(1);
+    await bus.produce([{ topic: gone, value: 'soon gone' }]);
+    expect((await bus.admin.topicOffsets(gone))[0]?.high).toBe(1);
+    await bus.admin.deleteTopics([gone]);
+    await waitFor(async () => !(await bus.admin.listTopics()).includes(gone), { what: 'topic deleted' });
+    const next = await topic(1);
+    await bus.produce([{ topic: next, value: 'still fine' }]);
+    expect((await bus.admin.topicOffsets(next))[0]?.high).toBe(1);
+    expect(Array.isArray(await bus.admin.listGroups())).toBe(true);
+  });
+
   it('round-trips headers byte-exact, repeated keys included, and tombstones', async () => {
     const t = await topic(1);
     const binary = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]);

@@ -41,6 +41,26 @@ export interface KafkaBusOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+const STALE_METADATA = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+]);
+
+/**
+ * A kafkajs client remembers every topic it has touched and asks for their metadata on each
+ * refresh; once one of them is deleted, every later call of that client fails. Such errors are
+ * answered by replacing the client (see `withAdmin` and `produce`).
+ */
+function isStaleMetadata(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const x = e as { type?: unknown; originalError?: unknown; cause?: unknown };
+    if (typeof x.type === 'string' && STALE_METADATA.has(x.type)) return true;
+    e = x.originalError ?? x.cause;
+  }
+  return false;
+}
+
 function toKafkaHeaders(headers: readonly RecordHeader[]): IHeaders {
   const out: IHeaders = {};
   for (const h of headers) {
@@ -78,7 +98,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     logCreator: () => (entry) => {
       const { message, ...extra } = entry.log;
       const fields = { namespace: entry.namespace, ...extra };
-      if (entry.level === logLevel.ERROR) log?.error(fields, message);
+      // kafkajs logs every protocol error response at ERROR even though it retries them (a
+      // partition leader moving, a topic deleted under a poll); those are debug noise here.
+      if (message.startsWith('Response ')) log?.debug(fields, message);
+      else if (entry.level === logLevel.ERROR) log?.error(fields, message);
       else log?.warn(fields, message);
     },
     ...(ssl !== undefined && { ssl }),
@@ -104,10 +127,32 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     return sharedAdmin;
   };
 
+  async function resetAdmin() {
+    const stale = sharedAdmin;
+    sharedAdmin = undefined;
+    partitionCounts.clear();
+    await stale?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+
+  /** Runs an admin call, once more on a fresh client when the old one's metadata went stale. */
+  async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await getAdmin());
+    } catch (err) {
+      if (!isStaleMetadata(err)) throw err;
+      log?.debug({ err }, 'admin metadata is stale (a topic was deleted?); reconnecting');
+      await resetAdmin();
+      return fn(await getAdmin());
+    }
+  }
+
   const getProducer = () => {
     producerReady ??= (async () => {
       // We choose partitions ourselves (murmur2, like Java); naming the default partitioner silences kafkajs's v2 migration warning.
-      const p = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      const p = kafka.producer({
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await p.connect();
       producer = p;
       return p;
@@ -121,9 +166,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   async function partitionsOf(topic: string): Promise<number> {
     const known = partitionCounts.get(topic);
     if (known) return known;
-    const admin = await getAdmin();
     try {
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const md = await withAdmin((a) => a.fetchTopicMetadata({ topics: [topic] }));
       const n = md.topics[0]?.partitions.length ?? 0;
       if (!n) throw new Error('no partitions');
       partitionCounts.set(topic, n);
@@ -149,7 +193,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     );
     const byTopic = new Map<string, typeof placed>();
     for (const x of placed) byTopic.set(x.r.topic, [...(byTopic.get(x.r.topic) ?? []), x]);
-    const results = await p.sendBatch({
+    const batch = {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, xs]) => ({
         topic,
@@ -161,7 +205,19 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           headers: toKafkaHeaders(normalizeHeaders(x.r.headers)),
         })),
       })),
-    });
+    };
+    let results;
+    try {
+      results = await p.sendBatch(batch);
+    } catch (err) {
+      if (!isStaleMetadata(err)) throw err;
+      // A topic this producer once wrote to is gone: a fresh producer forgets it.
+      log?.debug({ err }, 'producer metadata is stale; reconnecting');
+      producerReady = undefined;
+      producer = undefined;
+      await p.disconnect().catch(() => undefined);
+      results = await (await getProducer()).sendBatch(batch);
+    }
     const base = new Map(
       results.map((res) => [`${res.topicName}\u0000${res.partition}`, Number(res.baseOffset)]),
     );
@@ -192,9 +248,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async function matchingTopics(): Promise<string[]> {
       if (!opts.topicPattern) return [...(opts.topics ?? [])].sort();
-      const admin = await getAdmin();
       const re = new RegExp(opts.topicPattern.source, opts.topicPattern.flags.replace('g', ''));
-      return (await admin.listTopics()).filter((t) => !isInternalTopic(t) && re.test(t)).sort();
+      return (await withAdmin((a) => a.listTopics())).filter((t) => !isInternalTopic(t) && re.test(t)).sort();
     }
 
     async function start(topics: string[]) {
@@ -317,50 +372,50 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const admin: BusAdmin = {
     async createTopics(specs) {
       if (!specs.length) return;
-      const a = await getAdmin();
-      await a.createTopics({
-        waitForLeaders: true,
-        topics: specs.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.numPartitions ?? 3,
-          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      await withAdmin((a) =>
+        a.createTopics({
+          waitForLeaders: true,
+          topics: specs.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.numPartitions ?? 3,
+            configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        }),
+      );
     },
     async ensureTopics(specs) {
-      const a = await getAdmin();
-      const existing = new Set(await a.listTopics());
+      const existing = new Set(await withAdmin((a) => a.listTopics()));
       const missing = specs.filter((s) => !existing.has(s.topic));
       if (!missing.length) return;
       try {
         await admin.createTopics(missing);
       } catch (err) {
         // Another process may have created them in between; only fail if they are still missing.
-        const now = new Set(await a.listTopics());
+        const now = new Set(await withAdmin((a) => a.listTopics()));
         if (missing.some((s) => !now.has(s.topic))) throw err;
       }
     },
     async deleteTopics(names) {
-      const a = await getAdmin();
-      await a.deleteTopics({ topics: [...names] });
-      for (const n of names) partitionCounts.delete(n);
+      await withAdmin((a) => a.deleteTopics({ topics: [...names] }));
+      // This client knew those topics; a fresh one will not ask for their metadata again.
+      await resetAdmin();
     },
     async listTopics() {
-      return (await getAdmin()).listTopics();
+      return withAdmin((a) => a.listTopics());
     },
     async topicOffsets(topic) {
-      const res = await (await getAdmin()).fetchTopicOffsets(topic);
+      const res = await withAdmin((a) => a.fetchTopicOffsets(topic));
       return res
         .map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
         .sort((x, y) => x.partition - y.partition);
     },
     async listGroups() {
-      const res = await (await getAdmin()).listGroups();
+      const res = await withAdmin((a) => a.listGroups());
       return res.groups.map((g) => g.groupId);
     },
     async describeGroups(ids) {
       if (!ids.length) return [];
-      const res = await (await getAdmin()).describeGroups([...ids]);
+      const res = await withAdmin((a) => a.describeGroups([...ids]));
       return res.groups.map((g) => ({
         groupId: g.groupId,
         state: g.state,
@@ -381,7 +436,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     },
     async committedOffsets(groupId, topics) {
       // Never `resolveOffsets: true`: it commits on the group's behalf.
-      const res = await (await getAdmin()).fetchOffsets({ groupId, ...(topics && { topics: [...topics] }) });
+      const res = await withAdmin((a) => a.fetchOffsets({ groupId, ...(topics && { topics: [...topics] }) }));
       return res.flatMap((t) =>
         t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
       );
