@@ -94,9 +94,10 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info('stopping');
-    if (next && next.exitCode === null) {
-      next.kill('SIGTERM');
-      await new Promise((r) => next!.once('exit', r));
+    const child = next;
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
     }
     await shop.stop().catch((err: unknown) => log.error({ err }, 'shop stop failed'));
     await collector.stop().catch((err: unknown) => log.error({ err }, 'collector stop failed'));
