@@ -16,13 +16,16 @@ if (brokers.length) adapters.push(['kafka', () => createKafkaBus({ brokers, clie
 
 const header = (r: ConsumedRecord, key: string) => headerString(r.headers, key);
 
-describe.each(adapters)('shop on the %s bus', (_kind, make) => {
+describe.each(adapters)('shop on the %s bus', (kind, make) => {
   let bus: Bus;
   let t: TestShop;
 
   beforeAll(async () => {
     bus = make();
-    t = await startTestShop(bus);
+    // A command round trip through a real broker on a busy two-core CI machine can take longer
+    // than the harness's 1.5 s step deadline; a timed-out step is compensated, which would turn
+    // healthy orders into cancellations and hide what the 100-order test looks for.
+    t = await startTestShop(bus, kind === 'kafka' ? { env: { SHOP_STEP_DEADLINE_MS: '6000' } } : {});
     t.shop.faults.update(NO_RANDOM_FAULTS);
   });
   afterAll(async () => {
@@ -164,7 +167,9 @@ describe.each(adapters)('shop on the %s bus', (_kind, make) => {
     expect(placed()).toBe(before + 1);
   });
 
-  it('brings 100 orders under the default faults to a terminal state on which the stores agree', async () => {
+  it('brings hundreds of orders under the default faults to a terminal state on which the stores agree', async () => {
+    // The issue's acceptance runs 500 against the real broker; the embedded half keeps it quick.
+    const count = kind === 'kafka' ? 500 : 100;
     t.shop.faults.update({
       paymentDeclineRate: 0.1,
       inventoryShortageRate: 0.05,
@@ -172,11 +177,12 @@ describe.each(adapters)('shop on the %s bus', (_kind, make) => {
       transientErrorRate: 0.05,
     });
     const ids: string[] = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < count; i++) {
       const items = [{ sku: `sku-${i % 7}`, qty: 1 + (i % 3), price: 5 + (i % 11) }];
       ids.push(await t.place(orderFor(`load-${i % 13}`, { items, express: i % 4 === 0 })));
     }
-    const states = await t.waitTerminal(ids, 75_000);
+    const states = await t.waitTerminal(ids, 150_000);
+    expect(states).toHaveLength(count);
     for (const s of states) {
       const p = payment(s.orderId) as { status: string; charges: number; refunds: number } | undefined;
       const r = reservation(s.orderId) as { status: string } | undefined;
@@ -196,6 +202,6 @@ describe.each(adapters)('shop on the %s bus', (_kind, make) => {
         );
       }
     }
-    expect(states.filter((s) => s.status === 'confirmed').length).toBeGreaterThan(50);
+    expect(states.filter((s) => s.status === 'confirmed').length).toBeGreaterThan(count / 2);
   });
 });
