@@ -1,0 +1,190 @@
+// `node scripts/bench/diagnose-store.ts [--records N] [--pragma "wal_autocheckpoint=10000"]...`
+// A profiling aid, not a benchmark: runs the ingest data set through an in-process collector (the
+// embedded bus, so Kafka is out of the picture) whose SQLite store is assembled here from the
+// store's own repositories over a Sql that times every statement. Prints where ingest time goes
+// per SQL statement, per BEGIN / COMMIT, and what is left for JavaScript. `--pragma` applies extra
+// PRAGMAs after the store's own, to measure a proposed setting without touching collector code.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmbeddedBus } from '../../lib/bus/embedded.ts';
+import type { ProduceRecord } from '../../lib/bus/types.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { createCollector, loadCollectorConfig } from '../../collector/index.ts';
+import { createChainRepo } from '../../collector/store/sqlite/chains.ts';
+import { openSql, type Params, type Sql } from '../../collector/store/sqlite/db.ts';
+import { createDlqRepo } from '../../collector/store/sqlite/dlq.ts';
+import { migrate } from '../../collector/store/sqlite/migrations.ts';
+import { createRecordRepo } from '../../collector/store/sqlite/records.ts';
+import { createReplayRepo } from '../../collector/store/sqlite/replays.ts';
+import { createSagaRepo } from '../../collector/store/sqlite/sagas.ts';
+import { createSpanRepo } from '../../collector/store/sqlite/spans.ts';
+import { asyncRepo } from '../../collector/store/sqlite/sync.ts';
+import type { Store, StoreTx } from '../../collector/store/types.ts';
+import { createDataset, datasetTopics, datasetTopicSpecs, planDataset } from './support/dataset.ts';
+import { sleep } from './support/report.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const records = Number(arg('--records') ?? 50_000);
+const pragmas = args.flatMap((a, i) => (a === '--pragma' && args[i + 1] ? [args[i + 1]!] : []));
+
+interface Stat {
+  calls: number;
+  us: number;
+}
+const stats = new Map<string, Stat>();
+const note = (key: string, us: number) => {
+  const s = stats.get(key) ?? { calls: 0, us: 0 };
+  s.calls++;
+  s.us += us;
+  stats.set(key, s);
+};
+const shorten = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 150);
+
+function timedSql(inner: Sql): Sql {
+  const time = <T>(text: string, f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      note(shorten(text), (performance.now() - t0) * 1000);
+    }
+  };
+  return {
+    db: inner.db,
+    all: (text: string, p?: Params) => time(text, () => inner.all(text, p)),
+    get: (text: string, p?: Params) => time(text, () => inner.get(text, p)),
+    run: (text: string, p?: Params) => time(text, () => inner.run(text, p)),
+  };
+}
+
+/** The store as createSqliteStore assembles it (same repositories, same transaction rules), timed. */
+function timedStore(path: string): Store {
+  const base = openSql(path);
+  for (const p of pragmas) base.db.exec(`PRAGMA ${p}`);
+  migrate(base);
+  const sql = timedSql(base);
+  const exec = (text: string) => {
+    const t0 = performance.now();
+    base.db.exec(text);
+    note(text.split(' ')[0]!, (performance.now() - t0) * 1000);
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+  let sp = 0;
+  const tx: StoreTx = {
+    records: asyncRepo(createRecordRepo(sql)),
+    spans: asyncRepo(createSpanRepo(sql)),
+    chains: asyncRepo(createChainRepo(sql)),
+    sagas: asyncRepo(createSagaRepo(sql)),
+    dlq: asyncRepo(createDlqRepo(sql)),
+    replays: asyncRepo(createReplayRepo(sql)),
+    async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+      const name = `sp${++sp}`;
+      exec(`SAVEPOINT ${name}`);
+      try {
+        const out = await fn();
+        exec(`RELEASE ${name}`);
+        return out;
+      } catch (err) {
+        exec(`ROLLBACK TO ${name}`);
+        exec(`RELEASE ${name}`);
+        throw err;
+      }
+    },
+  };
+  return {
+    kind: 'sqlite-timed',
+    ...tx,
+    transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
+      const run = async () => {
+        exec('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(tx);
+          exec('COMMIT');
+          return out;
+        } catch (err) {
+          if (base.db.isTransaction) exec('ROLLBACK');
+          throw err;
+        }
+      };
+      const p = queue.then(run, run);
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    enforceRetention: () => Promise.resolve({ records: 0, spans: 0, other: 0 }),
+    async close() {
+      await queue;
+      base.db.close();
+    },
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'causeway-diagnose-'));
+try {
+  const topics = datasetTopics('bench-diag-');
+  const plan = planDataset(records);
+  const dataset = createDataset({ topics, runId: 'diag', plan });
+  const store = timedStore(join(dir, 'collector.db'));
+  const bus = createEmbeddedBus({ retentionMs: 10 * 365 * 86_400_000 });
+  await bus.admin.createTopics(datasetTopicSpecs(topics));
+  const collector = createCollector({
+    bus,
+    config: loadCollectorConfig({
+      COLLECTOR_PORT: '0',
+      OTLP_PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: dir,
+      COLLECTOR_GROUP_ID: 'bench-diag',
+    }),
+    logger: silentLogger(),
+    store,
+    lag: null,
+  });
+  await collector.start();
+  const stored = async () => (await store.records.stats()).approxCount;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let produced = 0;
+  for (const chunk of dataset.chunks(5000)) {
+    const batch: ProduceRecord[] = chunk.flatMap(({ topic, messages }) =>
+      messages.map((m) => ({
+        topic,
+        key: m.key ?? null,
+        value: m.value ?? null,
+        ...(m.headers && { headers: m.headers as Record<string, Buffer | string> }),
+        ...(m.timestamp !== undefined && { timestamp: Number(m.timestamp) }),
+      })),
+    );
+    await bus.produce(batch);
+    produced += batch.length;
+    while ((await stored()) < produced - 20_000) await sleep(20);
+  }
+  while ((await stored()) < produced) await sleep(20);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await collector.stop();
+  await store.close();
+  await bus.close();
+
+  let sqlUs = 0;
+  for (const s of stats.values()) sqlUs += s.us;
+  const rows = [...stats].sort((a, b) => b[1].us - a[1].us);
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  out(
+    `${produced} records in ${Math.round(wallMs)} ms = ${Math.round((produced / wallMs) * 1000)} records/s; CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms${pragmas.length ? `; extra PRAGMAs: ${pragmas.join(', ')}` : ''}`,
+  );
+  out(
+    `SQL (statements + BEGIN/COMMIT/SAVEPOINT): ${Math.round(sqlUs / 1000)} ms = ${((sqlUs / 1000 / wallMs) * 100).toFixed(1)}% of wall, ${(sqlUs / produced).toFixed(0)} µs per record`,
+  );
+  out('   total ms   calls/rec   µs/call  statement');
+  for (const [k, s] of rows.slice(0, 30))
+    out(
+      `${String(Math.round(s.us / 1000)).padStart(10)}  ${(s.calls / produced).toFixed(2).padStart(10)}  ${(s.us / s.calls).toFixed(1).padStart(8)}  ${k}`,
+    );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

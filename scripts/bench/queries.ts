@@ -1,0 +1,211 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { chainSchema } from '../../lib/api/chains.ts';
+import { dlqPageSchema } from '../../lib/api/dlq.ts';
+import { recordsPageSchema } from '../../lib/api/records.ts';
+import { sagasPageSchema } from '../../lib/api/sagas.ts';
+import type { Cleanup } from './support/cleanup.ts';
+import { startCollectorProcess } from './support/collector-process.ts';
+import type { BenchContext, IngestedStore } from './support/context.ts';
+import {
+  createDataset,
+  datasetTopics,
+  datasetTopicSpecs,
+  orderIdOf,
+  planDataset,
+  prng,
+} from './support/dataset.ts';
+import { benchKafka, connectedAdmin, deleteGroups } from './support/kafka.ts';
+import { emit, fmtRate, mb, percentile, progress } from './support/report.ts';
+import { seedStore } from './support/seed-store.ts';
+
+// Benchmark 3: REST queries against a store of ≥ 1M records and ≥ 100k chains. The store is the
+// one benchmark 1 filled when both run; otherwise it is seeded here by an in-process collector on
+// the embedded bus. A collector process serves it (subscribed to nothing, so only queries load it), and
+// each query is timed from the client: request sent to body read, sequentially, after a warm-up.
+
+const B = 'queries';
+const WARMUP = 3;
+
+async function seedOwnStore(ctx: BenchContext): Promise<IngestedStore> {
+  const dataDir = join(ctx.tmpRoot, 'queries');
+  mkdirSync(dataDir, { recursive: true });
+  const dbPath = join(dataDir, 'collector.db');
+  const topics = datasetTopics(`bench-queries-${ctx.runId}-`);
+  const plan = planDataset(ctx.opts.records);
+  const dataset = createDataset({ topics, runId: ctx.runId, plan });
+  progress(
+    B,
+    `seeding ${plan.total.toLocaleString('en-US')} records (${plan.orders.toLocaleString('en-US')} order flows) through an in-process collector on the embedded bus`,
+  );
+  const r = await seedStore({
+    dbPath,
+    dataDir,
+    topics: datasetTopicSpecs(topics),
+    chunks: dataset.chunks(5000),
+    onProgress: (n) => progress(B, `seeded ${n.toLocaleString('en-US')}`),
+  });
+  const rate = (r.records / r.ms) * 1000;
+  progress(B, `seeded ${r.records.toLocaleString('en-US')} records at ${fmtRate(rate)}`);
+  emit({
+    bench: B,
+    figure: 'seed_embedded_collector_records_per_sec',
+    value: rate,
+    unit: 'records/s',
+    records: r.records,
+    note: 'in-process collector on the embedded bus: ingest without Kafka',
+  });
+  return { dbPath, dataDir, runId: ctx.runId, topics, plan, outcomeOf: (i) => dataset.outcomeOf(i) };
+}
+
+interface QuerySpec {
+  readonly figure: string;
+  readonly target: number;
+  readonly note?: string;
+  /** The i-th request's path. */
+  readonly path: (i: number) => string;
+  readonly schema: z.ZodType;
+  /** Requests whose answer is an honest 404 (e.g. an id that is not stored) still count. */
+  readonly allow404?: boolean;
+}
+
+async function timeQuery(apiUrl: string, q: QuerySpec, n: number) {
+  const lat: number[] = [];
+  let items = 0;
+  for (let i = -WARMUP; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${apiUrl}${q.path(i)}`);
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    if (!res.ok && !(q.allow404 && res.status === 404))
+      throw new Error(`${q.path(i)} answered ${res.status}: ${text.slice(0, 300)}`);
+    if (res.ok) {
+      const body: unknown = q.schema.parse(JSON.parse(text));
+      if (i >= 0 && typeof body === 'object' && body !== null) {
+        const b = body as { items?: unknown[]; records?: unknown[] };
+        items += (b.items ?? b.records ?? []).length;
+      }
+    }
+    if (i >= 0) lat.push(ms);
+  }
+  return { p50: percentile(lat, 50), p95: percentile(lat, 95), max: Math.max(...lat), meanItems: items / n };
+}
+
+export async function queriesBench(ctx: BenchContext, cleanup: Cleanup): Promise<void> {
+  const s = ctx.ingested ?? (await seedOwnStore(ctx));
+  if (ctx.ingested)
+    progress(B, `reusing the store ingest filled (${s.plan.total.toLocaleString('en-US')} records)`);
+  const kafka = benchKafka(ctx.opts.brokers, `bench-queries-${ctx.runId}`);
+  const admin = await connectedAdmin(kafka, cleanup);
+  const groupId = `bench-queries-${ctx.runId}-collector`;
+  cleanup.add(`delete group ${groupId}`, () => deleteGroups(admin, [groupId]));
+  const collector = await startCollectorProcess({
+    brokers: ctx.opts.brokers,
+    dbPath: s.dbPath,
+    dataDir: s.dataDir,
+    groupId,
+    // Nothing matches: the process only serves the stored data.
+    topicInclude: `^bench-queries-${ctx.runId}-nothing$`,
+    cleanup,
+  });
+  const health = await collector.health();
+  progress(
+    B,
+    `collector pid ${collector.pid} serving ${health.recordsStored.toLocaleString('en-US')} records (rss ${Math.round(mb(collector.memory()?.rss ?? 0))} MB)`,
+  );
+
+  const rand = prng(42);
+  const orders = s.plan.orders;
+  const pick = (want?: string) => {
+    for (;;) {
+      const i = Math.floor(rand() * orders);
+      if (!want || s.outcomeOf(i) === want) return orderIdOf(s.runId, i);
+    }
+  };
+  const states = ['COMPLETED', 'COMPENSATED', 'STUCK', 'RUNNING'];
+  const n = ctx.opts.queryRequests;
+  const queries: QuerySpec[] = [
+    {
+      figure: 'chain_by_order_id',
+      target: 50,
+      path: () => `/api/chains/${encodeURIComponent(pick())}`,
+      schema: chainSchema,
+    },
+    {
+      figure: 'chain_by_order_id_dead_lettered',
+      target: 50,
+      path: () => `/api/chains/${encodeURIComponent(pick('poison'))}`,
+      schema: chainSchema,
+    },
+    {
+      figure: 'dlq_list',
+      target: 50,
+      note: 'a list page (50); held to the lookup target',
+      path: () => '/api/dlq?limit=50',
+      schema: dlqPageSchema,
+    },
+    {
+      figure: 'dlq_list_unresolved_by_origin',
+      target: 50,
+      note: 'filtered list page',
+      path: () => `/api/dlq?status=unresolved&originTopic=${encodeURIComponent(s.topics.payment)}&limit=50`,
+      schema: dlqPageSchema,
+    },
+    {
+      figure: 'saga_list_by_state',
+      target: 50,
+      note: `states ${states.join(', ')} in turn; list page of 50 with counts`,
+      path: (i) => `/api/sagas?state=${states[(i + WARMUP) % states.length]}&limit=50`,
+      schema: sagasPageSchema,
+    },
+    {
+      figure: 'records_search_header_text_rare',
+      target: 250,
+      note: 'q = one order id: matches ~8 records, so the whole table is searched',
+      path: () => `/api/records?q=${encodeURIComponent(pick())}&limit=50`,
+      schema: recordsPageSchema,
+    },
+    {
+      figure: 'records_search_header_text_common',
+      target: 250,
+      note: 'q = an event type in ~5% of records: the first page fills early',
+      path: () => '/api/records?q=PaymentDeclined&limit=50',
+      schema: recordsPageSchema,
+    },
+  ];
+  for (const q of queries) {
+    const r = await timeQuery(collector.apiUrl, q, n);
+    progress(
+      B,
+      `${q.figure}: p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, ${r.meanItems.toFixed(1)} items`,
+    );
+    const common = {
+      records: health.recordsStored,
+      chains: s.plan.orders,
+      requests: n,
+      meanItems: r.meanItems,
+      ...(q.note && { note: q.note }),
+    };
+    emit({ bench: B, figure: `${q.figure}_p50`, value: r.p50, unit: 'ms', ...common });
+    emit({
+      bench: B,
+      figure: `${q.figure}_p95`,
+      value: r.p95,
+      unit: 'ms',
+      target: q.target,
+      ...common,
+      max: r.max,
+    });
+  }
+  const mem = collector.memory();
+  emit({
+    bench: 'memory',
+    figure: 'collector_rss_after_queries',
+    value: mb(mem?.rss ?? 0),
+    unit: 'MB',
+    target: 500,
+    records: health.recordsStored,
+  });
+  await collector.stop();
+}

@@ -1,0 +1,111 @@
+// `npm run bench -- [ingest] [tail] [queries] [lag] [render] [--records N] ...`: no names runs all.
+
+export const BENCH_NAMES = ['ingest', 'queries', 'tail', 'lag', 'render'] as const;
+export type BenchName = (typeof BENCH_NAMES)[number];
+
+export interface BenchOptions {
+  readonly benches: readonly BenchName[];
+  readonly brokers: string;
+  /** Records pre-loaded for ingest, and stored for queries when seeded on their own. */
+  readonly records: number;
+  readonly tailRate: number;
+  readonly tailSeconds: number;
+  readonly lagGroups: number;
+  readonly lagTopics: number;
+  readonly lagPartitionsPerTopic: number;
+  readonly chainRecords: number;
+  readonly chainSpans: number;
+  readonly queryRequests: number;
+  /** Run the collector child with `--cpu-prof`, keep the profiles and print their top functions. */
+  readonly profile: boolean;
+}
+
+const USAGE = `usage: npm run bench -- [${BENCH_NAMES.join('|')} ...] [options]
+  --records N         records pre-loaded for ingest / stored for queries (default 1000000)
+  --tail-rate N       live-tail produce rate, records/s (default 5000)
+  --tail-seconds N    live-tail measuring window (default 20)
+  --groups N          lag: consumer groups (default 200)
+  --lag-topics N      lag: topics each group commits on (default 10)
+  --lag-partitions N  lag: partitions per topic (default 5)
+  --chain-records N   render: records in the big chain (default 2000, the chain view's cap)
+  --chain-spans N     render: spans in the big chain (default 3000)
+  --requests N        queries: requests per query (default 60)
+  --profile           collector child runs with --cpu-prof; profiles are kept and summarised
+  --brokers LIST      Kafka bootstrap servers (default KAFKA_BROKERS or 127.0.0.1:9092)`;
+
+function positiveInt(flag: string, raw: string | undefined): number {
+  const n = Number(raw?.replace(/_/g, ''));
+  if (!raw || !Number.isInteger(n) || n <= 0)
+    throw new Error(`${flag} needs a positive integer, got "${raw ?? ''}"\n${USAGE}`);
+  return n;
+}
+
+export function parseBenchArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): BenchOptions {
+  const benches: BenchName[] = [];
+  const o = {
+    brokers: env.KAFKA_BROKERS || '127.0.0.1:9092',
+    records: 1_000_000,
+    tailRate: 5000,
+    tailSeconds: 20,
+    lagGroups: 200,
+    lagTopics: 10,
+    lagPartitionsPerTopic: 5,
+    chainRecords: 2000,
+    chainSpans: 3000,
+    queryRequests: 60,
+    profile: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => argv[++i];
+    switch (a) {
+      case '--records':
+        o.records = positiveInt(a, next());
+        break;
+      case '--tail-rate':
+        o.tailRate = positiveInt(a, next());
+        break;
+      case '--tail-seconds':
+        o.tailSeconds = positiveInt(a, next());
+        break;
+      case '--groups':
+        o.lagGroups = positiveInt(a, next());
+        break;
+      case '--lag-topics':
+        o.lagTopics = positiveInt(a, next());
+        break;
+      case '--lag-partitions':
+        o.lagPartitionsPerTopic = positiveInt(a, next());
+        break;
+      case '--chain-records':
+        o.chainRecords = positiveInt(a, next());
+        break;
+      case '--chain-spans':
+        o.chainSpans = positiveInt(a, next());
+        break;
+      case '--requests':
+        o.queryRequests = positiveInt(a, next());
+        break;
+      case '--profile':
+        o.profile = true;
+        break;
+      case '--brokers':
+        o.brokers = next() ?? o.brokers;
+        break;
+      case '-h':
+      case '--help':
+        throw new Error(USAGE);
+      default: {
+        const name = BENCH_NAMES.find((b) => b === a);
+        if (!name) throw new Error(`unknown argument "${a}"\n${USAGE}`);
+        if (!benches.includes(name)) benches.push(name);
+      }
+    }
+  }
+  // Always in the canonical order: queries reuse ingest's store when both run.
+  const chosen = benches.length ? BENCH_NAMES.filter((b) => benches.includes(b)) : [...BENCH_NAMES];
+  return { ...o, benches: chosen };
+}
