@@ -22,6 +22,13 @@ const replay = (token?: string) => ({
 });
 
 describe('collector HTTP API', () => {
+  it('answers a URL over the 16 KB header limit with a JSON 431, not a bare status line', async () => {
+    const { api } = await setup();
+    const r = await api(`/api/records?q=${'x'.repeat(20_000)}`);
+    expect(r.status).toBe(431);
+    expect(apiErrorSchema.parse(r.body).error.message).toMatch(/shorten the URL/);
+  });
+
   it('refuses writes with 403 and a hint when no operator token is configured', async () => {
     const { api } = await setup();
     const r = await api('/api/dlq/x:0:1/replay', replay('anything-at-all'));

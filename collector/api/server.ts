@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { AppError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -110,9 +117,33 @@ export async function listen(server: Server, port: number, host: string): Promis
   return typeof addr === 'object' && addr ? addr.port : port;
 }
 
+/**
+ * Requests node:http refuses before any handler runs (a URL or headers over its 16 KB limit, a
+ * malformed request line, a request timeout) would otherwise get Node's bare status line with no
+ * body; they get the same JSON error body as every other refusal, so clients can show why.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message]: [number, string, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request line and headers are larger than 16 KB; shorten the URL']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request was not received in time']
+        : [400, 'bad_request', `Malformed HTTP request (${err.code ?? 'parse error'})`];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export const createHttpServer = (handler: ReturnType<typeof createApiHandler>): Server => {
   const s = createServer(handler);
   s.requestTimeout = 30_000;
   s.headersTimeout = 10_000;
+  s.on('clientError', onClientError);
   return s;
 };

@@ -85,6 +85,14 @@ describe('DLQ conventions', () => {
     });
   });
 
+  it('never reads the text positions of Connect or SmallRye as binary ints', () => {
+    const d = decodeDlqHeaders(
+      normalizeHeaders({ '__connect.errors.topic': 'orders', '__connect.errors.partition': 'zero' }),
+    )!;
+    expect(d.originPartition).toBeUndefined();
+    expect(d.problems).toEqual([expect.stringContaining('__connect.errors.partition')]);
+  });
+
   it('reports broken header values instead of throwing', () => {
     const broken = normalizeHeaders([
       { key: 'kafka_dlt-original-partition', value: Buffer.from([1, 2, 3]) },

@@ -99,12 +99,15 @@ export function decodeDlqHeaders(headers: RecordHeaders, topic?: string): DlqInf
     problems.push(`${key}: ${d.error}`);
     return undefined;
   };
+  // Kafka Connect, SmallRye and Karafka write positions as decimal text, never binary. The flexible
+  // decoder would read any 2, 4 or 8-byte text that is not digits ("zero", "none") as a binary int
+  // and report a made-up partition (2053468783 for "zero") that a replay would then target.
   const num = (key: string): number | undefined => {
     const raw = lastHeader(headers, key);
     if (raw === undefined) return undefined;
-    const d = decodeFlexibleInt(raw);
-    if (d.ok) return d.value;
-    problems.push(`${key}: ${d.error}`);
+    const text = decodeUtf8(raw);
+    if (text.ok && /^-?\d{1,16}$/.test(text.value.trim())) return Number(text.value.trim());
+    problems.push(`${key}: not a decimal integer (${raw.byteLength} bytes)`);
     return undefined;
   };
   const has = (prefix: string) => headers.some((h) => h.key.startsWith(prefix));
