@@ -53,6 +53,7 @@ if ! bash "$KAFKA_SH" status >/dev/null 2>&1; then
 fi
 step kafka bash "$KAFKA_SH" up
 step integration env KAFKA_BROKERS="$KAFKA_BROKERS_LOCAL" npm run test:int
+step faults env KAFKA_BROKERS="$KAFKA_BROKERS_LOCAL" npm run test:faults
 
 step build npm run build
 # The browser tests run the whole stack against the real broker too (their own topic namespace).
