@@ -210,13 +210,16 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     try {
       results = await p.sendBatch(batch);
     } catch (err) {
-      if (!isStaleMetadata(err)) throw err;
-      // A topic this producer once wrote to is gone: a fresh producer forgets it.
-      log?.debug({ err }, 'producer metadata is stale; reconnecting');
-      producerReady = undefined;
-      producer = undefined;
-      await p.disconnect().catch(() => undefined);
-      results = await (await getProducer()).sendBatch(batch);
+      if (isStaleMetadata(err)) {
+        // A topic this producer once wrote to may be gone: the next call gets a fresh producer
+        // that forgets it. Not retried here: part of the batch may already be written, and a
+        // blind resend would duplicate it; callers (outbox relays, replays) retry idempotently.
+        log?.debug({ err }, 'producer metadata is stale; reconnecting on the next send');
+        producerReady = undefined;
+        producer = undefined;
+        void p.disconnect().catch(() => undefined);
+      }
+      throw err;
     }
     const base = new Map(
       results.map((res) => [`${res.topicName}\u0000${res.partition}`, Number(res.baseOffset)]),
@@ -397,8 +400,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     },
     async deleteTopics(names) {
       await withAdmin((a) => a.deleteTopics({ topics: [...names] }));
-      // This client knew those topics; a fresh one will not ask for their metadata again.
+      // These clients knew those topics; fresh ones will not ask for their metadata again.
       await resetAdmin();
+      const stale = producer;
+      producer = undefined;
+      producerReady = undefined;
+      await stale?.disconnect().catch(() => undefined);
     },
     async listTopics() {
       return withAdmin((a) => a.listTopics());
