@@ -227,4 +227,48 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     expect(tomb.key?.toString()).toBe('customer-1');
     expect(tomb.timestamp).toBeGreaterThan(Date.now() - 120_000);
   });
+
+  it('with a receipt, fetches ahead, commits only contiguous done batches, and rewinds a failed one', async () => {
+    const t = await topic(1);
+    const g = uniqueName('receipt');
+    type Settle = { resolve: () => void; reject: (err: Error) => void };
+    const batches: { first: number; size: number; settle: Settle }[] = [];
+    const c = bus.consumer({ groupId: g, topics: [t], sessionTimeoutMs: 10_000 });
+    running.push(c);
+    await c.run((batch) => {
+      let settle: Settle = { resolve: () => undefined, reject: () => undefined };
+      const done = new Promise<void>((resolve, reject) => {
+        settle = { resolve, reject };
+      });
+      batches.push({ first: batch.records[0]!.offset, size: batch.records.length, settle });
+      return Promise.resolve({ done });
+    });
+    const produce10 = (from: number) =>
+      bus.produce(Array.from({ length: 10 }, (_, i) => ({ topic: t, partition: 0, value: `v${from + i}` })));
+    const committed = async () => (await bus.admin.committedOffsets(g, [t]))[0]?.offset ?? -1;
+    const delivered = () => batches.reduce((n, b) => n + b.size, 0);
+
+    await produce10(0);
+    await waitFor(() => delivered() === 10, { what: 'first 10 delivered', timeoutMs: 30_000 });
+    // The first batch is not done, yet the next one is fetched and handed over.
+    await produce10(10);
+    await waitFor(() => delivered() === 20, { what: 'next 10 delivered before the first is done' });
+    const second = batches.find((b) => b.first >= 10)!;
+    second.settle.resolve();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await committed()).toBe(-1);
+    for (const b of batches) b.settle.resolve();
+    await waitFor(async () => (await committed()) === 20, { what: 'commit at 20 once both are done' });
+
+    await produce10(20);
+    await waitFor(() => delivered() === 30, { what: 'third batch' });
+    batches[batches.length - 1]!.settle.reject(new Error('store failed'));
+    await waitFor(() => batches.length >= 4 && batches[batches.length - 1]!.first === 20, {
+      what: 'the failed batch delivered again from its first offset',
+      timeoutMs: 30_000,
+    });
+    expect(await committed()).toBe(20);
+    batches[batches.length - 1]!.settle.resolve();
+    await waitFor(async () => (await committed()) === 30, { what: 'commit at 30' });
+  });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { normalizeHeaders } from '../events/headers.ts';
+import { createAckTracker } from './acks.ts';
 import { partitionForKey } from './murmur2.ts';
 import {
   BusError,
@@ -221,6 +222,19 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
       const prev = group.committed.get(tp);
       if (prev === undefined || next !== prev) group.committed.set(tp, next);
     };
+    // Same deferred-acknowledgement rules as the Kafka adapter (acks.ts), with an in-memory commit.
+    const acks = createAckTracker({
+      intervalMs: 20,
+      commit: (offsets) => {
+        for (const o of offsets) commit(tpKey(o.topic, o.partition), o.offset);
+        return Promise.resolve();
+      },
+      rewind: (topic, partition, offset) => {
+        const tp = tpKey(topic, partition);
+        if (member.positions.has(tp)) member.positions.set(tp, offset);
+        wakeAll();
+      },
+    });
 
     async function runLoop(handler: BatchHandler) {
       while (running && !closed) {
@@ -244,7 +258,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
           group.busy.add(tp);
           worked = true;
           try {
-            await handler(
+            const receipt = await handler(
               { topic, partition, records, highWatermark: high },
               {
                 commit: (next) => Promise.resolve(commit(tp, next)),
@@ -252,7 +266,8 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
               },
             );
             const next = records[records.length - 1]!.offset + 1;
-            commit(tp, next);
+            if (receipt) acks.track(topic, partition, records[0]!.offset, next, receipt.done);
+            else commit(tp, next);
             if (member.positions.has(tp)) member.positions.set(tp, next);
           } catch {
             // Nothing committed: the batch comes again from the committed offset after a pause.
@@ -265,6 +280,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
         }
         if (!worked && running) await waitForChange(250);
       }
+      await acks.drain();
     }
 
     return {

@@ -3,6 +3,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Consumer, IHeaders, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
 import type { Logger } from '../logger.ts';
 import { normalizeHeaders, type RecordHeader } from '../events/headers.ts';
+import { createAckTracker } from './acks.ts';
 import { partitionForKey } from './murmur2.ts';
 import {
   BusError,
@@ -248,6 +249,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     let watcher: NodeJS.Timeout | undefined;
     let restarting: Promise<void> = Promise.resolve();
     let assignment: { topic: string; partition: number }[] = [];
+    let currentDrain: (() => Promise<void>) | undefined;
 
     async function matchingTopics(): Promise<string[]> {
       if (!opts.topicPattern) return [...(opts.topics ?? [])].sort();
@@ -275,6 +277,29 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await c.connect();
       await c.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
       current = c;
+      const acks = createAckTracker({
+        commit: (offsets) =>
+          c.commitOffsets(
+            offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
+          ),
+        rewind: (topic, partition, offset) => {
+          try {
+            c.seek({ topic, partition, offset: String(offset) });
+          } catch (err) {
+            // Not ours any more: its new owner reads from the last commit.
+            log?.debug({ err, topic, partition }, 'rewind skipped');
+          }
+        },
+        onError: (err, what) => log?.warn({ err, groupId: opts.groupId, what }, 'deferred batch failed'),
+      });
+      const active = new Set<Promise<unknown>>();
+      currentDrain = async () => {
+        // No new fetches; the batches in hand finish, every receipt settles, and what is done commits
+        // while the member is still in its group.
+        c.pause(topics.map((topic) => ({ topic })));
+        await Promise.allSettled([...active]);
+        await acks.drain();
+      };
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -297,30 +322,47 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           const commit = async (next: number) => {
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
           };
+          const first = records[0]!.offset;
+          const last = records[records.length - 1]!.offset;
+          // The whole hand-over, retry pause included, is what a drain must wait for.
+          const body = (async () => {
+            try {
+              const receipt = await h(
+                {
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  records,
+                  highWatermark: Number(batch.highWatermark),
+                },
+                { commit, isRunning: () => isRunning() && !isStale() },
+              );
+              // With auto-resolve off, kafkajs advances its fetch position only on resolveOffset.
+              payload.resolveOffset(String(last));
+              if (!isStale())
+                acks.track(
+                  batch.topic,
+                  batch.partition,
+                  first,
+                  last + 1,
+                  receipt ? receipt.done : Promise.resolve(),
+                );
+            } catch (err) {
+              // Not committed: fetch the batch again from its first offset after a pause.
+              log?.warn(
+                { err, topic: batch.topic, partition: batch.partition },
+                'batch handler failed; will retry',
+              );
+              await sleep(500);
+              await payload.heartbeat();
+              if (isRunning() && !isStale())
+                c.seek({ topic: batch.topic, partition: batch.partition, offset: String(first) });
+            }
+          })();
+          active.add(body);
           try {
-            await h(
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                records,
-                highWatermark: Number(batch.highWatermark),
-              },
-              { commit, isRunning: () => isRunning() && !isStale() },
-            );
-            const last = records[records.length - 1]!.offset;
-            // With auto-resolve off, kafkajs advances its fetch position only on resolveOffset.
-            payload.resolveOffset(String(last));
-            if (!isStale()) await commit(last + 1);
-          } catch (err) {
-            // Not committed: fetch the batch again from its first offset after a pause.
-            log?.warn(
-              { err, topic: batch.topic, partition: batch.partition },
-              'batch handler failed; will retry',
-            );
-            await sleep(500);
-            await payload.heartbeat();
-            if (isRunning() && !isStale())
-              c.seek({ topic: batch.topic, partition: batch.partition, offset: String(records[0]!.offset) });
+            await body;
+          } finally {
+            active.delete(body);
           }
         },
       });
@@ -328,9 +370,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async function stopCurrent() {
       const c = current;
+      const drain = currentDrain;
       current = undefined;
+      currentDrain = undefined;
       assignment = [];
-      if (c) await c.disconnect();
+      if (!c) return;
+      try {
+        await drain?.();
+      } catch (err) {
+        log?.warn({ err, groupId: opts.groupId }, 'could not commit every finished batch before leaving');
+      }
+      await c.disconnect();
     }
 
     const refresh = () => {

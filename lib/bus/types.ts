@@ -57,20 +57,30 @@ export interface ConsumerOptions {
 }
 
 /**
- * Called once per fetched batch of one partition. When it resolves, the adapter commits the offset
- * after the batch's last record; when it rejects, nothing is committed and the batch is delivered
- * again after a backoff. `commit` lets a handler commit part of a batch early.
+ * A handler that takes a batch in and finishes it later returns a receipt: the adapter fetches on at
+ * once, and commits the batch's offsets only when `done` resolves and every earlier batch of the
+ * partition is done too. When `done` rejects, the partition is read again from the batch's first
+ * offset (later batches of it come again as well).
+ */
+export interface BatchReceipt {
+  readonly done: Promise<void>;
+}
+
+/**
+ * Called once per fetched batch of one partition. When it resolves (without a receipt), the adapter
+ * commits the offset after the batch's last record; when it rejects, nothing is committed and the
+ * batch is delivered again after a backoff. `commit` lets a handler commit part of a batch early.
  */
 export type BatchHandler = (
   batch: RecordBatch,
   ctx: { readonly commit: (nextOffset: number) => Promise<void>; readonly isRunning: () => boolean },
-) => Promise<void>;
+) => Promise<void | BatchReceipt>;
 
 export interface BusConsumer {
   readonly groupId: string;
   /** Starts consuming; resolves once the consumer has joined its group. */
   run(handler: BatchHandler): Promise<void>;
-  /** Stops fetching, waits for the in-flight batch, leaves the group. */
+  /** Stops fetching, waits for the in-flight batch and every receipt, commits, leaves the group. */
   stop(): Promise<void>;
   /** Current partition assignment of this member. */
   assignment(): { topic: string; partition: number }[];
