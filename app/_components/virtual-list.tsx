@@ -8,8 +8,26 @@ import {
   useState,
   type KeyboardEvent,
   type ReactNode,
+  type RefObject,
 } from 'react';
 import { isAtEnd, scrollToReveal, visibleRange } from '../_lib/virtual-window.ts';
+
+const FOLLOW_OVERSCAN = 2;
+
+/** The element's content height, kept by a ResizeObserver (`fallback` until it first reports). */
+function useContentHeight(ref: RefObject<HTMLElement | null>, fallback: number): number {
+  const [measured, setMeasured] = useState<number | null>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(([entry]) => {
+      if (entry) setMeasured(entry.contentRect.height);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return measured ?? fallback;
+}
 
 export interface VirtualListProps {
   readonly count: number;
@@ -17,7 +35,10 @@ export interface VirtualListProps {
   readonly height: number;
   /** Stable identity of row `index`; used to keep the viewport still when rows leave the top. */
   readonly firstKey?: number;
-  /** Stick to the end while the user is there (a tail). */
+  /**
+   * Stick to the end while the reader is there (a tail); scrolling away from the end stops it,
+   * scrolling back resumes it. A paused tail keeps this on: its rows do not change.
+   */
   readonly follow?: boolean;
   readonly activeIndex: number | null;
   readonly onActivate: (index: number) => void;
@@ -31,6 +52,12 @@ export interface VirtualListProps {
 /**
  * A list that renders only the rows in view (fixed row height). Keyboard: the list is one tab
  * stop; arrows move the active row, Home/End jump, Enter opens it.
+ *
+ * Built for a list that changes many times a second (the live tail): the scroll position is
+ * derived in render from what the component already knows (count × rowHeight, the viewport from
+ * a ResizeObserver), so a commit never reads layout (`scrollHeight`, `clientHeight`) and never
+ * sets state from a layout effect (a second render per commit). It writes `scrollTop` only when
+ * the derived position differs from the last one written or scrolled to.
  */
 export function VirtualList(props: VirtualListProps) {
   const {
@@ -45,31 +72,37 @@ export function VirtualList(props: VirtualListProps) {
     renderRow,
   } = props;
   const ref = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const atEnd = useRef(true);
-  const lastFirstKey = useRef(firstKey);
+  const viewport = useContentHeight(ref, height);
+  // Where the reader is, in pixels from the start of the stream (firstKey × rowHeight + scrollTop):
+  // rows evicted from the top then move the list under the reader, not the rows they are reading.
+  const [position, setPosition] = useState(0);
+  // Scrolled to the end: a following list stays there as rows arrive.
+  const [atEnd, setAtEnd] = useState(true);
+  const lastScrollTop = useRef(0);
 
-  // Rows evicted from the top move everything up; shift the scroll by as much so the rows the
-  // reader is looking at stay put.
+  const base = firstKey * rowHeight;
+  const totalHeight = count * rowHeight;
+  const maxTop = Math.max(0, totalHeight - viewport);
+  const following = follow && atEnd;
+  const top = following ? maxTop : Math.min(maxTop, Math.max(0, position - base));
+
   useLayoutEffect(() => {
     const el = ref.current;
-    if (!el) return;
-    const shift = firstKey - lastFirstKey.current;
-    lastFirstKey.current = firstKey;
-    if (follow && atEnd.current) {
-      el.scrollTop = el.scrollHeight;
-    } else if (shift > 0) {
-      el.scrollTop = Math.max(0, el.scrollTop - shift * rowHeight);
-    }
-    setScrollTop(el.scrollTop);
-  }, [count, firstKey, follow, rowHeight]);
+    if (!el || lastScrollTop.current === top) return;
+    lastScrollTop.current = top;
+    el.scrollTop = top;
+  }, [top]);
 
   const onScroll = useCallback(() => {
     const el = ref.current;
     if (!el) return;
-    atEnd.current = isAtEnd(el.scrollTop, el.clientHeight, el.scrollHeight, rowHeight);
-    setScrollTop(el.scrollTop);
-  }, [rowHeight]);
+    const scrollTop = el.scrollTop;
+    // The echo of our own write above: nothing moved that render does not already know.
+    if (scrollTop === lastScrollTop.current) return;
+    lastScrollTop.current = scrollTop;
+    setPosition(base + scrollTop);
+    setAtEnd(isAtEnd(scrollTop, viewport, totalHeight, rowHeight));
+  }, [base, viewport, totalHeight, rowHeight]);
 
   useEffect(() => {
     const el = ref.current;
@@ -100,13 +133,23 @@ export function VirtualList(props: VirtualListProps) {
     }
   };
 
-  const { start, end, totalHeight } = visibleRange({ scrollTop, viewportHeight: height, rowHeight, count });
+  // Following, nobody is scrolling: a little overscan is enough, and the rows keep their DOM nodes
+  // (keyed by place in the window) so a commit rewrites text instead of mounting a new set of rows.
+  // Otherwise rows are keyed by their place in the stream, so a row being read (or selected as
+  // text) keeps its node while older rows leave the top.
+  const { start, end } = visibleRange({
+    scrollTop: top,
+    viewportHeight: viewport,
+    rowHeight,
+    count,
+    ...(following && { overscan: FOLLOW_OVERSCAN }),
+  });
   const rows: ReactNode[] = [];
   for (let i = start; i < end; i++) {
     const active = i === activeIndex;
     rows.push(
       <div
-        key={firstKey + i}
+        key={following ? i - start : firstKey + i}
         id={`${props.testid}-row-${i}`}
         role="option"
         aria-selected={active}

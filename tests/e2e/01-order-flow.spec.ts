@@ -100,3 +100,43 @@ test('pausing the tail keeps the rows in place and counts what waits', async ({ 
   await expect(tail.rowWithText(second).first()).toBeVisible();
   await expect(tail.byTestId('tail-dropped')).toHaveAttribute('data-count', '0');
 });
+
+test('scrolling up in the tail stops following so rows stay put; End follows again', async ({
+  page,
+  request,
+}) => {
+  const tail = new TailPage(page);
+  await tail.openFiltered({});
+  const scrollable = () => tail.list().evaluate((el) => el.scrollHeight > 2 * el.clientHeight);
+  // Enough rows to scroll: every order writes records on several topics.
+  for (let i = 0; i < 10 && !((await tail.list().count()) && (await scrollable())); i++) {
+    await placeOrder(request, { customerId: uniqueId('e2e-follow') });
+    await expect(tail.list()).toBeVisible({ timeout: 5_000 });
+    await page.waitForTimeout(500);
+  }
+  expect(await scrollable(), 'enough rows to scroll').toBe(true);
+  expect((await tail.scrollState()).atEnd, 'a new tail follows the newest row').toBe(true);
+
+  // The reader scrolls to the top (retried: a redraw may land before the scroll is seen).
+  await expect
+    .poll(async () => {
+      await tail.list().evaluate((el) => (el.scrollTop = 0));
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      return (await tail.scrollState()).scrollTop;
+    })
+    .toBe(0);
+  const before = (await tail.scrollState()).count;
+  await placeOrder(request, { customerId: uniqueId('e2e-follow') });
+  await expect.poll(async () => (await tail.scrollState()).count, { timeout: 5_000 }).toBeGreaterThan(before);
+  expect((await tail.scrollState()).scrollTop, 'scrolled away: new rows do not move the list').toBe(0);
+  await expect(tail.rows().first()).toHaveAttribute('data-index', '0');
+
+  await tail.list().focus();
+  await page.keyboard.press('End');
+  await expect.poll(async () => (await tail.scrollState()).atEnd).toBe(true);
+  const atEnd = (await tail.scrollState()).count;
+  const orderId = await placeOrder(request, { customerId: uniqueId('e2e-follow') });
+  await expect.poll(async () => (await tail.scrollState()).count, { timeout: 5_000 }).toBeGreaterThan(atEnd);
+  await expect.poll(async () => (await tail.scrollState()).atEnd).toBe(true);
+  await expect(tail.rowWithText(orderId).last()).toBeVisible();
+});

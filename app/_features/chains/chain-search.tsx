@@ -6,11 +6,15 @@ import { useState } from 'react';
 import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
+import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
 import { chainsUrlShape, useChains } from './api.ts';
 import { CHAIN_QUERY_LABEL, classifyChainQuery } from './chain-query.ts';
 
-const STATUSES = ['complete', 'in_progress', 'stopped', 'failed'] as const;
+const STATUS_OPTIONS = (['complete', 'in_progress', 'stopped', 'failed'] as const).map((s) => ({
+  value: s,
+  label: s.replace('_', ' '),
+}));
 
 export function ChainSearch() {
   const router = useRouter();
@@ -57,32 +61,23 @@ export function ChainSearch() {
         ) : null}
       </form>
       <div className="card">
-        <div className="filters">
+        <FilterBar>
           <h2 className="grow">Recent chains</h2>
-          <label className="field">
-            <span>Status</span>
-            <select
-              value={url.status ?? ''}
-              onChange={(e) => setUrl({ status: e.target.value })}
-              data-testid="chains-filter-status"
-            >
-              <option value="">any</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s.replace('_', ' ')}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span>Flow</span>
-            <input
-              value={url.flow ?? ''}
-              onChange={(e) => setUrl({ flow: e.target.value })}
-              data-testid="chains-filter-flow"
-            />
-          </label>
-        </div>
+          <SelectFilter
+            label="Status"
+            value={url.status}
+            onChange={(status) => setUrl({ status })}
+            testid="chains-filter-status"
+            options={STATUS_OPTIONS}
+            anyLabel="any"
+          />
+          <TextFilter
+            label="Flow"
+            value={url.flow}
+            onChange={(flow) => setUrl({ flow })}
+            testid="chains-filter-flow"
+          />
+        </FilterBar>
         {chains.isPending ? <Loading what="chains" /> : null}
         {chains.isError ? (
           <ErrorState error={chains.error} what="chains" onRetry={() => void chains.refetch()} />

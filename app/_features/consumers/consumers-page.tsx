@@ -7,6 +7,7 @@ import { lagStatusSchema } from '../../../lib/api/consumers.ts';
 import { formatDuration, formatNumber, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
+import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
 import { useConsumerGroups } from './api.ts';
 import { sortWorstFirst } from './lag-sort.ts';
@@ -107,34 +108,25 @@ export function ConsumersPage() {
           = no commits for longer than the window, REWIND = offsets went back, WARN = lag keeps growing.
         </span>
       </div>
-      <form className="filters" onSubmit={(e) => e.preventDefault()}>
-        <label className="field">
-          <span>Group contains</span>
-          <input
-            value={url.q ?? ''}
-            onChange={(e) => setUrl({ q: e.target.value })}
-            data-testid="consumers-filter-q"
-          />
-        </label>
-        <label className="field">
-          <span>Status</span>
-          <select
-            value={url.status ?? ''}
-            onChange={(e) => setUrl({ status: e.target.value })}
-            data-testid="consumers-filter-status"
-          >
-            <option value="">any</option>
-            {lagStatusSchema.options.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+      <FilterBar>
+        <TextFilter
+          label="Group contains"
+          value={url.q}
+          onChange={(q) => setUrl({ q })}
+          testid="consumers-filter-q"
+        />
+        <SelectFilter
+          label="Status"
+          value={url.status}
+          onChange={(status) => setUrl({ status })}
+          testid="consumers-filter-status"
+          options={lagStatusSchema.options}
+          anyLabel="any"
+        />
         {groups.data?.polledAt ? (
           <span className="muted">Polled {formatRelative(groups.data.polledAt, Date.now())}</span>
         ) : null}
-      </form>
+      </FilterBar>
       {groups.isPending ? <Loading what="consumer groups" /> : null}
       {groups.isError ? (
         <ErrorState error={groups.error} what="consumer groups" onRetry={() => void groups.refetch()} />

@@ -2,6 +2,7 @@
 
 import { useMemo, useState } from 'react';
 import { useUrlState } from '../../_lib/use-url-state.ts';
+import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
 import { dlqUrlShape, useDlqEntries, useDlqGroups, type DlqFilter } from './api.ts';
 import { BulkReplayDialog, type BulkTarget } from './bulk-replay-dialog.tsx';
@@ -9,6 +10,12 @@ import { DlqGroups } from './dlq-groups.tsx';
 import { DlqTable } from './dlq-table.tsx';
 
 const STATUSES = ['unresolved', 'replayed', 'resolved', 'quarantined'] as const;
+const TEXT_FILTERS = [
+  { name: 'dlqTopic', label: 'DLQ topic' },
+  { name: 'originTopic', label: 'Origin topic' },
+  { name: 'errorClass', label: 'Error class' },
+  { name: 'key', label: 'Key' },
+] as const;
 
 export function DlqWorkbench() {
   const [url, setUrl] = useUrlState(dlqUrlShape);
@@ -65,54 +72,24 @@ export function DlqWorkbench() {
           ) : null}
         </div>
         <div className="card">
-          <form className="filters" onSubmit={(e) => e.preventDefault()} data-testid="dlq-filters">
-            <label className="field">
-              <span>DLQ topic</span>
-              <input
-                value={url.dlqTopic ?? ''}
-                onChange={(e) => setUrl({ dlqTopic: e.target.value })}
-                data-testid="filter-dlqTopic"
+          <FilterBar testid="dlq-filters">
+            {TEXT_FILTERS.map(({ name, label }) => (
+              <TextFilter
+                key={name}
+                label={label}
+                value={url[name]}
+                onChange={(value) => setUrl({ [name]: value })}
+                testid={`filter-${name}`}
               />
-            </label>
-            <label className="field">
-              <span>Origin topic</span>
-              <input
-                value={url.originTopic ?? ''}
-                onChange={(e) => setUrl({ originTopic: e.target.value })}
-                data-testid="filter-originTopic"
-              />
-            </label>
-            <label className="field">
-              <span>Error class</span>
-              <input
-                value={url.errorClass ?? ''}
-                onChange={(e) => setUrl({ errorClass: e.target.value })}
-                data-testid="filter-errorClass"
-              />
-            </label>
-            <label className="field">
-              <span>Key</span>
-              <input
-                value={url.key ?? ''}
-                onChange={(e) => setUrl({ key: e.target.value })}
-                data-testid="filter-key"
-              />
-            </label>
-            <label className="field">
-              <span>Status</span>
-              <select
-                value={url.status ?? ''}
-                onChange={(e) => setUrl({ status: e.target.value })}
-                data-testid="filter-status"
-              >
-                <option value="">any</option>
-                {STATUSES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </label>
+            ))}
+            <SelectFilter
+              label="Status"
+              value={url.status}
+              onChange={(status) => setUrl({ status })}
+              testid="filter-status"
+              options={STATUSES}
+              anyLabel="any"
+            />
             {hasFilter ? (
               <button
                 type="button"
@@ -124,7 +101,7 @@ export function DlqWorkbench() {
                 Clear filters
               </button>
             ) : null}
-          </form>
+          </FilterBar>
           <div className="row mb8">
             <button
               type="button"

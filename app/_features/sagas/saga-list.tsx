@@ -6,15 +6,16 @@ import { useMemo } from 'react';
 import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
+import { CheckFilter, FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
 import { sagasUrlShape, useSagas, type SagasFilter } from './api.ts';
 import { countMatrix, SAGA_STATE_ORDER } from './saga-counts.ts';
 
 const AGE_OPTIONS = [
-  { label: 'any age', value: 0 },
-  { label: 'older than 1 min', value: 60_000 },
-  { label: 'older than 5 min', value: 300_000 },
-  { label: 'older than 1 h', value: 3_600_000 },
+  { label: 'any age', value: '0' },
+  { label: 'older than 1 min', value: '60000' },
+  { label: 'older than 5 min', value: '300000' },
+  { label: 'older than 1 h', value: '3600000' },
 ];
 
 export function SagaList() {
@@ -94,62 +95,41 @@ export function SagaList() {
         </div>
       ) : null}
       <div className="card">
-        <form className="filters" onSubmit={(e) => e.preventDefault()} data-testid="saga-filters">
-          <label className="field">
-            <span>State</span>
-            <select
-              value={url.state ?? ''}
-              onChange={(e) => setUrl({ state: e.target.value })}
-              data-testid="saga-filter-state"
-            >
-              <option value="">any</option>
-              {SAGA_STATE_ORDER.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span>Type</span>
-            <input
-              value={url.type ?? ''}
-              onChange={(e) => setUrl({ type: e.target.value })}
-              data-testid="saga-filter-type"
-            />
-          </label>
-          <label className="field">
-            <span>Age</span>
-            <select
-              value={url.minAge ?? 0}
-              onChange={(e) => setUrl({ minAge: Number(e.target.value) || null })}
-              data-testid="saga-filter-age"
-            >
-              {AGE_OPTIONS.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span>Order / correlation id</span>
-            <input
-              value={url.q ?? ''}
-              onChange={(e) => setUrl({ q: e.target.value })}
-              data-testid="saga-filter-q"
-            />
-          </label>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={Boolean(url.stuck)}
-              onChange={(e) => setUrl({ stuck: e.target.checked ? '1' : null })}
-              data-testid="saga-filter-stuck"
-            />
-            Stuck only
-          </label>
-        </form>
+        <FilterBar testid="saga-filters">
+          <SelectFilter
+            label="State"
+            value={url.state}
+            onChange={(state) => setUrl({ state })}
+            testid="saga-filter-state"
+            options={SAGA_STATE_ORDER}
+            anyLabel="any"
+          />
+          <TextFilter
+            label="Type"
+            value={url.type}
+            onChange={(type) => setUrl({ type })}
+            testid="saga-filter-type"
+          />
+          <SelectFilter
+            label="Age"
+            value={url.minAge ?? 0}
+            onChange={(age) => setUrl({ minAge: Number(age) || null })}
+            testid="saga-filter-age"
+            options={AGE_OPTIONS}
+          />
+          <TextFilter
+            label="Order / correlation id"
+            value={url.q}
+            onChange={(q) => setUrl({ q })}
+            testid="saga-filter-q"
+          />
+          <CheckFilter
+            label="Stuck only"
+            checked={Boolean(url.stuck)}
+            onChange={(stuck) => setUrl({ stuck: stuck ? '1' : null })}
+            testid="saga-filter-stuck"
+          />
+        </FilterBar>
         {sagas.isPending ? <Loading what="sagas" /> : null}
         {sagas.isError ? (
           <ErrorState error={sagas.error} what="sagas" onRetry={() => void sagas.refetch()} />

@@ -100,6 +100,51 @@ describe('tail buffer', () => {
     expect(calls).toBe(1);
   });
 
+  it('while records stream, publishes no more often than minIntervalMs; user actions go out on the next frame', () => {
+    let clock = 1000;
+    const frames: (() => void)[] = [];
+    const timers: { at: number; fn: () => void }[] = [];
+    const b = createTailBuffer({
+      capacity: 100,
+      holdCapacity: 100,
+      minIntervalMs: 100,
+      schedule: (fn) => frames.push(fn),
+      now: () => clock,
+      delay: (fn, ms) => timers.push({ at: clock + ms, fn }),
+    });
+    const runFrame = () => frames.shift()!();
+    b.push(recs(1));
+    runFrame();
+    expect(b.getSnapshot().counts.shown).toBe(1);
+
+    // 16 ms later: more records wait for the interval instead of the next frame.
+    clock += 16;
+    b.push(recs(2));
+    b.push(recs(3));
+    expect(frames).toHaveLength(0);
+    expect(timers.map((t) => t.at)).toEqual([1100]);
+    expect(b.getSnapshot().counts.shown).toBe(1);
+    clock = 1100;
+    timers.shift()!.fn();
+    runFrame();
+    expect(b.getSnapshot().counts.shown).toBe(6);
+
+    clock += 10;
+    b.pause();
+    expect(frames).toHaveLength(1);
+    runFrame();
+    expect(b.getSnapshot().paused).toBe(true);
+  });
+
+  it('does not copy the rows for a publish that did not change them', () => {
+    const b = createTailBuffer({ capacity: 10, holdCapacity: 10 });
+    b.push(recs(2));
+    const rows = b.getSnapshot().rows;
+    b.noteServerDropped(3);
+    expect(b.getSnapshot().rows).toBe(rows);
+    expect(b.getSnapshot().counts.droppedByServer).toBe(3);
+  });
+
   it('keeps a stable snapshot between changes (useSyncExternalStore contract)', () => {
     const b = createTailBuffer({ capacity: 10, holdCapacity: 10 });
     expect(b.getSnapshot()).toBe(b.getSnapshot());

@@ -1,9 +1,13 @@
+import { memo } from 'react';
 import type { RecordSummary } from '../../../lib/api/records.ts';
 import { formatTime } from '../../_lib/format.ts';
 import { Badge } from '../../_components/badge.tsx';
 
-/** One tail row's cells. Untrusted strings (key, type, topic) render as text only. */
-export function TailRowCells({ record }: { record: RecordSummary }) {
+/**
+ * One tail row's cells. Untrusted strings (key, type, topic) render as text only. Memoised on the
+ * record: a redraw of the list re-renders only the rows whose record changed.
+ */
+export const TailRowCells = memo(function TailRowCells({ record }: { record: RecordSummary }) {
   return (
     <>
       <span className="cell mono muted c-time">{formatTime(record.timestamp)}</span>
@@ -29,4 +33,4 @@ export function TailRowCells({ record }: { record: RecordSummary }) {
       </span>
     </>
   );
-}
+});

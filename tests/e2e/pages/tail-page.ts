@@ -28,6 +28,20 @@ export class TailPage extends ConsolePage {
     await expect(this.byTestId('tail-pause')).toHaveAttribute('data-paused', 'false');
   }
 
+  list(): Locator {
+    return this.byTestId('tail-list');
+  }
+
+  /** Rows in the list, and where its viewport is, as the reader sees it. */
+  async scrollState(): Promise<{ count: number; scrollTop: number; atEnd: boolean }> {
+    return this.list().evaluate((el) => ({
+      count: Number(el.getAttribute('data-count')),
+      scrollTop: el.scrollTop,
+      // Within a row (28 px) of the end: the newest row is on screen.
+      atEnd: el.scrollTop + el.clientHeight >= el.scrollHeight - 28,
+    }));
+  }
+
   inspector(): Locator {
     return this.byTestId('record-inspector');
   }
