@@ -1,10 +1,11 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { consumerGroupsSchema } from '../../lib/api/consumers.ts';
-import { createEmbeddedBus, type Bus, type BusConsumer } from '../../lib/bus/index.ts';
+import { createEmbeddedBus, type Bus } from '../../lib/bus/index.ts';
 import { silentLogger } from '../../lib/logger.ts';
-import { uniqueName, waitFor } from '../../lib/testing/wait-for.ts';
+import { waitFor } from '../../lib/testing/wait-for.ts';
 import { createLagMonitor, type LagMonitor } from './index.ts';
+import { createLagTestKit, type LagTestKit } from './testing.ts';
 
 // The monitor against the embedded bus, with a clock the test moves: one `tick` = one poll
 // interval later. Window of 5 polls; STALL after 3 intervals stuck, STOP floor 3 intervals.
@@ -13,15 +14,15 @@ const INTERVAL = 1000;
 
 describe('lag monitor on the embedded bus', () => {
   let bus: Bus;
+  let kit: LagTestKit;
   let clock: number;
   let registry: Registry;
   let monitor: LagMonitor;
   let excluded: Set<string>;
-  const consumers: BusConsumer[] = [];
-  const releases: (() => void)[] = [];
 
   beforeEach(() => {
     bus = createEmbeddedBus();
+    kit = createLagTestKit(bus);
     clock = 1_700_000_000_000;
     registry = new Registry();
     excluded = new Set();
@@ -36,8 +37,7 @@ describe('lag monitor on the embedded bus', () => {
     });
   });
   afterEach(async () => {
-    for (const r of releases.splice(0)) r();
-    await Promise.all(consumers.splice(0).map((c) => c.stop()));
+    await kit.cleanup();
     await monitor.stop();
     await bus.close();
   });
@@ -47,40 +47,18 @@ describe('lag monitor on the embedded bus', () => {
     await monitor.pollOnce();
   };
 
-  const topic = async (partitions: number) => {
-    const t = uniqueName('lag');
-    await bus.admin.createTopics([{ topic: t, numPartitions: partitions }]);
-    return t;
-  };
   const produce = (t: string, n: number, partition = 0) =>
     bus.produce(Array.from({ length: n }, (_, i) => ({ topic: t, partition, value: `v${i}` })));
 
-  /** A member that handles its first batch, then hangs on the next one (no commit) until released. */
-  const stallingConsumer = async (groupId: string, t: string) => {
-    const c = bus.consumer({ groupId, topics: [t], maxBatchRecords: 5 });
-    consumers.push(c);
-    let calls = 0;
-    let release!: () => void;
-    const gate = new Promise<never>((_, reject) => (release = () => reject(new Error('released'))));
-    gate.catch(() => undefined);
-    releases.push(release);
-    await c.run(async () => {
-      if (calls++ === 0) return;
-      await gate;
-    });
-    return { consumer: c, calls: () => calls, release };
-  };
-
-  const committedOf = async (groupId: string, t: string, partition = 0) =>
-    (await bus.admin.committedOffsets(groupId, [t])).find((c) => c.partition === partition)?.offset;
+  /** A member that handles its first batch of at most 5 records, then hangs on the next one. */
+  const stallingConsumer = (groupId: string, t: string) =>
+    kit.hangingConsumer(groupId, t, { maxBatchRecords: 5 });
 
   it('reports a group that consumed everything as OK with lag 0', async () => {
-    const t = await topic(2);
+    const t = await kit.topic(2);
     await bus.produce(Array.from({ length: 30 }, (_, i) => ({ topic: t, key: `k${i}`, value: 'x' })));
-    const g = uniqueName('caught-up');
-    const c = bus.consumer({ groupId: g, topics: [t] });
-    consumers.push(c);
-    await c.run(() => Promise.resolve());
+    const g = kit.group('caught-up');
+    await kit.consumer(g, [t], () => Promise.resolve());
     await waitFor(
       async () => (await bus.admin.committedOffsets(g, [t])).reduce((s, o) => s + o.offset, 0) === 30,
       {
@@ -111,11 +89,11 @@ describe('lag monitor on the embedded bus', () => {
   });
 
   it('reports a member that stopped committing as STALL, then STOP once it left', async () => {
-    const t = await topic(1);
+    const t = await kit.topic(1);
     await produce(t, 5);
-    const g = uniqueName('stalled');
+    const g = kit.group('stalled');
     const stuck = await stallingConsumer(g, t);
-    await waitFor(async () => (await committedOf(g, t)) === 5, { what: 'first batch committed' });
+    await waitFor(async () => (await kit.committedOf(g, t)) === 5, { what: 'first batch committed' });
 
     const seen: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -133,15 +111,14 @@ describe('lag monitor on the embedded bus', () => {
       // 45 produced, 5 committed: lag is exactly high − committed.
       { topic: t, partition: 0, committed: 5, high: 45, lag: 40, lagSeconds: 4, status: 'STALL' },
     ]);
-    expect(high!.high - (await committedOf(g, t))!).toBe(40);
+    expect(high!.high - (await kit.committedOf(g, t))!).toBe(40);
     expect(view.members).toHaveLength(1);
     expect(view.history.map(([, lag]) => lag)).toEqual([10, 20, 30, 40]);
     expect(await registry.metrics()).toContain(
       `causeway_consumer_group_status{group="${g}",status="STALL"} 1`,
     );
 
-    stuck.release();
-    await stuck.consumer.stop();
+    await stuck.stop();
     await produce(t, 10);
     await tick();
     const gone = monitor.group(g)!;
@@ -157,14 +134,9 @@ describe('lag monitor on the embedded bus', () => {
   });
 
   it('dates lag seconds from the watermark history and knows nothing after one poll', async () => {
-    const t = await topic(1);
-    const g = uniqueName('never-committed');
-    const c = bus.consumer({ groupId: g, topics: [t] });
-    consumers.push(c);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    releases.push(release);
-    await c.run(() => gate); // Hangs on its first batch: never commits.
+    const t = await kit.topic(1);
+    const g = kit.group('never-committed');
+    await kit.hangingConsumer(g, t, { handled: 0 }); // Hangs on its first batch: never commits.
     await produce(t, 20);
     await tick();
     let p = monitor.group(g)!.partitions[0]!;
@@ -178,20 +150,21 @@ describe('lag monitor on the embedded bus', () => {
   });
 
   it('sorts groups worst first and drops a group that vanished, with its gauges', async () => {
-    const t = await topic(1);
+    const t = await kit.topic(1);
     await produce(t, 3);
-    const good = uniqueName('good');
-    const bad = uniqueName('bad');
-    const c = bus.consumer({ groupId: good, topics: [t] });
-    consumers.push(c);
-    await c.run(() => Promise.resolve());
+    const good = kit.group('good');
+    const bad = kit.group('bad');
+    await kit.consumer(good, [t], () => Promise.resolve());
     await stallingConsumer(bad, t);
-    await waitFor(async () => (await committedOf(good, t)) === 3 && (await committedOf(bad, t)) === 3, {
-      what: 'both groups committed',
-    });
+    await waitFor(
+      async () => (await kit.committedOf(good, t)) === 3 && (await kit.committedOf(bad, t)) === 3,
+      {
+        what: 'both groups committed',
+      },
+    );
     for (let i = 0; i < 4; i++) {
       await produce(t, 10);
-      await waitFor(async () => (await committedOf(good, t)) === 3 + 10 * (i + 1), {
+      await waitFor(async () => (await kit.committedOf(good, t)) === 3 + 10 * (i + 1), {
         what: 'good group keeps up',
       });
       await tick();

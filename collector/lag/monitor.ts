@@ -42,6 +42,12 @@ export interface LagMonitorOptions {
   readonly tablePoints?: number;
   /** Admin requests in flight at once. Default 16. */
   readonly concurrency?: number;
+  /**
+   * Longest wait for the topic list or one topic's watermarks; a topic that takes longer keeps its
+   * last figures this poll (see fetch.ts). Default 3 s: a healthy fetch takes milliseconds, a fetch
+   * of a topic deleted under the poll ~40 s.
+   */
+  readonly callTimeoutMs?: number;
 }
 
 export interface LagMonitor {
@@ -99,6 +105,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     at: number,
   ): ConsumerGroup {
     const { description } = facts;
+    const previous = views.get(description.groupId)?.partitions ?? [];
     const state: GroupState = states.get(description.groupId) ?? { partitions: new Map(), history: [] };
     states.set(description.groupId, state);
     const committed = new Map((facts.committed ?? []).map((c) => [tpKey(c.topic, c.partition), c.offset]));
@@ -116,7 +123,13 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     const partitions: ConsumerGroup['partitions'] = [];
     const seen = new Set<string>();
     for (const topic of [...topics].sort()) {
-      for (const p of offsets.get(topic) ?? []) {
+      const watermarks = offsets.get(topic);
+      if (!watermarks && failedTopics.has(topic)) {
+        // Unread this poll (a stalled fetch, see fetch.ts): the last figures, rather than a lag of 0.
+        partitions.push(...previous.filter((p) => p.topic === topic));
+        continue;
+      }
+      for (const p of watermarks ?? []) {
         const key = tpKey(topic, p.partition);
         seen.add(key);
         const c = committed.get(key) ?? -1;
@@ -184,6 +197,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       now,
       excludeGroups: options.excludeGroups ?? (() => false),
       concurrency: options.concurrency ?? 16,
+      callTimeoutMs: options.callTimeoutMs ?? 3000,
     });
     for (const [topic, parts] of snap.offsets)
       for (const p of parts) tableOf(topic, p.partition).add(p.high, snap.at);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  COMPENSATION_MAX_INTERVAL_MS,
   advance,
+  compensationInterval,
   startSaga,
   type SagaData,
   type SagaEffect,
@@ -114,22 +116,67 @@ describe('order-fulfilment saga', () => {
     expect(cancelled?.kind === 'outcome' && cancelled.reason).toContain('authorize-payment timed out');
   });
 
-  it('gives up on a compensation that never answers: COMPENSATION_FAILED, order cancelled', () => {
-    let t = run([{ kind: 'InventoryReservationFailed', reason: 'x' }]).log.at(-1)!;
-    expect(t.saga.state).toBe('FAILED');
-    t = run([
-      { kind: 'InventoryReserved', reservationId: 'r' },
-      { kind: 'PaymentDeclined', reason: 'no' },
+  it('keeps re-sending an unconfirmed refund with backoff, and cancels the order only once it is confirmed', () => {
+    // Paid, then the shipment never answers: the charge must be refunded and the stock released.
+    let t = run([
+      { kind: 'InventoryReserved', reservationId: 'r-1' },
+      { kind: 'PaymentAuthorized', paymentId: 'p-1' },
     ]).log.at(-1)!;
-    let sent = 1;
-    for (;;) {
-      t = advance(t.saga, { kind: 'DeadlinePassed' }, t.saga.deadlineAt!, DEADLINE)!;
-      if (t.saga.state !== 'COMPENSATING') break;
-      sent += commands(t.effects).length;
+    t = advance(t.saga, { kind: 'DeadlinePassed' }, t.saga.deadlineAt!, DEADLINE)!;
+    t = advance(t.saga, { kind: 'DeadlinePassed' }, t.saga.deadlineAt!, DEADLINE)!;
+    expect(t.saga).toMatchObject({ state: 'COMPENSATING', step: 'refund-payment' });
+    expect(commands(t.effects)).toEqual(['RefundPayment']);
+
+    // The refund gateway is down for a long time: far past the five sends after which the saga
+    // used to give up and cancel the order with its money still held.
+    const sentAt = [t.saga.deadlineAt! - DEADLINE];
+    const timedOut: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const at = t.saga.deadlineAt!;
+      t = advance(t.saga, { kind: 'DeadlinePassed' }, at, DEADLINE)!;
+      expect(t.saga).toMatchObject({
+        state: 'COMPENSATING',
+        step: 'refund-payment',
+        reason: expect.stringContaining('prepare-shipment timed out') as unknown,
+      });
+      expect(commands(t.effects)).toEqual(['RefundPayment']);
+      expect(outcome(t.effects)).toBeUndefined();
+      sentAt.push(at);
+      for (const e of t.effects) if (e.kind === 'state') timedOut.push(`${e.stepStatus}: ${e.reason ?? ''}`);
     }
-    expect(sent).toBe(5);
-    expect(t.saga.state).toBe('COMPENSATION_FAILED');
-    expect(outcome(t.effects)).toMatchObject({ type: 'OrderCancelled' });
+    const gaps = sentAt.slice(1).map((at, i) => (at - sentAt[i]!) / DEADLINE);
+    // Five sends a deadline apart, then doubling up to five minutes.
+    expect(gaps.slice(0, 10)).toEqual([1, 1, 1, 1, 1, 2, 4, 8, 16, 32]);
+    expect(gaps.at(-1)).toBe(COMPENSATION_MAX_INTERVAL_MS / DEADLINE);
+    expect(Math.max(...gaps)).toBe(COMPENSATION_MAX_INTERVAL_MS / DEADLINE);
+    // One state record per fast re-send and one for the move to backoff; then none, so the saga's
+    // last deadline passes with no transition and the collector shows it STUCK.
+    expect(timedOut).toHaveLength(5);
+    expect(timedOut.at(-1)).toMatch(/refund-payment unconfirmed after 5 attempts.*order stays open/);
+
+    // Late, the refund is confirmed: the compensation goes on, and only now is the order cancelled.
+    const late = t.saga.deadlineAt! - 1;
+    t = advance(t.saga, { kind: 'PaymentRefunded' }, late, DEADLINE)!;
+    expect(t.saga).toMatchObject({ state: 'COMPENSATING', step: 'release-inventory', stepAttempt: 1 });
+    expect(commands(t.effects)).toEqual(['ReleaseInventory']);
+    expect(outcome(t.effects)).toBeUndefined();
+    t = advance(t.saga, { kind: 'InventoryReleased' }, late + 1, DEADLINE)!;
+    expect(t.saga.state).toBe('COMPENSATED');
+    expect(outcome(t.effects)).toMatchObject({
+      type: 'OrderCancelled',
+      reason: expect.stringContaining('prepare-shipment timed out') as unknown,
+    });
+  });
+
+  it('backs off an unconfirmed compensation from the step deadline up to the cap', () => {
+    expect([1, 5, 6, 7, 8].map((a) => compensationInterval(a, DEADLINE))).toEqual([
+      1000, 1000, 2000, 4000, 8000,
+    ]);
+    expect(compensationInterval(60, DEADLINE)).toBe(COMPENSATION_MAX_INTERVAL_MS);
+    // A deadline longer than the cap is never shortened.
+    expect(compensationInterval(9, 10 * COMPENSATION_MAX_INTERVAL_MS)).toBe(
+      10 * COMPENSATION_MAX_INTERVAL_MS,
+    );
   });
 
   it('ignores duplicate, out-of-step and post-terminal replies', () => {

@@ -8,9 +8,18 @@ import { orderItemSchema, type SagaState } from '../../lib/events/shop-events.ts
 //   RUNNING: reserve-inventory -> authorize-payment -> prepare-shipment -> COMPLETED (OrderConfirmed)
 //   a failure reply, or a second missed deadline, compensates in reverse:
 //   COMPENSATING: refund-payment (if paid) -> release-inventory (if reserved) -> COMPENSATED (OrderCancelled)
-//   nothing to compensate -> FAILED (OrderCancelled); a compensation that never answers -> COMPENSATION_FAILED.
+//   nothing to compensate -> FAILED (OrderCancelled).
 // A step whose reply is missing is compensated too (it may have happened), which is safe because
 // compensations are idempotent and a no-op for work that was never done.
+//
+// A compensation is never given up on: the order is cancelled only once every compensation has been
+// confirmed, so "cancelled" always means the money is back and the stock released. One without a
+// reply is re-sent at each deadline COMPENSATION_ATTEMPTS times, then with a doubling interval (at
+// most COMPENSATION_MAX_INTERVAL_MS) for as long as it takes; the saga stays COMPENSATING and the
+// order open meanwhile. The move to backing off is the last state record until the reply: its
+// deadline passes with no transition, so the collector shows the saga STUCK, which is what an
+// operator should look at. (COMPENSATION_FAILED stays a terminal state for sagas stored by earlier
+// versions, which gave up and cancelled the order with its refund still queued.)
 
 export const FORWARD_STEPS = ['reserve-inventory', 'authorize-payment', 'prepare-shipment'] as const;
 export const COMPENSATION_STEPS = ['refund-payment', 'release-inventory'] as const;
@@ -21,8 +30,10 @@ export type StepStatus = 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'COM
 
 /** A forward step is sent at most twice (one retry after a missed deadline). */
 export const FORWARD_ATTEMPTS = 2;
-/** Compensations must happen: they are re-sent more often before the saga gives up. */
+/** Compensations must happen: sent this many times at the step deadline, then with backoff until confirmed. */
 export const COMPENSATION_ATTEMPTS = 5;
+/** The longest wait between two sends of an unconfirmed compensation (never shorter than the deadline). */
+export const COMPENSATION_MAX_INTERVAL_MS = 5 * 60_000;
 
 const forwardStep = z.enum(FORWARD_STEPS);
 const compensationStep = z.enum(COMPENSATION_STEPS);
@@ -184,12 +195,18 @@ function onSuccess(saga: SagaData, input: SagaInput, now: number, deadlineMs: nu
   };
 }
 
+/** How long after its `attempt`-th send a compensation is sent again. */
+export function compensationInterval(attempt: number, deadlineMs: number): number {
+  if (attempt <= COMPENSATION_ATTEMPTS) return deadlineMs;
+  const cap = Math.max(deadlineMs, COMPENSATION_MAX_INTERVAL_MS);
+  return Math.min(cap, deadlineMs * 2 ** Math.min(30, attempt - COMPENSATION_ATTEMPTS));
+}
+
 function onDeadline(saga: SagaData, now: number, deadlineMs: number): Transition | undefined {
   if (saga.deadlineAt === null || now < saga.deadlineAt) return undefined;
-  const compensating = saga.state === 'COMPENSATING';
-  const maxAttempts = compensating ? COMPENSATION_ATTEMPTS : FORWARD_ATTEMPTS;
+  if (saga.state === 'COMPENSATING') return resendCompensation(saga, now, deadlineMs);
   const waited = `no reply to ${COMMAND_OF[saga.step]} within ${deadlineMs} ms`;
-  if (saga.stepAttempt < maxAttempts) {
+  if (saga.stepAttempt < FORWARD_ATTEMPTS) {
     const attempt = saga.stepAttempt + 1;
     return {
       saga: { ...saga, stepAttempt: attempt, deadlineAt: now + deadlineMs },
@@ -204,18 +221,8 @@ function onDeadline(saga: SagaData, now: number, deadlineMs: number): Transition
       ],
     };
   }
-  if (compensating) {
-    const reason = `${saga.reason ?? 'cancelled'}; compensation ${saga.step} failed: ${waited} after ${maxAttempts} attempts`;
-    return {
-      saga: { ...saga, state: 'COMPENSATION_FAILED', deadlineAt: null, reason },
-      effects: [
-        { kind: 'state', step: saga.step, stepStatus: 'TIMED_OUT', reason },
-        { kind: 'outcome', type: 'OrderCancelled', reason },
-      ],
-    };
-  }
   const step = forwardStep.parse(saga.step);
-  const reason = `${step} timed out: ${waited} after ${maxAttempts} attempts`;
+  const reason = `${step} timed out: ${waited} after ${FORWARD_ATTEMPTS} attempts`;
   return compensate(
     saga,
     [{ kind: 'state', step, stepStatus: 'TIMED_OUT', reason }],
@@ -224,6 +231,29 @@ function onDeadline(saga: SagaData, now: number, deadlineMs: number): Transition
     now,
     deadlineMs,
   );
+}
+
+/**
+ * Sends an unanswered compensation again (the participant applies it once however often it comes).
+ * The saga and the order stay open: only the compensation's reply moves them on.
+ */
+function resendCompensation(saga: SagaData, now: number, deadlineMs: number): Transition {
+  const attempt = saga.stepAttempt + 1;
+  const next: SagaData = {
+    ...saga,
+    stepAttempt: attempt,
+    deadlineAt: now + compensationInterval(attempt, deadlineMs),
+  };
+  const waited = `no reply to ${COMMAND_OF[saga.step]} within ${deadlineMs} ms`;
+  if (saga.stepAttempt > COMPENSATION_ATTEMPTS) return { saga: next, effects: [command(saga.step)] };
+  const reason =
+    saga.stepAttempt < COMPENSATION_ATTEMPTS
+      ? `${waited}; re-sent (attempt ${attempt})`
+      : `compensation ${saga.step} unconfirmed after ${saga.stepAttempt} attempts (${waited}); re-sending with backoff until it is, the order stays open`;
+  return {
+    saga: next,
+    effects: [{ kind: 'state', step: saga.step, stepStatus: 'TIMED_OUT', reason }, command(saga.step)],
+  };
 }
 
 /** Starts compensation in reverse order; `unknownStep` timed out, so it may have happened and is undone too. */

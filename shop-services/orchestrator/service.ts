@@ -16,6 +16,7 @@ import { on, type HandlerContext } from '../runtime/handlers.ts';
 import { createEmitter, type Emitter } from '../runtime/messages.ts';
 import type { ServiceContext, ServiceModule } from '../runtime/service.ts';
 import {
+  COMPENSATION_ATTEMPTS,
   advance,
   startSaga,
   type SagaData,
@@ -234,7 +235,13 @@ export function createOrchestratorService(ctx: ServiceContext): ServiceModule {
             ...(stored.lastCommandId && { causationId: stored.lastCommandId }),
           });
           apply(t, emitter, now, parent.traceparent);
-          log.info({ orderId, step: stored.saga.step, state: t.saga.state }, 'saga step deadline passed');
+          if (t.saga.state === 'COMPENSATING' && t.saga.stepAttempt > COMPENSATION_ATTEMPTS)
+            log.warn(
+              { orderId, step: t.saga.step, attempt: t.saga.stepAttempt, nextAt: t.saga.deadlineAt },
+              'compensation still unconfirmed; sent again, the order stays open',
+            );
+          else
+            log.info({ orderId, step: stored.saga.step, state: t.saga.state }, 'saga step deadline passed');
         });
       } catch (err) {
         log.error({ err, orderId }, 'deadline handling failed; will retry on the next tick');

@@ -8,8 +8,9 @@ import { createPaymentStore } from './store.ts';
 
 // Payment: authorises and refunds on the orchestrator's commands, answering on `payment.events`.
 // It is where the demo's failures live: declines (a compensation follows), transient gateway
-// errors (a trip through the retry topic), and poison commands (straight to the dead-letter topic;
-// the saga's deadline then compensates). Only amount, currency and method kind are ever handled.
+// errors (a trip through the retry topic), poison commands (straight to the dead-letter topic;
+// the saga's deadline then compensates) and refund outages (the saga keeps re-sending the refund,
+// the order stays open). Only amount, currency and method kind are ever handled.
 
 const DECLINE_REASONS: Record<string, string> = {
   card: 'card declined by issuer: insufficient funds',
@@ -81,6 +82,12 @@ export function createPaymentService(ctx: ServiceContext): ServiceModule {
     RefundPayment: on(refundPaymentSchema, (m, h) => {
       const { orderId, amount } = m.payload;
       h.span.setAttribute('app.order.id', orderId);
+      if (faults.get().refundOutage)
+        throw new AppError('refund gateway unavailable', {
+          code: 'gateway_unavailable',
+          retriable: true,
+          statusCode: 503,
+        });
       const { refunded, payment } = store.refund(orderId, amount, h.now);
       h.emit({
         topic: topics.paymentEvents,

@@ -49,6 +49,7 @@ describe('consumer runtime', () => {
       inventoryShortageRate: 0,
       poisonRate: 0,
       transientErrorRate: 0,
+      refundOutage: false,
       processingDelayMs: 0,
       stallConsumer: false,
       crash: false,

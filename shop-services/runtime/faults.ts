@@ -15,6 +15,11 @@ export const faultSettingsSchema = z.strictObject({
   poisonRate: rate,
   /** Share of payment authorisations that fail with a retriable error (retry topic). */
   transientErrorRate: rate,
+  /**
+   * Every refund fails with a retriable error (the refund gateway is down): compensating sagas keep
+   * re-sending and their orders stay open until it is switched off.
+   */
+  refundOutage: z.boolean(),
   processingDelayMs: z.number().int().min(0).max(600_000),
   /** Consumers stop handling (and so stop committing): lag grows until switched off. */
   stallConsumer: z.boolean(),
@@ -41,6 +46,7 @@ export function faultsFromConfig(config: ShopConfig): FaultSettings {
     transientErrorRate: config.FAULT_TRANSIENT_ERROR_RATE,
     processingDelayMs: config.FAULT_PROCESSING_DELAY_MS,
     stallConsumer: config.FAULT_STALL_CONSUMER,
+    refundOutage: false,
     crash: false,
   };
 }
