@@ -97,6 +97,8 @@ export interface ReplayRepo {
   ): Promise<void>;
   byEntry(entryId: string): Promise<ReplayRow[]>;
   /** Produced replays of an event still waiting for their outcome. */
+  /** Whether any produced replay still waits for its outcome (skips the per-record lookups). */
+  anyAwaiting(): Promise<boolean>;
   awaitingOutcome(ceId: string): Promise<ReplayRow[]>;
   byChainAwaiting(chainId: string): Promise<ReplayRow[]>;
   insertJob(j: BulkJobRow): Promise<boolean>;

@@ -38,5 +38,18 @@ export interface Store extends StoreTx {
     maxRecords: number;
     maxDeletes: number;
   }): Promise<RetentionResult>;
+  /**
+   * Every id the derivation cache's filters must know (collector/engine/cache.ts), streamed from
+   * the store; absent on stores that cannot stream, which leaves every lookup to the store.
+   */
+  warmKeys?(): WarmKeys;
   close(): Promise<void>;
+}
+
+export interface WarmKeys {
+  readonly ceIds: Iterable<string>;
+  readonly keys: Iterable<string>;
+  readonly chains: Iterable<string>;
+  readonly sagas: Iterable<string>;
+  readonly spanKeys: Iterable<string>;
 }

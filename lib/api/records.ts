@@ -84,7 +84,11 @@ export const recordsQuerySchema = z.object({
   key: z.string().max(1024).optional(),
   type: z.string().max(256).optional(),
   correlationId: z.string().max(256).optional(),
-  /** Free text matched against header values and the payload text. */
+  /**
+   * Words, all of which must occur (any order, any case) in the key, a header value or the first
+   * 2 KB of the payload text; ids match whole or by their parts (`ord-1a2b`, `1a2b`); `word*` is a
+   * prefix (3+ characters). Punctuation-only text is a 400.
+   */
   q: z.string().min(1).max(256).optional(),
   from: timeBoundSchema.optional(),
   to: timeBoundSchema.optional(),

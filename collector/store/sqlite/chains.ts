@@ -1,8 +1,6 @@
-import type { SQLInputValue } from 'node:sqlite';
 import type { ChainRepo, ChainRow, ChainStatus } from '../types.ts';
 import {
   insertStatement,
-  keysetBefore,
   lim,
   num,
   updateAllBut,
@@ -13,6 +11,7 @@ import {
   type Row,
   type Sql,
 } from './db.ts';
+import { conditions, keysetPage } from './paging.ts';
 import type { SyncRepo } from './sync.ts';
 
 // A chain's status depends on the clock (`stopped` = quiet for too long) and on its dead letters,
@@ -103,30 +102,22 @@ export function createChainRepo(sql: Sql): SyncRepo<ChainRepo> {
       sql.run('UPDATE chain_traces SET chain_id = ? WHERE chain_id = ?', [to, from]);
     },
     list(filter, page) {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [filter.now - filter.stoppedAfterMs];
-      if (filter.flow !== undefined) {
-        where.push('c.flow = ?');
-        params.push(filter.flow);
-      }
-      const ks = keysetBefore(['c.first_ts', 'c.id'], page.cursor);
-      if (ks.sql) {
-        where.push(ks.sql);
-        params.push(...ks.params);
-      }
-      const outer = filter.status ? 'WHERE status = ?' : '';
-      if (filter.status) params.push(filter.status);
-      const rows = sql.all(
-        `SELECT * FROM (SELECT c.*, ${STATUS_SQL} AS status FROM chains c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY c.first_ts DESC, c.id DESC) ${outer} LIMIT ${lim(page.limit + 1)}`,
-        params,
-      );
-      const items = rows.slice(0, page.limit).map((r) => ({
-        ...rowToChain(r),
-        status: oneOf<ChainStatus>(str(r, 'status'), STATUSES, 'in_progress'),
-      }));
-      const last = items[items.length - 1];
-      return { items, next: rows.length > page.limit && last ? [last.firstTs, last.id] : null };
+      const stoppedBefore = filter.now - filter.stoppedAfterMs;
+      const where = conditions();
+      if (filter.flow !== undefined) where.add('c.flow = ?', filter.flow);
+      if (filter.status) where.add(`${STATUS_SQL} = ?`, stoppedBefore, filter.status);
+      return keysetPage(sql, {
+        select: `SELECT c.*, ${STATUS_SQL} AS status FROM chains c`,
+        params: [stoppedBefore],
+        where,
+        order: ['c.first_ts', 'c.id'],
+        page,
+        row: (r) => ({
+          ...rowToChain(r),
+          status: oneOf<ChainStatus>(str(r, 'status'), STATUSES, 'in_progress'),
+        }),
+        cursorOf: (c) => [c.firstTs, c.id],
+      });
     },
     completedDurations(since, limit) {
       return sql

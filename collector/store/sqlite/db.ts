@@ -21,6 +21,8 @@ export function openSql(path: string): Sql {
   db.exec(
     'PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536',
   );
+  // Delete triggers (the saga counts') must also fire for rows an INSERT OR REPLACE replaces.
+  db.exec('PRAGMA recursive_triggers = ON');
   const cache = new Map<string, StatementSync>();
   const stmt = (sql: string) => {
     let s = cache.get(sql);
@@ -95,21 +97,6 @@ export function json<T>(r: Row, k: string, fallback: T): T {
 export const oneOf = <T extends string>(v: string | null, allowed: readonly T[], fallback: T): T =>
   allowed.find((a) => a === v) ?? fallback;
 
-/** `a < ? OR (a = ? AND b < ?)` for a descending keyset page on (a, b). */
-export function keysetBefore(
-  cols: readonly [string, string],
-  cursor: readonly (string | number)[] | null,
-  dir: 'desc' | 'asc' = 'desc',
-) {
-  if (!cursor || cursor.length < 2) return { sql: '', params: [] as SQLInputValue[] };
-  const op = dir === 'desc' ? '<' : '>';
-  const [a, b] = cols;
-  return {
-    sql: `(${a} ${op} ? OR (${a} = ? AND ${b} ${op} ?))`,
-    params: [cursor[0]!, cursor[0]!, cursor[1]!],
-  };
-}
-
 /**
  * A LIMIT as a literal: SQLite plans `LIMIT ?` far worse (tens of µs per call on the ingest path),
  * and limits are numbers we computed, never user text.
@@ -131,5 +118,3 @@ export const updateAllBut = (key: string, cols: readonly string[]) =>
     .filter((c) => c !== key)
     .map((c) => `${c} = excluded.${c}`)
     .join(', ')}`;
-
-export const likeEscape = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

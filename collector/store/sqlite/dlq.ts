@@ -1,17 +1,6 @@
-import type { SQLInputValue } from 'node:sqlite';
 import type { DlqEntryRow, DlqFilter, DlqRepo, DlqStatus } from '../types.ts';
-import {
-  insertStatement,
-  keysetBefore,
-  lim,
-  num,
-  oneOf,
-  reqNum,
-  reqStr,
-  str,
-  type Row,
-  type Sql,
-} from './db.ts';
+import { insertStatement, lim, num, oneOf, reqNum, reqStr, str, type Row, type Sql } from './db.ts';
+import { conditions, keysetPage } from './paging.ts';
 import type { SyncRepo } from './sync.ts';
 
 const STATUSES: readonly DlqStatus[] = ['unresolved', 'replayed', 'resolved', 'quarantined'];
@@ -77,20 +66,15 @@ function rowToEntry(r: Row): DlqEntryRow {
 }
 
 function whereOf(filter: DlqFilter) {
-  const where: string[] = [];
-  const params: SQLInputValue[] = [];
-  const add = (cond: string, ...p: SQLInputValue[]) => {
-    where.push(cond);
-    params.push(...p);
-  };
-  if (filter.dlqTopic !== undefined) add('dlq_topic = ?', filter.dlqTopic);
-  if (filter.originTopic !== undefined) add('origin_topic = ?', filter.originTopic);
-  if (filter.errorClass !== undefined) add('error_class = ?', filter.errorClass);
-  if (filter.key !== undefined) add('key_text = ?', filter.key);
-  if (filter.status !== undefined) add('status = ?', filter.status);
-  if (filter.from !== undefined) add('last_failed_at >= ?', filter.from);
-  if (filter.to !== undefined) add('last_failed_at <= ?', filter.to);
-  return { where, params };
+  const where = conditions();
+  if (filter.dlqTopic !== undefined) where.add('dlq_topic = ?', filter.dlqTopic);
+  if (filter.originTopic !== undefined) where.add('origin_topic = ?', filter.originTopic);
+  if (filter.errorClass !== undefined) where.add('error_class = ?', filter.errorClass);
+  if (filter.key !== undefined) where.add('key_text = ?', filter.key);
+  if (filter.status !== undefined) where.add('status = ?', filter.status);
+  if (filter.from !== undefined) where.add('last_failed_at >= ?', filter.from);
+  if (filter.to !== undefined) where.add('last_failed_at <= ?', filter.to);
+  return where;
 }
 
 export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
@@ -130,28 +114,21 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
       const r = sql.get('SELECT * FROM dlq_entries WHERE id = ?', [id]);
       return r ? rowToEntry(r) : undefined;
     },
-    list(filter, page) {
-      const { where, params } = whereOf(filter);
-      const ks = keysetBefore(['last_failed_at', 'record_seq'], page.cursor);
-      if (ks.sql) {
-        where.push(ks.sql);
-        params.push(...ks.params);
-      }
-      const rows = sql.all(
-        `SELECT * FROM dlq_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY last_failed_at DESC, record_seq DESC LIMIT ${lim(page.limit + 1)}`,
-        params,
-      );
-      const items = rows.slice(0, page.limit).map(rowToEntry);
-      const last = items[items.length - 1];
-      return { items, next: rows.length > page.limit && last ? [last.lastFailedAt, last.recordSeq] : null };
-    },
+    list: (filter, page) =>
+      keysetPage(sql, {
+        select: 'SELECT * FROM dlq_entries',
+        where: whereOf(filter),
+        order: ['last_failed_at', 'record_seq'],
+        page,
+        row: rowToEntry,
+        cursorOf: (e) => [e.lastFailedAt, e.recordSeq],
+      }),
     ids(filter, limit) {
-      const { where, params } = whereOf(filter);
+      const where = whereOf(filter);
       return sql
         .all(
-          `SELECT id FROM dlq_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY record_seq LIMIT ${lim(limit)}`,
-          params,
+          `SELECT id FROM dlq_entries ${where.clause()} ORDER BY record_seq LIMIT ${lim(limit)}`,
+          where.params,
         )
         .map((r) => reqStr(r, 'id'));
     },

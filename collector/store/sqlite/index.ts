@@ -11,6 +11,7 @@ import { enforceRetention } from './retention.ts';
 import { createSagaRepo } from './sagas.ts';
 import { createSpanRepo } from './spans.ts';
 import { asyncRepo } from './sync.ts';
+import { spanJoinKeys } from '../../engine/cache.ts';
 
 // The embedded store: one SQLite file (WAL). One connection, and an async mutex around
 // transactions: a transaction's body only awaits this store, whose calls complete synchronously,
@@ -74,6 +75,37 @@ export function createSqliteStore(options: { path: string }): Store {
     transaction,
     async enforceRetention(opts) {
       return transaction(() => Promise.resolve(enforceRetention(sql, opts)));
+    },
+    warmKeys() {
+      const column = function* (text: string): Generator<string> {
+        for (const r of sql.db.prepare(text).iterate()) {
+          const v = Object.values(r)[0];
+          if (typeof v === 'string') yield v;
+        }
+      };
+      return {
+        ceIds: column('SELECT ce_id FROM records WHERE ce_id IS NOT NULL'),
+        keys: column(
+          'SELECT topic || char(0) || partition || char(0) || key_text FROM records WHERE key_text IS NOT NULL',
+        ),
+        chains: column('SELECT id FROM chains'),
+        sagas: column('SELECT id FROM sagas UNION ALL SELECT DISTINCT saga_id FROM saga_events'),
+        spanKeys: (function* () {
+          for (const r of sql.db
+            .prepare(
+              'SELECT trace_id, span_id, msg_topic, msg_partition, msg_offset, msg_id FROM spans WHERE record_id IS NULL',
+            )
+            .iterate())
+            yield* spanJoinKeys({
+              traceId: String(r.trace_id),
+              spanId: String(r.span_id),
+              msgTopic: typeof r.msg_topic === 'string' ? r.msg_topic : null,
+              msgPartition: typeof r.msg_partition === 'number' ? r.msg_partition : null,
+              msgOffset: typeof r.msg_offset === 'number' ? r.msg_offset : null,
+              msgId: typeof r.msg_id === 'string' ? r.msg_id : null,
+            });
+        })(),
+      };
     },
     async close() {
       await queue;

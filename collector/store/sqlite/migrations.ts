@@ -120,17 +120,73 @@ const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL, done INTEGER NOT NULL
   );
   `,
+  // v2: every index on records costs a random page write per record at ingest. Served otherwise:
+  // retention walks seq (stored_at grows with it; one writer), the correlation filter goes through
+  // chain_id (a record with a correlation id always belongs to the chain of that id), and the
+  // previous event of a key uses the key index.
+  `
+  DROP INDEX IF EXISTS records_stored;
+  DROP INDEX IF EXISTS records_corr_ts;
+  DROP INDEX IF EXISTS records_tp_key;
+  `,
+  // v3, queries at scale. Text search: an FTS5 index of each record's key, header values and value
+  // prefix (text-search.ts says what and why), filled here for stored records. Saga counts per
+  // (type, view state) kept exact by triggers, whoever writes sagas (upsert, STUCK sweep,
+  // retention), instead of a GROUP BY over every saga per list request. The saga list filters on
+  // the view state (STUCK, or the recorded state when not stuck), so that is what is indexed.
+  `
+  CREATE VIRTUAL TABLE records_fts USING fts5(
+    text, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2'
+  );
+  INSERT INTO records_fts (rowid, text)
+  SELECT r.seq,
+    ifnull(CASE WHEN r.key_encoding = 'utf8' THEN substr(r.key_text, 1, 2048) END, '') || char(10) ||
+    ifnull((SELECT group_concat(substr(json_extract(h.value, '$.value'), 1, 2048), char(10))
+            FROM json_each(b.headers) h WHERE json_extract(h.value, '$.encoding') = 'utf8'), '') || char(10) ||
+    ifnull(CASE WHEN r.value_kind IN ('json', 'text') THEN CAST(substr(b.value, 1, 2048) AS TEXT) END, '')
+  FROM records r JOIN record_bodies b ON b.seq = r.seq;
+
+  CREATE TABLE saga_counts (
+    type TEXT NOT NULL, view_state TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (type, view_state)
+  ) WITHOUT ROWID;
+  INSERT INTO saga_counts (type, view_state, n)
+  SELECT type, CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END, count(*) FROM sagas GROUP BY 1, 2;
+  CREATE TRIGGER sagas_count_insert AFTER INSERT ON sagas BEGIN
+    INSERT INTO saga_counts (type, view_state, n)
+    VALUES (new.type, CASE WHEN new.stuck = 1 THEN 'STUCK' ELSE new.state END, 1)
+    ON CONFLICT (type, view_state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER sagas_count_delete AFTER DELETE ON sagas BEGIN
+    UPDATE saga_counts SET n = n - 1
+    WHERE type = old.type AND view_state = CASE WHEN old.stuck = 1 THEN 'STUCK' ELSE old.state END;
+  END;
+  CREATE TRIGGER sagas_count_update AFTER UPDATE OF type, state, stuck ON sagas
+  WHEN old.type IS NOT new.type
+    OR (CASE WHEN old.stuck = 1 THEN 'STUCK' ELSE old.state END)
+       IS NOT (CASE WHEN new.stuck = 1 THEN 'STUCK' ELSE new.state END)
+  BEGIN
+    UPDATE saga_counts SET n = n - 1
+    WHERE type = old.type AND view_state = CASE WHEN old.stuck = 1 THEN 'STUCK' ELSE old.state END;
+    INSERT INTO saga_counts (type, view_state, n)
+    VALUES (new.type, CASE WHEN new.stuck = 1 THEN 'STUCK' ELSE new.state END, 1)
+    ON CONFLICT (type, view_state) DO UPDATE SET n = n + 1;
+  END;
+
+  DROP INDEX IF EXISTS sagas_state;
+  CREATE INDEX sagas_view ON sagas ((CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END), started_at, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(sql: Sql): void {
+/** Brings the schema to `target` (default: the latest; tests stop earlier to build an old store). */
+export function migrate(sql: Sql, target = MIGRATIONS.length): void {
   const current = Number(sql.get('PRAGMA user_version')?.user_version ?? 0);
   if (current > MIGRATIONS.length)
     throw new Error(
       `collector database schema v${current} is newer than this collector (v${MIGRATIONS.length})`,
     );
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < Math.min(target, MIGRATIONS.length); v++) {
     sql.db.exec('BEGIN IMMEDIATE');
     try {
       sql.db.exec(MIGRATIONS[v]!);

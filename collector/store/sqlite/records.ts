@@ -1,4 +1,3 @@
-import type { SQLInputValue } from 'node:sqlite';
 import { anomalyKindSchema } from '../../../lib/api/records.ts';
 import type { DlqInfo } from '../../../lib/events/dlq.ts';
 import type {
@@ -15,8 +14,6 @@ import {
   buf,
   insertStatement,
   json,
-  keysetBefore,
-  likeEscape,
   lim,
   num,
   oneOf,
@@ -26,7 +23,9 @@ import {
   type Row,
   type Sql,
 } from './db.ts';
+import { conditions, keysetPage, type Conditions } from './paging.ts';
 import type { SyncRepo } from './sync.ts';
+import { indexRecordText, searchRecords } from './text-search.ts';
 
 const SUMMARY_COLS = `seq, topic, partition, offset, ts, stored_at, key_text, key_encoding, value_kind, value_size,
   value_truncated, ce_id, ce_type, ce_source, ce_time, ce_time_ms, causation_id, correlation_id, trace_id, span_id,
@@ -170,43 +169,37 @@ export function createRecordRepo(sql: Sql): SyncRepo<RecordRepo> {
         r.value,
         JSON.stringify(r.headers),
       ]);
+      indexRecordText(sql, res.lastInsertRowid, r);
       return { ...r, seq: res.lastInsertRowid };
     },
     get,
     list(filter, page) {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      const add = (cond: string, ...p: SQLInputValue[]) => {
-        where.push(cond);
-        params.push(...p);
+      const filters = () => {
+        const where = conditions();
+        if (filter.topic !== undefined) where.add('topic = ?', filter.topic);
+        if (filter.key !== undefined) where.add('key_text = ?', filter.key);
+        if (filter.type !== undefined) where.add('ce_type = ?', filter.type);
+        // chain_id first: records_chain serves it (a correlated record's chain is its correlation id).
+        if (filter.correlationId !== undefined)
+          where.add('chain_id = ? AND correlation_id = ?', filter.correlationId, filter.correlationId);
+        if (filter.dlqOnly) where.add('is_dlq = 1');
+        if (filter.from !== undefined) where.add('ts >= ?', filter.from);
+        if (filter.to !== undefined) where.add('ts <= ?', filter.to);
+        return where;
       };
-      if (filter.topic !== undefined) add('topic = ?', filter.topic);
-      if (filter.key !== undefined) add('key_text = ?', filter.key);
-      if (filter.type !== undefined) add('ce_type = ?', filter.type);
-      if (filter.correlationId !== undefined) add('correlation_id = ?', filter.correlationId);
-      if (filter.dlqOnly) add('is_dlq = 1');
-      if (filter.from !== undefined) add('ts >= ?', filter.from);
-      if (filter.to !== undefined) add('ts <= ?', filter.to);
-      if (filter.q !== undefined) {
-        const like = likeEscape(filter.q);
-        add(
-          `(key_text LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM record_bodies b WHERE b.seq = records.seq
-            AND (CAST(b.value AS TEXT) LIKE ? ESCAPE '\\' OR b.headers LIKE ? ESCAPE '\\')))`,
-          like,
-          like,
-          like,
-        );
-      }
-      const ks = keysetBefore(['ts', 'seq'], page.cursor);
-      if (ks.sql) add(ks.sql, ...ks.params);
-      const rows = sql.all(
-        `SELECT ${SUMMARY_COLS} FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY ts DESC, seq DESC LIMIT ${lim(page.limit + 1)}`,
-        params,
+      const run = (from: string, where: Conditions) =>
+        keysetPage(sql, {
+          select: `SELECT ${SUMMARY_COLS} FROM ${from}`,
+          where,
+          order: ['ts', 'seq'],
+          page,
+          row: rowToRecord,
+          cursorOf: (r) => [r.timestamp, r.seq],
+        });
+      if (filter.q === undefined) return run('records', filters());
+      return searchRecords(sql, filter.q, (from, cond, ...params) =>
+        run(from, filters().add(cond, ...params)),
       );
-      const items = rows.slice(0, page.limit).map(rowToRecord);
-      const last = items[items.length - 1];
-      return { items, next: rows.length > page.limit && last ? [last.timestamp, last.seq] : null };
     },
     byChain: (chainId, limit) =>
       sql
@@ -224,9 +217,9 @@ export function createRecordRepo(sql: Sql): SyncRepo<RecordRepo> {
         .map(rowToRecord),
     previousWithKey(topic, partition, keyText, beforeOffset) {
       const r = sql.get(
-        `SELECT ${SUMMARY_COLS} FROM records WHERE topic = ? AND partition = ? AND key_text = ? AND offset < ?
-         ORDER BY offset DESC LIMIT 1`,
-        [topic, partition, keyText, beforeOffset],
+        `SELECT ${SUMMARY_COLS} FROM records INDEXED BY records_key_ts
+         WHERE key_text = ? AND topic = ? AND partition = ? AND offset < ? ORDER BY offset DESC LIMIT 1`,
+        [keyText, topic, partition, beforeOffset],
       );
       return r ? rowToRecord(r) : undefined;
     },

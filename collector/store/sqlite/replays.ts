@@ -113,6 +113,10 @@ export function createReplayRepo(sql: Sql): SyncRepo<ReplayRepo> {
       sql
         .all('SELECT * FROM replays WHERE entry_id = ? ORDER BY requested_at, id', [entryId])
         .map(rowToReplay),
+    anyAwaiting: () =>
+      sql.get(
+        `SELECT 1 AS x FROM replays WHERE outcome IN ('pending', 'processed') AND state = 'produced' LIMIT 1`,
+      ) !== undefined,
     awaitingOutcome: (ceId) =>
       sql
         .all(

@@ -3,7 +3,8 @@ import { lim, num, reqNum, type Sql } from './db.ts';
 
 // Retention by age (stored time, not broker time: a producer's clock cannot make a record vanish
 // on arrival) and by size, in bounded steps so a large backlog never blocks ingest for long.
-// The rows derived from a record (its body, anomalies, saga events, dead-letter entry) go with it.
+// The rows derived from a record (its body, search text, anomalies, saga events, dead-letter entry)
+// go with it.
 
 const inList = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
@@ -15,6 +16,7 @@ function deleteRecords(sql: Sql, seqs: readonly number[]): { records: number; ot
     const list = inList(chunk.length);
     records += sql.run(`DELETE FROM records WHERE seq IN (${list})`, chunk).changes;
     sql.run(`DELETE FROM record_bodies WHERE seq IN (${list})`, chunk);
+    sql.run(`DELETE FROM records_fts WHERE rowid IN (${list})`, chunk);
     other += sql.run(`DELETE FROM anomalies WHERE record_seq IN (${list})`, chunk).changes;
     other += sql.run(`DELETE FROM saga_events WHERE record_seq IN (${list})`, chunk).changes;
     other += sql.run(`DELETE FROM dlq_entries WHERE record_seq IN (${list})`, chunk).changes;
@@ -27,11 +29,13 @@ export function enforceRetention(
   opts: { olderThan: number; maxRecords: number; maxDeletes: number },
 ): RetentionResult {
   const { olderThan, maxRecords, maxDeletes } = opts;
-  const seqs = sql
-    .all(`SELECT seq FROM records WHERE stored_at < ? ORDER BY stored_at LIMIT ${lim(maxDeletes)}`, [
-      olderThan,
-    ])
-    .map((r) => reqNum(r, 'seq'));
+  // Oldest first by seq: one writer stores records in seq order, so stored_at grows with seq and
+  // the walk stops at the first record young enough to keep (no stored_at index to maintain).
+  const seqs: number[] = [];
+  for (const r of sql.all(`SELECT seq, stored_at FROM records ORDER BY seq LIMIT ${lim(maxDeletes)}`)) {
+    if (reqNum(r, 'stored_at') >= olderThan) break;
+    seqs.push(reqNum(r, 'seq'));
+  }
   const range = sql.get('SELECT min(seq) AS lo, max(seq) AS hi FROM records');
   const lo = range ? num(range, 'lo') : null;
   const hi = range ? num(range, 'hi') : null;

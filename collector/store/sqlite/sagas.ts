@@ -1,12 +1,9 @@
-import type { SQLInputValue } from 'node:sqlite';
 import { SAGA_STATES } from '../../../lib/events/shop-events.ts';
 import type { SagaEvent, SagaHistoryEntry, SagaRepo, SagaRow, SagaStepView } from '../types.ts';
 import {
   bool,
   insertStatement,
   json,
-  keysetBefore,
-  lim,
   num,
   updateAllBut,
   oneOf,
@@ -16,6 +13,7 @@ import {
   type Row,
   type Sql,
 } from './db.ts';
+import { conditions, keysetPage } from './paging.ts';
 import type { SyncRepo } from './sync.ts';
 
 const SAGA_COLS = [
@@ -36,6 +34,13 @@ const SAGA_COLS = [
   'reason',
 ] as const;
 const UPSERT_SAGA = insertStatement('sagas', SAGA_COLS, updateAllBut('id', SAGA_COLS));
+
+/**
+ * The state lists and counts show: STUCK while stuck, the recorded state otherwise. Written exactly
+ * as in the `sagas_view` index and the `saga_counts` triggers (migration 3), or SQLite will not
+ * use the index.
+ */
+const VIEW_STATE = `CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END`;
 
 function rowToSaga(r: Row): SagaRow {
   return {
@@ -109,34 +114,28 @@ export function createSagaRepo(sql: Sql): SyncRepo<SagaRepo> {
     byCorrelation: (c) =>
       sql.all('SELECT * FROM sagas WHERE correlation_id = ? LIMIT 100', [c]).map(rowToSaga),
     list(filter, page) {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      const add = (cond: string, ...p: SQLInputValue[]) => {
-        where.push(cond);
-        params.push(...p);
-      };
-      if (filter.state === 'STUCK') add('stuck = 1');
-      else if (filter.state !== undefined) add('state = ? AND stuck = 0', filter.state);
-      if (filter.stuck !== undefined) add('stuck = ?', filter.stuck ? 1 : 0);
-      if (filter.type !== undefined) add('type = ?', filter.type);
-      if (filter.correlationId !== undefined) add('correlation_id = ?', filter.correlationId);
-      if (filter.startedBefore !== undefined) add('started_at <= ?', filter.startedBefore);
-      const ks = keysetBefore(['started_at', 'id'], page.cursor);
-      if (ks.sql) add(ks.sql, ...ks.params);
-      const rows = sql.all(
-        `SELECT * FROM sagas ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ${lim(page.limit + 1)}`,
-        params,
-      );
-      const items = rows.slice(0, page.limit).map(rowToSaga);
-      const last = items[items.length - 1];
-      return { items, next: rows.length > page.limit && last ? [last.startedAt, last.id] : null };
+      const where = conditions();
+      // `stuck` alone is a view state too, and then the view index serves it.
+      const state = filter.state ?? (filter.stuck ? 'STUCK' : undefined);
+      if (state !== undefined) where.add(`${VIEW_STATE} = ?`, state);
+      if (filter.stuck !== undefined) where.add('stuck = ?', filter.stuck ? 1 : 0);
+      if (filter.type !== undefined) where.add('type = ?', filter.type);
+      if (filter.correlationId !== undefined) where.add('correlation_id = ?', filter.correlationId);
+      if (filter.startedBefore !== undefined) where.add('started_at <= ?', filter.startedBefore);
+      return keysetPage(sql, {
+        select: 'SELECT * FROM sagas',
+        where,
+        order: ['started_at', 'id'],
+        page,
+        row: rowToSaga,
+        cursorOf: (s) => [s.startedAt, s.id],
+      });
     },
+    // Kept exact by triggers on sagas (migration 3); a (type, state) that emptied stays as n = 0.
     counts: () =>
       sql
-        .all(
-          `SELECT type, CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END AS vs, count(*) AS n FROM sagas GROUP BY type, vs ORDER BY type, vs`,
-        )
-        .map((r) => ({ type: reqStr(r, 'type'), state: reqStr(r, 'vs'), count: reqNum(r, 'n') })),
+        .all('SELECT type, view_state, n FROM saga_counts WHERE n > 0 ORDER BY type, view_state')
+        .map((r) => ({ type: reqStr(r, 'type'), state: reqStr(r, 'view_state'), count: reqNum(r, 'n') })),
     markStuck(now) {
       const rows = sql
         .all(
