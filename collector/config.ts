@@ -67,6 +67,8 @@ export const collectorEnvSchema = busEnvSchema.extend({
   COLLECTOR_MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(500),
   /** Kafka consumer session timeout: how long a crashed collector holds its partitions. */
   COLLECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  /** Store and derive on a worker thread (file stores only); false keeps it on the main thread. */
+  COLLECTOR_INGEST_WORKER: envBool(true),
 });
 export type CollectorConfig = z.infer<typeof collectorEnvSchema>;
 

@@ -6,18 +6,16 @@ import { createAlertsSource, type AlertsSource } from './alerts/source.ts';
 import { createAuth } from './api/auth.ts';
 import type { ApiContext, LagView } from './api/context.ts';
 import { createApiHandler, createHttpServer, listen } from './api/server.ts';
-import { createChainTracker } from './chains/tracker.ts';
 import type { CollectorConfig } from './config.ts';
 import { createBulkReplayer } from './dlq/bulk.ts';
 import { createReplayer } from './dlq/replay.ts';
-import { createDeriver } from './ingest/derive.ts';
+import { createInlineEngine, createWorkerEngine, type IngestEngine } from './engine/index.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createLagMonitor } from './lag/index.ts';
 import { createMaintenance } from './maintenance.ts';
 import { createCollectorMetrics } from './metrics/registry.ts';
 import { decodeOtlpRequest } from './otlp/index.ts';
 import { createSagaCatalog, loadSagaDefinitions, type SagaDefinition } from './sagas/definitions.ts';
-import { createSagaTracker } from './sagas/tracker.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { createOtlpReceiver } from './traces/receiver.ts';
@@ -61,42 +59,46 @@ export function createCollector(deps: CollectorDeps): Collector {
   const { bus, config } = deps;
   const now = deps.now ?? Date.now;
   const logger = deps.logger;
-  const store =
-    deps.store ??
-    createSqliteStore({ path: config.COLLECTOR_DB_PATH ?? join(config.DATA_DIR, 'collector.db') });
+  const dbPath = config.COLLECTOR_DB_PATH ?? join(config.DATA_DIR, 'collector.db');
+  const store = deps.store ?? createSqliteStore({ path: dbPath });
   const registry = new Registry();
   const metrics = createCollectorMetrics(registry, { store, now });
-  const catalog = createSagaCatalog(
-    deps.sagaDefinitions ?? loadSagaDefinitions(config.SAGA_DEFINITIONS_FILE),
-  );
+  const sagaDefinitions = deps.sagaDefinitions ?? loadSagaDefinitions(config.SAGA_DEFINITIONS_FILE);
+  const catalog = createSagaCatalog(sagaDefinitions);
   const hub = createTailHub({
     bufferSize: config.WS_CLIENT_BUFFER,
     onDropped: (n) => metrics.wsDropped.inc(n),
     onClients: (n) => metrics.wsClients.set(n),
   });
   const traffic = createTrafficCounter({ windowMs: config.TOPOLOGY_WINDOW_MS, now });
-  const chains = createChainTracker({
-    terminalTypes: config.CHAIN_TERMINAL_TYPES,
-    finalTypes: config.CHAIN_FINAL_TYPES,
-    catalog,
-    now,
-  });
-  const sagas = createSagaTracker({ catalog, now, stuckGraceMs: config.SAGA_STUCK_GRACE_MS });
-  const derive = createDeriver({
-    chains,
-    sagas,
-    lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
-    now,
-    logger,
-  });
+  // The engine is the one writer of records, spans and what derives from them. A store the
+  // collector opens itself is written from a worker thread with its own connection; a store handed
+  // in (in-memory in tests) is written inline.
+  const useWorker = !deps.store && config.COLLECTOR_INGEST_WORKER && dbPath !== ':memory:';
+  let engineImpl: IngestEngine | undefined = useWorker
+    ? undefined
+    : createInlineEngine({ store, config, sagaDefinitions, logger, now });
+  const started_ = () => {
+    if (!engineImpl) throw new Error('the ingest engine is not running');
+    return engineImpl;
+  };
+  const engine: IngestEngine = {
+    get kind() {
+      return useWorker ? 'worker' : 'inline';
+    },
+    ingest: (batch, tail) => started_().ingest(batch, tail),
+    storeSpans: (spans) => started_().storeSpans(spans),
+    maintain: (opts) => started_().maintain(opts),
+    backlog: () => engineImpl?.backlog() ?? 0,
+    close: () => engineImpl?.close() ?? Promise.resolve(),
+  };
   const ingest = createIngest({
     bus,
-    store,
+    engine,
     config,
     logger,
     metrics,
     hub,
-    derive,
     now,
     knownFlows: new Set(catalog.all.map((d) => d.type)),
     traffic,
@@ -125,7 +127,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       tickMs: config.ALERT_EVAL_INTERVAL_MS,
     });
   const auth = createAuth({ operatorToken: config.OPERATOR_TOKEN, viewerToken: config.VIEWER_TOKEN, now });
-  const maintenance = createMaintenance({ store, sagas, metrics, config, logger, now });
+  const maintenance = createMaintenance({ engine, metrics, config, logger, now });
   const ctx: ApiContext = {
     store,
     bus,
@@ -143,7 +145,7 @@ export function createCollector(deps: CollectorDeps): Collector {
   const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
   const tail = attachTailServer({ server, hub, auth, logger });
   const otlp = createOtlpReceiver({
-    store,
+    writeSpans: (spans) => engine.storeSpans(spans),
     decode: decodeOtlpRequest,
     metrics,
     logger,
@@ -165,6 +167,23 @@ export function createCollector(deps: CollectorDeps): Collector {
     store,
     registry,
     async start() {
+      if (useWorker && !engineImpl)
+        engineImpl = await createWorkerEngine(
+          {
+            dbPath,
+            config: {
+              MAX_VALUE_BYTES: config.MAX_VALUE_BYTES,
+              DLQ_TOPIC_SUFFIXES: config.DLQ_TOPIC_SUFFIXES,
+              CHAIN_TERMINAL_TYPES: config.CHAIN_TERMINAL_TYPES,
+              CHAIN_FINAL_TYPES: config.CHAIN_FINAL_TYPES,
+              LATE_EVENT_THRESHOLD_MS: config.LATE_EVENT_THRESHOLD_MS,
+              SAGA_STUCK_GRACE_MS: config.SAGA_STUCK_GRACE_MS,
+            },
+            sagaDefinitions,
+            logLevel: config.LOG_LEVEL,
+          },
+          logger,
+        );
       const port = await listen(server, config.COLLECTOR_PORT, config.COLLECTOR_HOST);
       apiUrl = `http://${config.COLLECTOR_HOST}:${port}`;
       await otlp.start();
@@ -204,6 +223,8 @@ export function createCollector(deps: CollectorDeps): Collector {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await otlp.stop();
+      await engine.close();
+      engineImpl = useWorker ? undefined : engineImpl;
       if (!deps.store) await store.close();
       logger.info('collector stopped');
     },

@@ -1,8 +1,7 @@
 import type { Logger } from '../lib/logger.ts';
 import type { CollectorConfig } from './config.ts';
 import type { CollectorMetrics } from './metrics/registry.ts';
-import type { SagaTracker } from './sagas/tracker.ts';
-import type { Store } from './store/types.ts';
+import type { IngestEngine } from './engine/index.ts';
 
 // Periodic work that no record triggers: sagas whose deadline passed become STUCK, and retention
 // removes old rows in bounded steps (a large backlog drains over several ticks, never in one
@@ -11,27 +10,26 @@ import type { Store } from './store/types.ts';
 const MAX_DELETES_PER_TICK = 5000;
 
 export function createMaintenance(deps: {
-  store: Store;
-  sagas: SagaTracker;
+  engine: IngestEngine;
   metrics: CollectorMetrics;
   config: CollectorConfig;
   logger: Logger;
   now: () => number;
 }) {
-  const { store, config, now } = deps;
+  const { engine, config, now } = deps;
   const log = deps.logger.child({ component: 'maintenance' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
   async function tick() {
-    const stuck = await store.transaction((tx) => deps.sagas.sweep(tx));
-    for (const t of stuck) deps.metrics.sagaTransitions.inc({ saga_type: t.type, state: t.state });
-    if (stuck.length) log.info({ count: stuck.length }, 'sagas passed their deadline: STUCK');
-    const removed = await store.enforceRetention({
+    // One step in the engine, serialised with ingest: STUCK sweep, then bounded retention.
+    const { stuck, removed } = await engine.maintain({
       olderThan: now() - config.RETENTION_HOURS * 3600_000,
       maxRecords: config.RETENTION_MAX_RECORDS,
       maxDeletes: MAX_DELETES_PER_TICK,
     });
+    for (const t of stuck) deps.metrics.sagaTransitions.inc({ saga_type: t.type, state: t.state });
+    if (stuck.length) log.info({ count: stuck.length }, 'sagas passed their deadline: STUCK');
     if (removed.records || removed.spans) log.debug(removed, 'retention removed old data');
   }
 

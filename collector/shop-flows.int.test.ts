@@ -10,7 +10,7 @@ import { consumerGroupSchema, type ConsumerGroup } from '../lib/api/consumers.ts
 import { dlqEntryDetailSchema, dlqPageSchema, replayResponseSchema } from '../lib/api/dlq.ts';
 import { recordDetailSchema, recordsPageSchema } from '../lib/api/records.ts';
 import { sagaDetailSchema, sagasPageSchema, type SagaDetail } from '../lib/api/sagas.ts';
-import { createEmbeddedBus, createKafkaBus, type Bus, type BusConsumer } from '../lib/bus/index.ts';
+import { createEmbeddedBus, createKafkaBus, type Bus } from '../lib/bus/index.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { otlpTracesUrl } from '../lib/telemetry/tracing.ts';
 import { waitFor } from '../lib/testing/wait-for.ts';
@@ -22,6 +22,7 @@ import {
   type TestShop,
 } from '../shop-services/testing/harness.ts';
 import { createCollector, type Collector } from './index.ts';
+import { createLagTestKit, type LagTestKit } from './lag/testing.ts';
 import { testConfig } from './testing.ts';
 
 // The collector watching the real shop: one shop (every service, its own namespace, random faults
@@ -104,11 +105,11 @@ describe.each(adapters)('the shop through the collector on the %s bus', (_kind, 
   let tracing: ShopTracing;
   let collector: Collector;
   const dir = mkdtempSync(join(tmpdir(), 'cw-shop-flows-'));
-  const consumers: BusConsumer[] = [];
-  const releases: (() => void)[] = [];
+  let lag: LagTestKit;
 
   beforeAll(async () => {
     bus = make();
+    lag = createLagTestKit(bus);
     const otlp = deferredOtlpExporter();
     tracing = createShopTracing({ exporter: otlp.exporter });
     t = await startTestShop(bus, {
@@ -141,8 +142,7 @@ describe.each(adapters)('the shop through the collector on the %s bus', (_kind, 
   });
 
   afterAll(async () => {
-    for (const release of releases) release();
-    await Promise.all(consumers.map((c) => c.stop()));
+    await lag?.cleanup();
     // The shop stops first and its last spans reach the collector; the collector stops before the
     // harness deletes the namespace's topics (a consumer on deleted topics takes ~20 s to leave).
     await t?.shop.stop();
@@ -468,27 +468,17 @@ describe.each(adapters)('the shop through the collector on the %s bus', (_kind, 
     const topic = t.topics.notificationEvents;
     await bus.produce(Array.from({ length: 24 }, (_, i) => ({ topic, key: `lag-${i}`, value: `n${i}` })));
     const group = `${t.namespace}lag-exact`;
-    const c = bus.consumer({ groupId: group, topics: [topic] });
-    consumers.push(c);
     // Commits the offset after the first record of each partition once, then refuses every batch:
     // nothing else is committed, whatever offset the adapter redelivers from.
     const done = new Set<number>();
-    await c.run(async (batch, ctx) => {
+    const c = await lag.consumer(group, [topic], async (batch, ctx) => {
       if (!done.has(batch.partition)) {
         await ctx.commit(batch.records[0]!.offset + 1);
         done.add(batch.partition);
       }
       throw new Error('test: keep the rest uncommitted');
     });
-    const broker = async () => {
-      const committed = await bus.admin.committedOffsets(group, [topic]);
-      return (await bus.admin.topicOffsets(topic)).map((o) => ({
-        partition: o.partition,
-        low: o.low,
-        high: o.high,
-        committed: committed.find((x) => x.partition === o.partition)?.offset ?? -1,
-      }));
-    };
+    const broker = () => lag.brokerFigures(group, topic);
     await waitFor(
       async () => (await broker()).every((p) => (p.high > p.low ? p.committed === p.low + 1 : true)),
       { what: 'the known offsets committed', timeoutMs: 30_000 },
@@ -529,18 +519,8 @@ describe.each(adapters)('the shop through the collector on the %s bus', (_kind, 
   it('reports a group whose handler hangs while orders keep arriving as STALL', async () => {
     const topic = t.topics.orderEvents;
     const group = `${t.namespace}lag-stalled`;
-    const c = bus.consumer({ groupId: group, topics: [topic] });
-    consumers.push(c);
-    let calls = 0;
-    let release!: () => void;
-    const gate = new Promise<never>((_, reject) => (release = () => reject(new Error('released'))));
-    gate.catch(() => undefined);
-    releases.push(release);
     // Handles one batch, then hangs on the next without committing: a stuck consumer.
-    await c.run(async () => {
-      if (calls++ === 0) return;
-      await gate;
-    });
+    const member = await lag.hangingConsumer(group, topic);
     const placed: string[] = [];
     let nextOrderAt = 0;
     const stalled = await waitFor(
@@ -550,7 +530,7 @@ describe.each(adapters)('the shop through the collector on the %s bus', (_kind, 
           nextOrderAt = Date.now() + 1000;
         }
         const g = await consumerGroup(group);
-        return calls >= 2 && g?.status === 'STALL' && g;
+        return member.calls() >= 2 && g?.status === 'STALL' && g;
       },
       { what: `${group} reported STALL`, timeoutMs: 40_000, intervalMs: 250 },
     );
@@ -564,8 +544,7 @@ describe.each(adapters)('the shop through the collector on the %s bus', (_kind, 
       // Nothing was ever deleted from the topic: no commit means everything from offset 0 is unread.
       expect(p.lag).toBe(p.high - Math.max(0, p.committed));
     }
-    release();
-    await c.stop();
+    await member.stop();
     // The shop's own consumers were never stalled: every order placed meanwhile ends.
     const states = await t.waitTerminal(placed);
     expect(states.every((s) => s.status === 'confirmed')).toBe(true);

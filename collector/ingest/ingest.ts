@@ -1,30 +1,30 @@
-import type { Bus, BusConsumer, RecordBatch } from '../../lib/bus/types.ts';
-import { originFromTopicName } from '../../lib/events/dlq.ts';
+import type { Bus, BatchReceipt, BusConsumer, RecordBatch } from '../../lib/bus/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { CollectorConfig } from '../config.ts';
+import type { BatchOutcome, IngestEngine } from '../engine/index.ts';
 import type { CollectorMetrics } from '../metrics/registry.ts';
-import type { Store } from '../store/types.ts';
-import { toSummary } from '../api/record-views.ts';
 import type { TailHub } from '../ws/hub.ts';
-import { decodeRecord } from './decode-record.ts';
-import { DerivationError, type Deriver, type RecordEffects } from './derive.ts';
 import { buildTopicPattern } from './topic-pattern.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
 
-// Ingest: one consumer group over every matching topic. Per fetched batch: decode every record,
-// store the batch and everything derived from it in one transaction, and only then resolve, so
-// the Bus commits offsets after the store has the batch. A crash between the two redelivers the
-// batch, and the (topic, partition, offset) key makes the second write a no-op: exactly once in
-// the store. After the commit, records go to the live tail and the metrics.
+// Ingest: one consumer group over every matching topic. Each fetched batch is handed to the
+// ingest engine (collector/engine: decode, derive, store in one transaction, usually on a worker
+// thread) and the Bus gets a receipt at once, so it fetches on while the engine stores. The Bus
+// commits a batch's offsets only after the engine has committed it to the store, so a crash
+// redelivers and the (topic, partition, offset) key makes the second write a no-op: exactly once
+// in the store. After the commit, records go to the live tail and the metrics. The engine's
+// backlog is bounded: past it, the handler waits, and so does fetching.
+
+/** Records handed to the engine and not yet stored, past which fetching waits. */
+const MAX_BACKLOG_RECORDS = 20_000;
 
 export interface IngestDeps {
   readonly bus: Bus;
-  readonly store: Store;
+  readonly engine: IngestEngine;
   readonly config: CollectorConfig;
   readonly logger: Logger;
   readonly metrics: CollectorMetrics;
   readonly hub: TailHub;
-  readonly derive: Deriver;
   readonly now: () => number;
   /** Flows known from saga definitions: the only values the chain-latency `flow` label takes. */
   readonly knownFlows: ReadonlySet<string>;
@@ -38,7 +38,7 @@ export interface IngestStatus {
 }
 
 export function createIngest(deps: IngestDeps) {
-  const { bus, store, config, metrics, hub, now } = deps;
+  const { bus, engine, config, metrics, hub } = deps;
   const log = deps.logger.child({ component: 'ingest' });
   const topicPattern = buildTopicPattern(config.COLLECTOR_TOPIC_INCLUDE, config.COLLECTOR_TOPIC_EXCLUDE);
   let consumer: BusConsumer | undefined;
@@ -47,65 +47,61 @@ export function createIngest(deps: IngestDeps) {
   let lastIngestAt: number | null = null;
   let stopping = false;
   let retry: NodeJS.Timeout | undefined;
+  let roomWaiters: (() => void)[] = [];
 
-  function observe(effects: readonly RecordEffects[], at: number) {
-    for (const e of effects) {
-      const r = e.record;
-      metrics.recordsIngested.inc({ topic: r.topic, outcome: 'stored' });
-      deps.traffic.record(r.ceSource, r.topic, r.isDlq);
-      if (r.isDlq) deps.traffic.deadLetter(r.dlq?.originTopic ?? null, r.dlq?.originGroup ?? null);
-      for (const m of e.malformed) metrics.recordsMalformed.inc({ topic: r.topic, problem: m });
-      if (at >= r.timestamp) metrics.ingestDelay.observe((at - r.timestamp) / 1000);
-      if (r.isDlq || r.isRetry) {
-        const origin = r.dlq?.originTopic ?? originFromTopicName(r.topic) ?? 'unknown';
-        metrics.consumerErrors.inc({ topic: origin, kind: r.isDlq ? 'dlq' : 'retry' });
-        if (r.isDlq)
-          metrics.dlqRecords.inc({ dlq_topic: r.topic, origin_topic: r.dlq?.originTopic ?? 'unknown' });
-      }
-      for (const a of e.anomalies) metrics.anomalies.inc({ kind: a.kind });
-      for (const t of e.sagaTransitions) metrics.sagaTransitions.inc({ saga_type: t.type, state: t.state });
-      if (e.completion) {
-        const flow =
-          e.completion.flow && deps.knownFlows.has(e.completion.flow) ? e.completion.flow : 'other';
-        metrics.chainLatency.observe({ flow }, e.completion.seconds);
-      }
-    }
-  }
-
-  async function handleBatch(batch: RecordBatch): Promise<void> {
-    const at = now();
-    const opts = { maxValueBytes: config.MAX_VALUE_BYTES, dlqSuffixes: config.DLQ_TOPIC_SUFFIXES, now: at };
-    const decoded = batch.records.map((r) => decodeRecord(r, opts));
-    const end = metrics.storeWriteDuration.startTimer();
-    const write = (safe: boolean) =>
-      store.transaction(async (tx) => {
-        const out: RecordEffects[] = [];
-        for (const d of decoded) {
-          const e = await deps.derive(tx, d, safe);
-          if (e) out.push(e);
-        }
-        return out;
-      });
-    let effects: RecordEffects[];
-    try {
-      effects = await write(false);
-    } catch (err) {
-      if (!(err instanceof DerivationError)) throw err;
-      log.warn(
-        { err, topic: batch.topic, partition: batch.partition },
-        'a derivation failed; storing the batch record by record',
-      );
-      effects = await write(true);
-    }
-    end();
-    lastIngestAt = at;
+  function observe(o: BatchOutcome) {
+    metrics.recordsIngested.inc({ topic: o.topic, outcome: 'stored' }, o.stored);
+    if (o.duplicates > 0) metrics.recordsIngested.inc({ topic: o.topic, outcome: 'duplicate' }, o.duplicates);
+    for (const [metric, labels, n] of o.counts) metrics[metric].inc(labels, n);
+    for (const d of o.delays) metrics.ingestDelay.observe(d);
+    for (const [flow, seconds] of o.completions)
+      metrics.chainLatency.observe({ flow: flow && deps.knownFlows.has(flow) ? flow : 'other' }, seconds);
+    for (const [source, topic, isDlq, n] of o.traffic)
+      for (let i = 0; i < n; i++) deps.traffic.record(source, topic, isDlq);
+    for (const [origin, group, n] of o.deadLetters)
+      for (let i = 0; i < n; i++) deps.traffic.deadLetter(origin, group);
+    metrics.lastIngestTimestamp.set(o.at / 1000);
+    lastIngestAt = o.at;
     connected = true;
     error = null;
-    const duplicates = decoded.length - effects.length;
-    if (duplicates > 0) metrics.recordsIngested.inc({ topic: batch.topic, outcome: 'duplicate' }, duplicates);
-    metrics.lastIngestTimestamp.set(at / 1000);
-    observe(effects, at);
-    if (hub.hasSubscribers()) hub.publish(effects.map((e) => toSummary(e.record)));
+    if (o.summaries?.length) hub.publish(o.summaries);
+  }
+
+  const wakeRoom = () => {
+    const w = roomWaiters;
+    roomWaiters = [];
+    for (const f of w) f();
+  };
+
+  async function handleBatch(batch: RecordBatch): Promise<BatchReceipt> {
+    while (engine.backlog() >= MAX_BACKLOG_RECORDS) await new Promise<void>((r) => roomWaiters.push(r));
+    const end = metrics.storeWriteDuration.startTimer();
+    const stored = engine.ingest(batch, hub.hasSubscribers());
+    const done = stored.then(
+      (o) => {
+        end();
+        wakeRoom();
+        log.debug(
+          { topic: o.topic, stored: o.stored, duplicates: o.duplicates, tail: o.summaries?.length ?? null },
+          'batch stored',
+        );
+        try {
+          observe(o);
+        } catch (err) {
+          // Stored is stored: a metrics or tail failure must not send the batch round again.
+          log.error({ err, topic: batch.topic }, 'could not report a stored batch');
+        }
+      },
+      (err: unknown) => {
+        wakeRoom();
+        log.error(
+          { err, topic: batch.topic, partition: batch.partition },
+          'storing a batch failed; it will be read again',
+        );
+        throw err;
+      },
+    );
+    return { done };
   }
 
   async function run() {

@@ -5,9 +5,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { DecodeOtlpResult } from '../otlp/index.ts';
 import type { Span } from '../../lib/api/chains.ts';
 import type { CollectorMetrics } from '../metrics/registry.ts';
-import type { Store } from '../store/types.ts';
 import { readBody } from '../api/http.ts';
-import { storeSpans } from './store-spans.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
 
 // The OTLP/HTTP receiver: `POST /v1/traces`, protobuf or JSON, optionally gzip (decoding is in
@@ -41,7 +39,8 @@ function statusProtobuf(code: number, message: string): Buffer {
 }
 
 export function createOtlpReceiver(deps: {
-  store: Store;
+  /** Stores decoded spans (the ingest engine: serialised with record ingest). */
+  writeSpans: (spans: readonly Span[]) => Promise<unknown>;
   decode: OtlpDecoder;
   metrics: CollectorMetrics;
   logger: Logger;
@@ -107,7 +106,7 @@ export function createOtlpReceiver(deps: {
     if (!decoded.ok) return refuse(decoded.status, GRPC.INVALID_ARGUMENT, decoded.message);
     const spans: Span[] = decoded.spans;
     try {
-      await deps.store.transaction((tx) => storeSpans(tx, spans, deps.now()));
+      await deps.writeSpans(spans);
     } catch (err) {
       log.error({ err }, 'storing spans failed');
       return refuse(503, GRPC.UNAVAILABLE, 'the span store is unavailable; retry later');

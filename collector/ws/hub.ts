@@ -2,8 +2,8 @@ import type { RecordSummary } from '../../lib/api/records.ts';
 import type { ServerFrame, TailFilter } from '../../lib/api/ws.ts';
 
 // The live-tail hub. Ingest publishes stored records here after each commit and returns at once;
-// each client has a bounded buffer that drops its oldest records when the client cannot keep up
-// (a `dropped` frame tells it how many), and a timer flushes buffers in batches. A client whose
+// each client has a bounded buffer, flushed by a timer in batches or at once when a burst fills it;
+// a client whose socket cannot keep up drops its oldest records (a `dropped` frame says how many). A client whose
 // socket already holds a lot of unsent data is skipped until it drains, so one slow browser costs
 // memory bounded by its buffer, never ingest throughput.
 
@@ -53,20 +53,22 @@ export function createTailHub(options: TailHubOptions) {
 
   const send = (c: ClientState, frame: ServerFrame) => c.socket.send(JSON.stringify(frame));
 
-  function flush() {
-    for (const c of clients) {
-      if (!c.filter || (!c.buffer.length && !c.dropped)) continue;
-      if (c.socket.bufferedAmount > maxSocketBuffer) continue;
-      try {
-        if (c.dropped) {
-          send(c, { type: 'dropped', count: c.dropped });
-          c.dropped = 0;
-        }
-        while (c.buffer.length) send(c, { type: 'records', records: c.buffer.splice(0, maxBatch) });
-      } catch {
-        // A socket that fails to send is being closed; its close handler removes it.
+  function flushClient(c: ClientState) {
+    if (!c.filter || (!c.buffer.length && !c.dropped)) return;
+    if (c.socket.bufferedAmount > maxSocketBuffer) return;
+    try {
+      if (c.dropped) {
+        send(c, { type: 'dropped', count: c.dropped });
+        c.dropped = 0;
       }
+      while (c.buffer.length) send(c, { type: 'records', records: c.buffer.splice(0, maxBatch) });
+    } catch {
+      // A socket that fails to send is being closed; its close handler removes it.
     }
+  }
+
+  function flush() {
+    for (const c of clients) flushClient(c);
   }
 
   return {
@@ -92,6 +94,9 @@ export function createTailHub(options: TailHubOptions) {
         const f = c.filter;
         if (!f) continue;
         for (const r of records) if (matchesFilter(f, r)) c.buffer.push(r);
+        // A burst (a catch-up after a restart) goes out at once to a socket that keeps up; only a
+        // client whose socket is backed up loses its oldest records.
+        if (c.buffer.length > options.bufferSize) flushClient(c);
         const over = c.buffer.length - options.bufferSize;
         if (over > 0) {
           c.buffer.splice(0, over);

@@ -1,0 +1,310 @@
+import type { ChainRow, RecordRow, SagaEvent, SagaRow, StoredRecord, StoreTx } from '../store/types.ts';
+import { BloomFilter, BoundedMap } from './bloom.ts';
+
+// The derivations' working set, kept in memory by the one writer that derives (the ingest engine).
+// Per record, deriving used to cost a dozen index lookups and read-modify-writes: is this event id
+// new, which chain caused it, the previous event of its key, the chain and saga rows and the
+// saga's events. Here:
+//  - Bloom filters answer "never seen" for new event ids, keys, chains and sagas without a lookup;
+//  - bounded maps keep the recent answers (complete lists only: an entry is created when the filter
+//    says the id is new, or loaded whole from the store);
+//  - chain and saga rows are written once per transaction (`flush`), not once per record.
+// Everything goes through `wrap(tx)`, so every write the engine makes keeps the cache right. The
+// engine calls `invalidate()` after a rollback, and around writes it does not route through here
+// (the STUCK sweep, retention), so a stale entry is never served.
+
+type CeRef = RecordRow;
+
+export interface CacheSizes {
+  readonly entries: number;
+}
+
+export interface WarmSource {
+  ceIds: Iterable<string>;
+  /** `recordKeyOf(topic, partition, key)` of every keyed record. */
+  keys: Iterable<string>;
+  chains: Iterable<string>;
+  /** Ids of sagas and of everything in saga_events. */
+  sagas: Iterable<string>;
+  /** `spanJoinKeys(...)` of every span not yet joined to a record. */
+  spanKeys: Iterable<string>;
+}
+
+const keyOf = (topic: string, partition: number, key: string) => `${topic}\u0000${partition}\u0000${key}`;
+
+/** The keys a span not yet joined can be found by (see SpanRepo.unjoinedFor). */
+export function spanJoinKeys(s: {
+  msgTopic: string | null;
+  msgPartition: number | null;
+  msgOffset: number | null;
+  msgId: string | null;
+  traceId: string;
+  spanId: string;
+}): string[] {
+  const out = [`t:${s.traceId}\u0000${s.spanId}`];
+  if (s.msgTopic !== null && s.msgPartition !== null && s.msgOffset !== null)
+    out.push(`m:${keyOf(s.msgTopic, s.msgPartition, String(s.msgOffset))}`);
+  if (s.msgId !== null) out.push(`i:${s.msgId}`);
+  return out;
+}
+
+function toRow(r: StoredRecord): RecordRow {
+  const { key: _k, value: _v, headers: _h, problems: _p, dlq: _d, ...row } = r;
+  return row;
+}
+
+export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
+  const n = opts.entries;
+  const seenCe = new BloomFilter(26);
+  const seenKey = new BloomFilter(26);
+  const seenChain = new BloomFilter(25);
+  const seenSaga = new BloomFilter(25);
+  const seenSpanKey = new BloomFilter(24);
+  let warmed = false;
+
+  const byCe = new BoundedMap<string, CeRef[]>(n);
+  const lastOfKey = new BoundedMap<string, CeRef>(n);
+  const chains = new BoundedMap<string, ChainRow | null>(n);
+  const traces = new BoundedMap<string, string | null>(n);
+  const sagas = new BoundedMap<string, SagaRow | null>(n);
+  const sagaEvents = new BoundedMap<string, SagaEvent[]>(n);
+  const dirtyChains = new Map<string, ChainRow>();
+  const dirtySagas = new Map<string, SagaRow>();
+
+  /** Drops every cached answer, keeping the writes not yet flushed. */
+  function forgetClean() {
+    byCe.clear();
+    lastOfKey.clear();
+    chains.clear();
+    traces.clear();
+    sagas.clear();
+    sagaEvents.clear();
+  }
+
+  function invalidate() {
+    byCe.clear();
+    lastOfKey.clear();
+    chains.clear();
+    traces.clear();
+    sagas.clear();
+    sagaEvents.clear();
+    dirtyChains.clear();
+    dirtySagas.clear();
+  }
+
+  function wrap(tx: StoreTx): StoreTx {
+    const records: StoreTx['records'] = {
+      ...tx.records,
+      async insert(r) {
+        const stored = await tx.records.insert(r);
+        if (!stored) return stored;
+        const row = toRow(stored);
+        if (r.ceId) {
+          if (warmed && !seenCe.has(r.ceId)) byCe.set(r.ceId, [row]);
+          else byCe.get(r.ceId)?.push(row);
+          seenCe.add(r.ceId);
+        }
+        if (r.keyText !== null) {
+          const k = keyOf(r.topic, r.partition, r.keyText);
+          const prev = lastOfKey.get(k);
+          if ((warmed && !seenKey.has(k)) || (prev && prev.offset < r.offset)) lastOfKey.set(k, row);
+          seenKey.add(k);
+        }
+        return stored;
+      },
+      async byCeId(ceId, limit) {
+        if (warmed && !seenCe.has(ceId)) return [];
+        const hit = byCe.get(ceId);
+        if (hit) return hit.slice(0, limit);
+        const rows = await tx.records.byCeId(ceId, limit);
+        if (rows.length < limit) byCe.set(ceId, rows);
+        return rows;
+      },
+      async previousWithKey(topic, partition, keyText, beforeOffset) {
+        const k = keyOf(topic, partition, keyText);
+        if (warmed && !seenKey.has(k)) return undefined;
+        const hit = lastOfKey.get(k);
+        if (hit && hit.offset < beforeOffset) return hit;
+        return tx.records.previousWithKey(topic, partition, keyText, beforeOffset);
+      },
+      async setChain(from, to) {
+        // Rare (a merge): the cached references of the moved records would name the old chain.
+        byCe.clear();
+        lastOfKey.clear();
+        return tx.records.setChain(from, to);
+      },
+    };
+
+    const chainRepo: StoreTx['chains'] = {
+      ...tx.chains,
+      async get(id) {
+        const dirty = dirtyChains.get(id);
+        if (dirty) return dirty;
+        if (warmed && !seenChain.has(id)) return undefined;
+        const hit = chains.get(id);
+        if (hit !== undefined) return hit ?? undefined;
+        const row = await tx.chains.get(id);
+        chains.set(id, row ?? null);
+        return row;
+      },
+      put(row) {
+        seenChain.add(row.id);
+        chains.set(row.id, row);
+        dirtyChains.set(row.id, row);
+        return Promise.resolve();
+      },
+      async delete(id) {
+        dirtyChains.delete(id);
+        chains.set(id, null);
+        await tx.chains.delete(id);
+      },
+      async chainOfTrace(traceId) {
+        const hit = traces.get(traceId);
+        if (hit !== undefined) return hit ?? undefined;
+        const id = await tx.chains.chainOfTrace(traceId);
+        traces.set(traceId, id ?? null);
+        return id;
+      },
+      async mapTrace(traceId, chainId) {
+        traces.set(traceId, chainId);
+        await tx.chains.mapTrace(traceId, chainId);
+      },
+      async moveTraces(from, to) {
+        traces.clear();
+        await tx.chains.moveTraces(from, to);
+      },
+    };
+
+    const sagaRepo: StoreTx['sagas'] = {
+      ...tx.sagas,
+      async get(id) {
+        const dirty = dirtySagas.get(id);
+        if (dirty) return dirty;
+        if (warmed && !seenSaga.has(id)) return undefined;
+        const hit = sagas.get(id);
+        if (hit !== undefined) return hit ?? undefined;
+        const row = await tx.sagas.get(id);
+        sagas.set(id, row ?? null);
+        return row;
+      },
+      put(row) {
+        seenSaga.add(row.id);
+        sagas.set(row.id, row);
+        dirtySagas.set(row.id, row);
+        return Promise.resolve();
+      },
+      async addEvent(e) {
+        await tx.sagas.addEvent(e);
+        const list = sagaEvents.get(e.sagaId);
+        if (list) {
+          if (!list.some((x) => x.recordSeq === e.recordSeq)) {
+            // Kept in the store's order: by time, then by record.
+            let i = list.length;
+            const after = (x: SagaEvent) => x.at > e.at || (x.at === e.at && x.recordSeq > e.recordSeq);
+            while (i > 0 && after(list[i - 1]!)) i--;
+            list.splice(i, 0, e);
+          }
+        } else if (warmed && !seenSaga.has(e.sagaId)) {
+          // A saga never seen: these are all its events, and it has no row yet.
+          sagaEvents.set(e.sagaId, [e]);
+          if (!dirtySagas.has(e.sagaId)) sagas.set(e.sagaId, null);
+        }
+        seenSaga.add(e.sagaId);
+      },
+      async events(id) {
+        const hit = sagaEvents.get(id);
+        if (hit) return hit.slice();
+        const list = await tx.sagas.events(id);
+        if (list.length < 5000) sagaEvents.set(id, list);
+        return list;
+      },
+      async markStuck(now) {
+        await flush(tx);
+        const out = await tx.sagas.markStuck(now);
+        for (const s of out) sagas.delete(s.id);
+        return out;
+      },
+    };
+
+    const spanRepo: StoreTx['spans'] = {
+      ...tx.spans,
+      async insert(row) {
+        const added = await tx.spans.insert(row);
+        if (added && row.recordId === null) for (const k of spanJoinKeys(row)) seenSpanKey.add(k);
+        return added;
+      },
+      async unjoinedFor(r) {
+        if (warmed) {
+          const maybe =
+            seenSpanKey.has(`m:${keyOf(r.topic, r.partition, String(r.offset))}`) ||
+            (r.ceId !== null && seenSpanKey.has(`i:${r.ceId}`)) ||
+            (r.traceId !== null && r.spanId !== null && seenSpanKey.has(`t:${r.traceId}\u0000${r.spanId}`));
+          if (!maybe) return [];
+        }
+        return tx.spans.unjoinedFor(r);
+      },
+    };
+
+    // A savepoint must undo the cache too: earlier writes are flushed first, so on failure only
+    // this savepoint's own changes are dropped with the cache.
+    const savepoint: StoreTx['savepoint'] = async (fn) => {
+      await flush(tx);
+      try {
+        return await tx.savepoint(fn);
+      } catch (err) {
+        invalidate();
+        throw err;
+      }
+    };
+
+    // Replays are requested from the main thread; within this transaction's snapshot, one look
+    // tells whether any waits for an outcome, and when none does no record needs to ask.
+    let awaiting: Promise<boolean> | undefined;
+    const anyAwaiting = () => (awaiting ??= tx.replays.anyAwaiting());
+    const replayRepo: StoreTx['replays'] = {
+      ...tx.replays,
+      async awaitingOutcome(ceId) {
+        return (await anyAwaiting()) ? tx.replays.awaitingOutcome(ceId) : [];
+      },
+      async byChainAwaiting(chainId) {
+        return (await anyAwaiting()) ? tx.replays.byChainAwaiting(chainId) : [];
+      },
+    };
+
+    return {
+      ...tx,
+      records,
+      chains: chainRepo,
+      sagas: sagaRepo,
+      spans: spanRepo,
+      replays: replayRepo,
+      savepoint,
+    };
+  }
+
+  /** Writes the chain and saga rows changed since the last flush; call before COMMIT. */
+  async function flush(tx: StoreTx) {
+    for (const row of dirtyChains.values()) await tx.chains.put(row);
+    dirtyChains.clear();
+    for (const row of dirtySagas.values()) await tx.sagas.put(row);
+    dirtySagas.clear();
+  }
+
+  return {
+    wrap,
+    flush,
+    invalidate,
+    forgetClean,
+    /** Loads the filters from the store; until then every "never seen" is asked of the store. */
+    warm(source: WarmSource) {
+      for (const id of source.ceIds) seenCe.add(id);
+      for (const k of source.keys) seenKey.add(k);
+      for (const id of source.chains) seenChain.add(id);
+      for (const id of source.sagas) seenSaga.add(id);
+      for (const k of source.spanKeys) seenSpanKey.add(k);
+      warmed = true;
+    },
+  };
+}
+export type DerivationCache = ReturnType<typeof createDerivationCache>;
+export { keyOf as recordKeyOf };

@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../../lib/logger.ts';
+import { createSagaCatalog } from '../sagas/definitions.ts';
+import { createSqliteStore } from '../store/sqlite/index.ts';
+import { createEngineCore } from './core.ts';
+import { unpackBatch, type Reply, type Request, type WorkerInit } from './protocol.ts';
+
+// The ingest worker: owns the write connection to the store and the derivation cache. Main sends
+// fetched batches and spans; each reply goes back once its transaction has committed.
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const logger = createLogger({ name: 'collector', level: init.logLevel });
+const store = createSqliteStore({ path: init.dbPath });
+const core = createEngineCore({
+  store,
+  config: init.config,
+  catalog: createSagaCatalog(init.sagaDefinitions),
+  logger,
+  now: Date.now,
+});
+
+const reply = (m: Reply) => port.postMessage(m);
+
+function handle(req: Request): Promise<unknown> {
+  switch (req.op) {
+    case 'ingest':
+      return core.ingest(unpackBatch(req.batch), req.tail);
+    case 'spans':
+      return core.storeSpans(req.spans);
+    case 'maintain':
+      return core.maintain(req.opts);
+    case 'close':
+      return store.close();
+  }
+}
+
+port.on('message', (req: Request) => {
+  handle(req).then(
+    (result) => {
+      reply({ id: req.id, ok: true, result });
+      if (req.op === 'close') port.close();
+    },
+    (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      reply({ id: req.id, ok: false, error: { name: e.name, message: e.message, stack: e.stack } });
+    },
+  );
+});
+reply({ id: 0, ready: true });
