@@ -167,8 +167,8 @@ describe.skipIf(!sharedBrokers.length)('broker restart under load (private broke
       // Every order reached a terminal state, through services that were never restarted.
       const states = await t.waitTerminal(ids, 120_000);
       logOutcome(t, states, samples.at(-1));
-      // Money is final only once the shop is quiet: a compensation the orchestrator stopped
-      // waiting for (COMPENSATION_FAILED: cancelled, refund pending) is still handled later.
+      // Money is final only once the shop is quiet: a refund the orchestrator is still re-sending
+      // (the saga stays COMPENSATING until it is confirmed) may settle after the sagas look done.
       await waitQuiet(t, samples);
       expectNoDoubleCharge(t, states);
       await expectTerminalSagas(ids.length);
