@@ -53,6 +53,42 @@ function toRow(r: StoredRecord): RecordRow {
   return row;
 }
 
+/**
+ * Rows by id with write-behind: `get` answers from the unflushed writes, then "never seen" from
+ * the filter, then the bounded map, then the store; `put` only records the row until `flush`.
+ */
+class RowCache<R extends { readonly id: string }> {
+  readonly rows: BoundedMap<string, R | null>;
+  readonly dirty = new Map<string, R>();
+  readonly seen: BloomFilter;
+  readonly #warmed: () => boolean;
+  constructor(entries: number, seen: BloomFilter, warmed: () => boolean) {
+    this.rows = new BoundedMap(entries);
+    this.seen = seen;
+    this.#warmed = warmed;
+  }
+  async get(id: string, load: (id: string) => Promise<R | undefined>): Promise<R | undefined> {
+    const dirty = this.dirty.get(id);
+    if (dirty) return dirty;
+    if (this.#warmed() && !this.seen.has(id)) return undefined;
+    const hit = this.rows.get(id);
+    if (hit !== undefined) return hit ?? undefined;
+    const row = await load(id);
+    this.rows.set(id, row ?? null);
+    return row;
+  }
+  put(row: R): Promise<void> {
+    this.seen.add(row.id);
+    this.rows.set(row.id, row);
+    this.dirty.set(row.id, row);
+    return Promise.resolve();
+  }
+  async flush(write: (row: R) => Promise<void>) {
+    for (const row of this.dirty.values()) await write(row);
+    this.dirty.clear();
+  }
+}
+
 export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
   const n = opts.entries;
   const seenCe = new BloomFilter(26);
@@ -64,32 +100,25 @@ export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
 
   const byCe = new BoundedMap<string, CeRef[]>(n);
   const lastOfKey = new BoundedMap<string, CeRef>(n);
-  const chains = new BoundedMap<string, ChainRow | null>(n);
+  const chains = new RowCache<ChainRow>(n, seenChain, () => warmed);
   const traces = new BoundedMap<string, string | null>(n);
-  const sagas = new BoundedMap<string, SagaRow | null>(n);
+  const sagas = new RowCache<SagaRow>(n, seenSaga, () => warmed);
   const sagaEvents = new BoundedMap<string, SagaEvent[]>(n);
-  const dirtyChains = new Map<string, ChainRow>();
-  const dirtySagas = new Map<string, SagaRow>();
 
   /** Drops every cached answer, keeping the writes not yet flushed. */
   function forgetClean() {
     byCe.clear();
     lastOfKey.clear();
-    chains.clear();
+    chains.rows.clear();
     traces.clear();
-    sagas.clear();
+    sagas.rows.clear();
     sagaEvents.clear();
   }
 
   function invalidate() {
-    byCe.clear();
-    lastOfKey.clear();
-    chains.clear();
-    traces.clear();
-    sagas.clear();
-    sagaEvents.clear();
-    dirtyChains.clear();
-    dirtySagas.clear();
+    forgetClean();
+    chains.dirty.clear();
+    sagas.dirty.clear();
   }
 
   function wrap(tx: StoreTx): StoreTx {
@@ -137,25 +166,11 @@ export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
 
     const chainRepo: StoreTx['chains'] = {
       ...tx.chains,
-      async get(id) {
-        const dirty = dirtyChains.get(id);
-        if (dirty) return dirty;
-        if (warmed && !seenChain.has(id)) return undefined;
-        const hit = chains.get(id);
-        if (hit !== undefined) return hit ?? undefined;
-        const row = await tx.chains.get(id);
-        chains.set(id, row ?? null);
-        return row;
-      },
-      put(row) {
-        seenChain.add(row.id);
-        chains.set(row.id, row);
-        dirtyChains.set(row.id, row);
-        return Promise.resolve();
-      },
+      get: (id) => chains.get(id, (x) => tx.chains.get(x)),
+      put: (row) => chains.put(row),
       async delete(id) {
-        dirtyChains.delete(id);
-        chains.set(id, null);
+        chains.dirty.delete(id);
+        chains.rows.set(id, null);
         await tx.chains.delete(id);
       },
       async chainOfTrace(traceId) {
@@ -177,22 +192,8 @@ export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
 
     const sagaRepo: StoreTx['sagas'] = {
       ...tx.sagas,
-      async get(id) {
-        const dirty = dirtySagas.get(id);
-        if (dirty) return dirty;
-        if (warmed && !seenSaga.has(id)) return undefined;
-        const hit = sagas.get(id);
-        if (hit !== undefined) return hit ?? undefined;
-        const row = await tx.sagas.get(id);
-        sagas.set(id, row ?? null);
-        return row;
-      },
-      put(row) {
-        seenSaga.add(row.id);
-        sagas.set(row.id, row);
-        dirtySagas.set(row.id, row);
-        return Promise.resolve();
-      },
+      get: (id) => sagas.get(id, (x) => tx.sagas.get(x)),
+      put: (row) => sagas.put(row),
       async addEvent(e) {
         await tx.sagas.addEvent(e);
         const list = sagaEvents.get(e.sagaId);
@@ -207,7 +208,7 @@ export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
         } else if (warmed && !seenSaga.has(e.sagaId)) {
           // A saga never seen: these are all its events, and it has no row yet.
           sagaEvents.set(e.sagaId, [e]);
-          if (!dirtySagas.has(e.sagaId)) sagas.set(e.sagaId, null);
+          if (!sagas.dirty.has(e.sagaId)) sagas.rows.set(e.sagaId, null);
         }
         seenSaga.add(e.sagaId);
       },
@@ -221,7 +222,7 @@ export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
       async markStuck(now) {
         await flush(tx);
         const out = await tx.sagas.markStuck(now);
-        for (const s of out) sagas.delete(s.id);
+        for (const s of out) sagas.rows.delete(s.id);
         return out;
       },
     };
@@ -284,10 +285,8 @@ export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
 
   /** Writes the chain and saga rows changed since the last flush; call before COMMIT. */
   async function flush(tx: StoreTx) {
-    for (const row of dirtyChains.values()) await tx.chains.put(row);
-    dirtyChains.clear();
-    for (const row of dirtySagas.values()) await tx.sagas.put(row);
-    dirtySagas.clear();
+    await chains.flush((row) => tx.chains.put(row));
+    await sagas.flush((row) => tx.sagas.put(row));
   }
 
   return {
