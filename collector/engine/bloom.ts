@@ -49,36 +49,43 @@ export class BloomFilter {
 }
 
 /**
- * A Map bounded by entry count that forgets the oldest-inserted entry first. Reads do not
- * refresh an entry (a Map delete + set per hit cost more than the lookups it saves); ids here are
- * hot for a short while after they are first written, which insertion order already captures.
+ * A Map bounded by entry count, in two generations: writes go to the young map; when it is full it
+ * becomes the old one and the previous old one is dropped whole. Reads look in both. Eviction is
+ * O(1) with no iterator per write (an LRU's delete + re-insert or a FIFO's oldest-key lookup cost
+ * more than the lookups they save); ids here are hot for a short while after they are written,
+ * which generations capture. Holds between max/2 and max entries once warm.
  */
 export class BoundedMap<K, V> {
-  readonly #map = new Map<K, V>();
-  readonly #max: number;
+  #young = new Map<K, V>();
+  #old = new Map<K, V>();
+  readonly #half: number;
   constructor(max: number) {
-    this.#max = max;
+    this.#half = Math.max(1, Math.floor(max / 2));
   }
   get(k: K): V | undefined {
-    return this.#map.get(k);
+    const v = this.#young.get(k);
+    return v !== undefined ? v : this.#old.get(k);
   }
   has(k: K): boolean {
-    return this.#map.has(k);
+    return this.#young.has(k) || this.#old.has(k);
   }
   set(k: K, v: V): void {
-    if (!this.#map.has(k) && this.#map.size >= this.#max) {
-      const oldest = this.#map.keys().next();
-      if (!oldest.done) this.#map.delete(oldest.value);
+    this.#old.delete(k);
+    this.#young.set(k, v);
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young;
+      this.#young = new Map();
     }
-    this.#map.set(k, v);
   }
   delete(k: K): void {
-    this.#map.delete(k);
+    this.#young.delete(k);
+    this.#old.delete(k);
   }
   clear(): void {
-    this.#map.clear();
+    this.#young.clear();
+    this.#old.clear();
   }
   get size(): number {
-    return this.#map.size;
+    return this.#young.size + this.#old.size;
   }
 }

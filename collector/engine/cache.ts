@@ -48,9 +48,38 @@ export function spanJoinKeys(s: {
   return out;
 }
 
+/** The record without its body (which would keep the whole transferred batch buffer alive). */
 function toRow(r: StoredRecord): RecordRow {
-  const { key: _k, value: _v, headers: _h, problems: _p, dlq: _d, ...row } = r;
-  return row;
+  return {
+    seq: r.seq,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    storedAt: r.storedAt,
+    keyText: r.keyText,
+    keyEncoding: r.keyEncoding,
+    valueKind: r.valueKind,
+    valueSize: r.valueSize,
+    valueTruncated: r.valueTruncated,
+    ceId: r.ceId,
+    ceType: r.ceType,
+    ceSource: r.ceSource,
+    ceTime: r.ceTime,
+    ceTimeMs: r.ceTimeMs,
+    causationId: r.causationId,
+    correlationId: r.correlationId,
+    traceId: r.traceId,
+    spanId: r.spanId,
+    sagaId: r.sagaId,
+    sagaType: r.sagaType,
+    sagaStep: r.sagaStep,
+    isDlq: r.isDlq,
+    isRetry: r.isRetry,
+    anomalies: r.anomalies,
+    chainId: r.chainId,
+    replayId: r.replayId,
+  };
 }
 
 /**
@@ -89,7 +118,7 @@ class RowCache<R extends { readonly id: string }> {
   }
 }
 
-export function createDerivationCache(opts: CacheSizes = { entries: 20_000 }) {
+export function createDerivationCache(opts: CacheSizes = { entries: 10_000 }) {
   const n = opts.entries;
   const seenCe = new BloomFilter(26);
   const seenKey = new BloomFilter(26);

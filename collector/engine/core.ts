@@ -33,7 +33,7 @@ export type EngineConfig = Pick<
   | 'SAGA_STUCK_GRACE_MS'
 >;
 
-const MAX_TXN_RECORDS = 5000;
+const MAX_TXN_RECORDS = 2000;
 
 /** What main needs to update metrics, topology and the tail after a batch is stored. */
 export interface BatchOutcome {

@@ -47,4 +47,7 @@ port.on('message', (req: Request) => {
     },
   );
 });
+// Where the worker's memory goes, for diagnosis (LOG_LEVEL=debug).
+if (logger.isLevelEnabled('debug'))
+  setInterval(() => logger.debug({ memory: process.memoryUsage() }, 'ingest worker memory'), 10_000).unref();
 reply({ id: 0, ready: true });

@@ -78,13 +78,15 @@ describe('Bloom filter and bounded map', () => {
     for (let i = 0; i < 20_000; i++) if (f.has(`other-${i}`)) fp++;
     expect(fp / 20_000).toBeLessThan(0.01);
   });
-  it('evicts the oldest entry past its size', () => {
-    const m = new BoundedMap<string, number>(2);
-    m.set('a', 1);
-    m.set('b', 2);
-    m.set('a', 3);
-    m.set('c', 4);
-    expect([m.has('a'), m.has('b'), m.has('c')]).toEqual([false, true, true]);
+  it('keeps at most its size, dropping the oldest generation first', () => {
+    const m = new BoundedMap<string, number>(4);
+    for (const [i, k] of ['a', 'b', 'c', 'd', 'e'].entries()) m.set(k, i);
+    expect(m.size).toBeLessThanOrEqual(4);
+    expect([m.has('a'), m.has('b'), m.get('c'), m.get('d'), m.get('e')]).toEqual([false, false, 2, 3, 4]);
+    m.set('c', 9);
+    expect(m.get('c')).toBe(9);
+    m.delete('d');
+    expect(m.has('d')).toBe(false);
   });
 });
 

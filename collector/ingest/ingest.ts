@@ -16,7 +16,7 @@ import type { TrafficCounter } from '../topology/traffic.ts';
 // backlog is bounded: past it, the handler waits, and so does fetching.
 
 /** Records handed to the engine and not yet stored, past which fetching waits. */
-const MAX_BACKLOG_RECORDS = 20_000;
+const MAX_BACKLOG_RECORDS = 10_000;
 
 export interface IngestDeps {
   readonly bus: Bus;
@@ -48,6 +48,7 @@ export function createIngest(deps: IngestDeps) {
   let stopping = false;
   let retry: NodeJS.Timeout | undefined;
   let roomWaiters: (() => void)[] = [];
+  let memoryTimer: NodeJS.Timeout | undefined;
 
   function observe(o: BatchOutcome) {
     metrics.recordsIngested.inc({ topic: o.topic, outcome: 'stored' }, o.stored);
@@ -106,6 +107,11 @@ export function createIngest(deps: IngestDeps) {
 
   async function run() {
     if (stopping) return;
+    if (log.isLevelEnabled('debug') && !memoryTimer)
+      memoryTimer = setInterval(
+        () => log.debug({ memory: process.memoryUsage() }, 'main thread memory'),
+        10_000,
+      ).unref();
     const c = bus.consumer({
       groupId: config.COLLECTOR_GROUP_ID,
       topicPattern,
@@ -136,6 +142,7 @@ export function createIngest(deps: IngestDeps) {
     async stop() {
       stopping = true;
       if (retry) clearTimeout(retry);
+      if (memoryTimer) clearInterval(memoryTimer);
       const c = consumer;
       consumer = undefined;
       // Stops fetching and waits for the batch in flight: it commits to the store and to Kafka.

@@ -90,6 +90,8 @@ export async function startCollectorProcess(o: CollectorProcessOptions): Promise
   const logFile = join(o.dataDir, `collector-${port}.log`);
   const log = createWriteStream(logFile);
   const args = [
+    // As the Dockerfile runs it (NODE_OPTIONS there).
+    '--max-semi-space-size=4',
     ...(o.nodeArgs ?? []),
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
     join(REPO_ROOT, 'collector', 'main.ts'),
