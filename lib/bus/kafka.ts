@@ -128,8 +128,13 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     return sharedAdmin;
   };
 
-  async function resetAdmin() {
+  /**
+   * Replaces the admin client, or only `used` when given and still current: a late failure of a
+   * call made on an older client must not disconnect the fresh one other calls are using.
+   */
+  async function resetAdmin(used?: Promise<Admin>) {
     const stale = sharedAdmin;
+    if (used && stale !== used) return;
     sharedAdmin = undefined;
     partitionCounts.clear();
     await stale?.then((a) => a.disconnect()).catch(() => undefined);
@@ -137,12 +142,13 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
   /** Runs an admin call, once more on a fresh client when the old one's metadata went stale. */
   async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
+    const used = getAdmin();
     try {
-      return await fn(await getAdmin());
+      return await fn(await used);
     } catch (err) {
       if (!isStaleMetadata(err)) throw err;
       log?.debug({ err }, 'admin metadata is stale (a topic was deleted?); reconnecting');
-      await resetAdmin();
+      await resetAdmin(used);
       return fn(await getAdmin());
     }
   }
