@@ -38,7 +38,7 @@ export const collectorMetrics = {
   storeWriteDuration: spec({
     name: 'causeway_store_write_duration_seconds',
     kind: 'histogram',
-    help: 'Duration of one store transaction writing a batch of records.',
+    help: 'Duration of one ingest transaction (the batches that queued while the previous one ran).',
     labels: [],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
   }),

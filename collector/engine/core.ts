@@ -53,6 +53,8 @@ export interface BatchOutcome {
   readonly deadLetters: [string | null, string | null, number][];
   /** Only when the tail has subscribers. */
   readonly summaries: RecordSummary[] | null;
+  /** Seconds the group's transaction took, on the first batch of each group only. */
+  readonly transactionSeconds: number | null;
 }
 
 export type CountedMetric =
@@ -116,6 +118,7 @@ function summarise(
     traffic: [...traffic.values()],
     deadLetters: [...deadLetters.values()],
     summaries: tail ? effects.map((e) => toSummary(e.record)) : null,
+    transactionSeconds: null,
   };
 }
 
@@ -224,10 +227,9 @@ export function createEngineCore(deps: {
         try {
           const t0 = performance.now();
           const outcomes = await storeGroup(group);
-          log.trace(
-            { batches: group.length, records: n, ms: Math.round(performance.now() - t0) },
-            'group stored',
-          );
+          const ms = performance.now() - t0;
+          log.trace({ batches: group.length, records: n, ms: Math.round(ms) }, 'group stored');
+          outcomes[0] = { ...outcomes[0]!, transactionSeconds: ms / 1000 };
           group.forEach((j, i) => j.resolve(outcomes[i]!));
         } catch (err) {
           for (const j of group) j.reject(err);

@@ -61,6 +61,7 @@ export function createIngest(deps: IngestDeps) {
       for (let i = 0; i < n; i++) deps.traffic.record(source, topic, isDlq);
     for (const [origin, group, n] of o.deadLetters)
       for (let i = 0; i < n; i++) deps.traffic.deadLetter(origin, group);
+    if (o.transactionSeconds !== null) metrics.storeWriteDuration.observe(o.transactionSeconds);
     metrics.lastIngestTimestamp.set(o.at / 1000);
     lastIngestAt = o.at;
     connected = true;
@@ -76,11 +77,9 @@ export function createIngest(deps: IngestDeps) {
 
   async function handleBatch(batch: RecordBatch): Promise<BatchReceipt> {
     while (engine.backlog() >= MAX_BACKLOG_RECORDS) await new Promise<void>((r) => roomWaiters.push(r));
-    const end = metrics.storeWriteDuration.startTimer();
     const stored = engine.ingest(batch, hub.hasSubscribers());
     const done = stored.then(
       (o) => {
-        end();
         wakeRoom();
         log.debug(
           { topic: o.topic, stored: o.stored, duplicates: o.duplicates, tail: o.summaries?.length ?? null },
