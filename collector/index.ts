@@ -60,7 +60,10 @@ export function createCollector(deps: CollectorDeps): Collector {
   const now = deps.now ?? Date.now;
   const logger = deps.logger;
   const dbPath = config.COLLECTOR_DB_PATH ?? join(config.DATA_DIR, 'collector.db');
-  const store = deps.store ?? createSqliteStore({ path: dbPath });
+  // With the engine on its worker, this connection only reads (and writes replay requests): a
+  // smaller page cache; the worker's connection keeps the default for the ingest path.
+  const useWorker = !deps.store && config.COLLECTOR_INGEST_WORKER && dbPath !== ':memory:';
+  const store = deps.store ?? createSqliteStore({ path: dbPath, cacheMb: useWorker ? 16 : 64 });
   const registry = new Registry();
   const metrics = createCollectorMetrics(registry, { store, now });
   const sagaDefinitions = deps.sagaDefinitions ?? loadSagaDefinitions(config.SAGA_DEFINITIONS_FILE);
@@ -74,7 +77,6 @@ export function createCollector(deps: CollectorDeps): Collector {
   // The engine is the one writer of records, spans and what derives from them. A store the
   // collector opens itself is written from a worker thread with its own connection; a store handed
   // in (in-memory in tests) is written inline.
-  const useWorker = !deps.store && config.COLLECTOR_INGEST_WORKER && dbPath !== ':memory:';
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
     : createInlineEngine({ store, config, sagaDefinitions, logger, now });

@@ -13,14 +13,14 @@ export interface Sql {
   run(sql: string, params?: Params): { changes: number; lastInsertRowid: number };
 }
 
-export function openSql(path: string): Sql {
+/** `cacheMb`: SQLite's page cache for this connection (default 64 MB). */
+export function openSql(path: string, options: { cacheMb?: number } = {}): Sql {
   const db = new DatabaseSync(path, { timeout: 5000 });
   if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
   // NORMAL in WAL mode: a committed transaction survives a process crash (SIGKILL); only an OS
   // crash or power loss can lose the last ones, and Kafka redelivers those (offsets commit later).
-  db.exec(
-    'PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536',
-  );
+  db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY');
+  db.exec(`PRAGMA cache_size = -${Math.max(1, Math.round(options.cacheMb ?? 64)) * 1024}`);
   // Delete triggers (the saga counts') must also fire for rows an INSERT OR REPLACE replaces.
   db.exec('PRAGMA recursive_triggers = ON');
   const cache = new Map<string, StatementSync>();

@@ -17,9 +17,9 @@ import { spanJoinKeys } from '../../engine/cache.ts';
 // transactions: a transaction's body only awaits this store, whose calls complete synchronously,
 // so no other request's write can slip into it.
 
-export function createSqliteStore(options: { path: string }): Store {
+export function createSqliteStore(options: { path: string; cacheMb?: number }): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const sql = openSql(options.path);
+  const sql = openSql(options.path, { cacheMb: options.cacheMb });
   migrate(sql);
   let queue: Promise<unknown> = Promise.resolve();
   let inTx = false;
