@@ -183,4 +183,31 @@ describe('ingest engine', () => {
       await memStore.close();
     }
   }, 60_000);
+
+  it('starts a new worker after the worker dies; the batches it lost are stored once on redelivery', async () => {
+    const config = loadCollectorConfig({});
+    const batches = batchesOf(2000);
+    const path = join(dir, 'crash.db');
+    const store = createSqliteStore({ path });
+    const worker = await createWorkerEngine(
+      { dbPath: path, config, sagaDefinitions: loadSagaDefinitions(undefined), logLevel: 'silent' },
+      silentLogger(),
+    );
+    try {
+      const half = Math.floor(batches.length / 2);
+      await Promise.all(batches.slice(0, half).map((b) => worker.ingest(b, false)));
+      const inFlight = batches.slice(half).map((b) => worker.ingest(b, false));
+      await worker.crashForTest();
+      const results = await Promise.allSettled(inFlight);
+      // What failed is what the Bus reads again; all of it, redelivered, goes through the new worker.
+      const failed = batches.slice(half).filter((_, i) => results[i]!.status === 'rejected');
+      expect(failed.length).toBeGreaterThan(0);
+      await Promise.all([...failed, ...batches.slice(half)].map((b) => worker.ingest(b, false)));
+      const total = batches.reduce((n, b) => n + b.records.length, 0);
+      expect((await store.records.list({}, { limit: 100_000, cursor: null })).items).toHaveLength(total);
+    } finally {
+      await worker.close();
+      await store.close();
+    }
+  }, 60_000);
 });
