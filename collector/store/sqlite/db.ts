@@ -118,3 +118,10 @@ export const updateAllBut = (key: string, cols: readonly string[]) =>
     .filter((c) => c !== key)
     .map((c) => `${c} = excluded.${c}`)
     .join(', ')}`;
+
+/**
+ * The lowest and highest record seq. Two subqueries, each answered from the end of the rowid
+ * B-tree: SQLite only does that for a lone min() or max(); both in one SELECT scan the table.
+ */
+export const MIN_MAX_SEQ =
+  'SELECT (SELECT min(seq) FROM records) AS lo, (SELECT max(seq) FROM records) AS hi';

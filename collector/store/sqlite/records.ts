@@ -15,6 +15,7 @@ import {
   insertStatement,
   json,
   lim,
+  MIN_MAX_SEQ,
   num,
   oneOf,
   reqNum,
@@ -254,7 +255,7 @@ export function createRecordRepo(sql: Sql): SyncRepo<RecordRepo> {
     stats() {
       // max - min + 1 instead of count(*): retention deletes oldest-first, so the rowid range is
       // dense, and this stays O(1) on millions of rows.
-      const r = sql.get('SELECT min(seq) AS lo, max(seq) AS hi FROM records');
+      const r = sql.get(MIN_MAX_SEQ);
       const last = sql.get('SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1');
       const lo = r ? num(r, 'lo') : null;
       const hi = r ? num(r, 'hi') : null;

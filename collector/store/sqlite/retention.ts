@@ -1,5 +1,5 @@
 import type { RetentionResult } from '../types.ts';
-import { lim, num, reqNum, type Sql } from './db.ts';
+import { lim, MIN_MAX_SEQ, num, reqNum, type Sql } from './db.ts';
 
 // Retention by age (stored time, not broker time: a producer's clock cannot make a record vanish
 // on arrival) and by size, in bounded steps so a large backlog never blocks ingest for long.
@@ -36,7 +36,7 @@ export function enforceRetention(
     if (reqNum(r, 'stored_at') >= olderThan) break;
     seqs.push(reqNum(r, 'seq'));
   }
-  const range = sql.get('SELECT min(seq) AS lo, max(seq) AS hi FROM records');
+  const range = sql.get(MIN_MAX_SEQ);
   const lo = range ? num(range, 'lo') : null;
   const hi = range ? num(range, 'hi') : null;
   const over = lo !== null && hi !== null ? hi - lo + 1 - maxRecords : 0;
