@@ -15,6 +15,8 @@ export interface OffsetCommit {
 
 export interface AckTrackerOptions {
   readonly commit: (offsets: readonly OffsetCommit[]) => Promise<void>;
+  /** Whether this member still owns the partition; offsets of partitions it lost are dropped. */
+  readonly owns?: (topic: string, partition: number) => boolean;
   /** Read the partition again from `offset`. */
   readonly rewind: (topic: string, partition: number, offset: number) => void;
   readonly intervalMs?: number;
@@ -36,11 +38,14 @@ interface PartitionTrack {
   ready: number | null;
 }
 
+const RETRY_MS = 1000;
+
 export function createAckTracker(opts: AckTrackerOptions) {
   const parts = new Map<string, PartitionTrack>();
   const inFlight = new Set<Promise<unknown>>();
   const interval = opts.intervalMs ?? 200;
   let timer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
   const trackOf = (topic: string, partition: number) => {
@@ -65,16 +70,27 @@ export function createAckTracker(opts: AckTrackerOptions) {
       const offsets: OffsetCommit[] = [];
       for (const t of parts.values())
         if (t.ready !== null) {
-          offsets.push({ topic: t.topic, partition: t.partition, offset: t.ready });
+          if (!opts.owns || opts.owns(t.topic, t.partition))
+            offsets.push({ topic: t.topic, partition: t.partition, offset: t.ready });
           t.ready = null;
         }
       if (!offsets.length) return;
       try {
         await opts.commit(offsets);
       } catch (err) {
-        // Typically a rebalance took the partitions away: their new owner reads from the last
-        // commit, and the idempotent handler makes the repeat harmless.
+        // The broker restarting, or a rebalance under way. Keep the offsets (unless a newer one
+        // is waiting) and try again: a partition that receives nothing more would otherwise never
+        // commit its last batches and show lag for ever. Partitions this member lost are dropped
+        // on the next attempt; their new owner reads from the last commit.
         opts.onError?.(err, 'commit');
+        for (const o of offsets) {
+          const t = trackOf(o.topic, o.partition);
+          if (t.ready === null || t.ready < o.offset) t.ready = o.offset;
+        }
+        retryTimer ??= setTimeout(() => {
+          retryTimer = undefined;
+          void flush();
+        }, RETRY_MS);
       }
     });
     return flushing;
@@ -119,6 +135,14 @@ export function createAckTracker(opts: AckTrackerOptions) {
       if (timer) clearTimeout(timer);
       timer = undefined;
       await flush();
+      // A failed final commit gets a few more tries before the member leaves; what still fails
+      // is read again by the partition's next owner.
+      for (let i = 0; i < 3 && [...parts.values()].some((t) => t.ready !== null); i++) {
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+        await flush();
+      }
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = undefined;
     },
   };
 }

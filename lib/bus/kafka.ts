@@ -284,6 +284,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await c.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
       current = c;
       const acks = createAckTracker({
+        owns: (topic, partition) => assignment.some((a) => a.topic === topic && a.partition === partition),
         commit: (offsets) =>
           c.commitOffsets(
             offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
@@ -379,13 +380,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       const drain = currentDrain;
       current = undefined;
       currentDrain = undefined;
-      assignment = [];
-      if (!c) return;
+      if (!c) {
+        assignment = [];
+        return;
+      }
       try {
+        // Still a member with its assignment: the finished batches commit before it leaves.
         await drain?.();
       } catch (err) {
         log?.warn({ err, groupId: opts.groupId }, 'could not commit every finished batch before leaving');
       }
+      assignment = [];
       await c.disconnect();
     }
 
