@@ -80,17 +80,14 @@ export function createCollector(deps: CollectorDeps): Collector {
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
     : createInlineEngine({ store, config, sagaDefinitions, logger, now });
-  const started_ = () => {
+  const runningEngine = () => {
     if (!engineImpl) throw new Error('the ingest engine is not running');
     return engineImpl;
   };
   const engine: IngestEngine = {
-    get kind() {
-      return useWorker ? 'worker' : 'inline';
-    },
-    ingest: (batch, tail) => started_().ingest(batch, tail),
-    storeSpans: (spans) => started_().storeSpans(spans),
-    maintain: (opts) => started_().maintain(opts),
+    ingest: (batch, tail) => runningEngine().ingest(batch, tail),
+    storeSpans: (spans) => runningEngine().storeSpans(spans),
+    maintain: (opts) => runningEngine().maintain(opts),
     backlog: () => engineImpl?.backlog() ?? 0,
     close: () => engineImpl?.close() ?? Promise.resolve(),
   };

@@ -21,7 +21,7 @@ export interface CacheSizes {
 
 export interface WarmSource {
   ceIds: Iterable<string>;
-  /** `recordKeyOf(topic, partition, key)` of every keyed record. */
+  /** topic, partition and key text, NUL-separated, of every keyed record. */
   keys: Iterable<string>;
   chains: Iterable<string>;
   /** Ids of sagas and of everything in saga_events. */
@@ -50,36 +50,8 @@ export function spanJoinKeys(s: {
 
 /** The record without its body (which would keep the whole transferred batch buffer alive). */
 function toRow(r: StoredRecord): RecordRow {
-  return {
-    seq: r.seq,
-    topic: r.topic,
-    partition: r.partition,
-    offset: r.offset,
-    timestamp: r.timestamp,
-    storedAt: r.storedAt,
-    keyText: r.keyText,
-    keyEncoding: r.keyEncoding,
-    valueKind: r.valueKind,
-    valueSize: r.valueSize,
-    valueTruncated: r.valueTruncated,
-    ceId: r.ceId,
-    ceType: r.ceType,
-    ceSource: r.ceSource,
-    ceTime: r.ceTime,
-    ceTimeMs: r.ceTimeMs,
-    causationId: r.causationId,
-    correlationId: r.correlationId,
-    traceId: r.traceId,
-    spanId: r.spanId,
-    sagaId: r.sagaId,
-    sagaType: r.sagaType,
-    sagaStep: r.sagaStep,
-    isDlq: r.isDlq,
-    isRetry: r.isRetry,
-    anomalies: r.anomalies,
-    chainId: r.chainId,
-    replayId: r.replayId,
-  };
+  const { key: _k, value: _v, headers: _h, problems: _p, dlq: _d, ...row } = r;
+  return row;
 }
 
 /**
@@ -334,5 +306,3 @@ export function createDerivationCache(opts: CacheSizes = { entries: 10_000 }) {
     },
   };
 }
-export type DerivationCache = ReturnType<typeof createDerivationCache>;
-export { keyOf as recordKeyOf };

@@ -248,7 +248,6 @@ export function createEngineCore(deps: {
         void pump();
       });
     },
-    queuedRecords: () => queue.reduce((n, j) => n + j.batch.records.length, 0),
     storeSpans: (spans: readonly Span[]) => write((tx) => storeSpans(tx, spans, now())),
     async maintain(opts: {
       olderThan: number;
@@ -263,4 +262,3 @@ export function createEngineCore(deps: {
     },
   };
 }
-export type EngineCore = ReturnType<typeof createEngineCore>;

@@ -17,7 +17,6 @@ import { packBatch, type Reply, type Request, type WorkerInit } from './protocol
 export type { BatchOutcome, MaintenanceResult } from './core.ts';
 
 export interface IngestEngine {
-  readonly kind: 'worker' | 'inline';
   /** Settles once the batch is committed to the store. */
   ingest(batch: RecordBatch, wantSummaries: boolean): Promise<BatchOutcome>;
   storeSpans(spans: readonly Span[]): Promise<number>;
@@ -37,7 +36,6 @@ export function createInlineEngine(deps: {
   const core = createEngineCore({ ...deps, catalog: createSagaCatalog(deps.sagaDefinitions) });
   let backlog = 0;
   return {
-    kind: 'inline',
     async ingest(batch, tail) {
       backlog += batch.records.length;
       try {
@@ -154,7 +152,6 @@ export async function createWorkerEngine(init: WorkerInit, logger: Logger): Prom
   current = spawnWorker();
   await current;
   return {
-    kind: 'worker',
     async ingest(batch, tail) {
       backlog += batch.records.length;
       try {

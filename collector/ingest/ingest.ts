@@ -57,10 +57,8 @@ export function createIngest(deps: IngestDeps) {
     for (const d of o.delays) metrics.ingestDelay.observe(d);
     for (const [flow, seconds] of o.completions)
       metrics.chainLatency.observe({ flow: flow && deps.knownFlows.has(flow) ? flow : 'other' }, seconds);
-    for (const [source, topic, isDlq, n] of o.traffic)
-      for (let i = 0; i < n; i++) deps.traffic.record(source, topic, isDlq);
-    for (const [origin, group, n] of o.deadLetters)
-      for (let i = 0; i < n; i++) deps.traffic.deadLetter(origin, group);
+    for (const [source, topic, isDlq, n] of o.traffic) deps.traffic.record(source, topic, isDlq, n);
+    for (const [origin, group, n] of o.deadLetters) deps.traffic.deadLetter(origin, group, n);
     if (o.transactionSeconds !== null) metrics.storeWriteDuration.observe(o.transactionSeconds);
     metrics.lastIngestTimestamp.set(o.at / 1000);
     lastIngestAt = o.at;

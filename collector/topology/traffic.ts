@@ -56,11 +56,11 @@ export function createTrafficCounter(opts: { windowMs: number; now: () => number
   const producers = createCounter(bucketMs, window, opts.now);
   const consumers = createCounter(bucketMs, window, opts.now);
   return {
-    record(source: string | null, topic: string, isDlq: boolean) {
-      records.add(join(source, topic, isDlq ? '1' : '0'), 1);
+    record(source: string | null, topic: string, isDlq: boolean, count = 1) {
+      records.add(join(source, topic, isDlq ? '1' : '0'), count);
     },
-    deadLetter(originTopic: string | null, originGroup: string | null) {
-      dead.add(join(originTopic, originGroup), 1);
+    deadLetter(originTopic: string | null, originGroup: string | null, count = 1) {
+      dead.add(join(originTopic, originGroup), count);
     },
     producerSpan(service: string, topic: string, error: boolean) {
       producers.add(join(service, topic), 1, error ? 1 : 0);

@@ -122,12 +122,6 @@ export function createAckTracker(opts: AckTrackerOptions) {
       inFlight.add(settled);
       void settled.then(() => inFlight.delete(settled));
     },
-    /** Batches registered and not yet done or failed. */
-    pending(): number {
-      let n = 0;
-      for (const t of parts.values()) n += t.queue.length;
-      return n;
-    },
     /** Waits for every registered batch to settle, then commits what is done. */
     async drain(): Promise<void> {
       // Settled entries leave the set in a reaction queued before this await's, so the loop ends.
@@ -146,4 +140,3 @@ export function createAckTracker(opts: AckTrackerOptions) {
     },
   };
 }
-export type AckTracker = ReturnType<typeof createAckTracker>;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewRecord, Store } from '../types.ts';
+import { newRecord as baseRecord } from '../testing.ts';
 import { createSqliteStore } from './index.ts';
 
 const stores: Store[] = [];
@@ -17,41 +18,19 @@ const open = (path = ':memory:') => {
   return s;
 };
 
-const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRecord => ({
-  topic: 't',
-  partition: 0,
-  offset,
-  timestamp: 1000 + offset,
-  storedAt: 1000 + offset,
-  key: Buffer.from('k'),
-  keyText: 'k',
-  keyEncoding: 'utf8',
-  value: Buffer.from('{}'),
-  valueKind: 'json',
-  valueSize: 2,
-  valueTruncated: false,
-  headers: [{ key: 'h', value: 'v', encoding: 'utf8' }],
-  problems: [],
-  dlq: null,
-  ceId: `ce-${offset}`,
-  ceType: 'T',
-  ceSource: 's',
-  ceTime: null,
-  ceTimeMs: null,
-  causationId: null,
-  correlationId: null,
-  traceId: null,
-  spanId: null,
-  sagaId: null,
-  sagaType: null,
-  sagaStep: null,
-  isDlq: false,
-  isRetry: false,
-  anomalies: [],
-  chainId: null,
-  replayId: null,
-  ...patch,
-});
+const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRecord =>
+  baseRecord(offset, {
+    key: Buffer.from('k'),
+    keyText: 'k',
+    keyEncoding: 'utf8',
+    value: Buffer.from('{}'),
+    valueSize: 2,
+    headers: [{ key: 'h', value: 'v', encoding: 'utf8' }],
+    ceId: `ce-${offset}`,
+    ceType: 'T',
+    ceSource: 's',
+    ...patch,
+  });
 
 describe('SQLite store', () => {
   it('stores a (topic, partition, offset) once however often it is written', async () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../lib/errors.ts';
 import type { Cursor, NewRecord, Page, RecordRow, RecordsFilter } from '../types.ts';
+import { newRecord } from '../testing.ts';
 import { openSql, type Sql } from './db.ts';
 import { migrate } from './migrations.ts';
 import { createRecordRepo } from './records.ts';
@@ -9,42 +10,6 @@ import { enforceRetention } from './retention.ts';
 import { indexRecordText, matchExpression, searchText } from './text-search.ts';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
-
-const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRecord => ({
-  topic: 't',
-  partition: 0,
-  offset,
-  timestamp: 1000 + offset,
-  storedAt: 1000 + offset,
-  key: null,
-  keyText: null,
-  keyEncoding: null,
-  value: json({ n: offset }),
-  valueKind: 'json',
-  valueSize: 10,
-  valueTruncated: false,
-  headers: [],
-  problems: [],
-  dlq: null,
-  ceId: null,
-  ceType: null,
-  ceSource: null,
-  ceTime: null,
-  ceTimeMs: null,
-  causationId: null,
-  correlationId: null,
-  traceId: null,
-  spanId: null,
-  sagaId: null,
-  sagaType: null,
-  sagaStep: null,
-  isDlq: false,
-  isRetry: false,
-  anomalies: [],
-  chainId: null,
-  replayId: null,
-  ...patch,
-});
 
 function openRepo() {
   const sql = openSql(':memory:');
