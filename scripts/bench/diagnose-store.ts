@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedBus } from '../../lib/bus/embedded.ts';
-import type { ProduceRecord } from '../../lib/bus/types.ts';
+
 import { silentLogger } from '../../lib/logger.ts';
 import { createCollector, loadCollectorConfig } from '../../collector/index.ts';
 import { createChainRepo } from '../../collector/store/sqlite/chains.ts';
@@ -21,7 +21,13 @@ import { createSagaRepo } from '../../collector/store/sqlite/sagas.ts';
 import { createSpanRepo } from '../../collector/store/sqlite/spans.ts';
 import { asyncRepo } from '../../collector/store/sqlite/sync.ts';
 import type { Store, StoreTx } from '../../collector/store/types.ts';
-import { createDataset, datasetTopics, datasetTopicSpecs, planDataset } from './support/dataset.ts';
+import {
+  createDataset,
+  datasetTopics,
+  datasetTopicSpecs,
+  planDataset,
+  produceRecordsOf,
+} from './support/dataset.ts';
 import { sleep } from './support/report.ts';
 
 const args = process.argv.slice(2);
@@ -152,15 +158,8 @@ try {
   const cpu0 = process.cpuUsage();
   let produced = 0;
   for (const chunk of dataset.chunks(5000)) {
-    const batch: ProduceRecord[] = chunk.flatMap(({ topic, messages }) =>
-      messages.map((m) => ({
-        topic,
-        key: m.key ?? null,
-        value: m.value ?? null,
-        ...(m.headers && { headers: m.headers as Record<string, Buffer | string> }),
-        ...(m.timestamp !== undefined && { timestamp: Number(m.timestamp) }),
-      })),
-    );
+    const batch = produceRecordsOf(chunk);
+
     await bus.produce(batch);
     produced += batch.length;
     while ((await stored()) < produced - 20_000) await sleep(20);

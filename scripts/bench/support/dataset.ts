@@ -3,6 +3,7 @@ import type { Message } from 'kafkajs';
 import { encodeSpringDltHeaders } from '../../../lib/events/dlq.ts';
 import { createEnvelope, encodeEnvelopeHeaders } from '../../../lib/events/envelope.ts';
 import { formatTraceparent } from '../../../lib/events/traceparent.ts';
+import type { ProduceRecord } from '../../../lib/bus/types.ts';
 
 // The benchmark data set: ~80% shop-shaped records (CloudEvents binary-mode headers, causation and
 // correlation ids, traceparent, orchestrated-saga records, a few Spring-style dead letters) and
@@ -113,6 +114,18 @@ export interface Dataset {
   /** Chunks of about `chunkRecords` records, grouped per topic, in flow order within each wave. */
   chunks(chunkRecords: number): Generator<TopicMessages, void, undefined>;
 }
+
+/** A chunk as Bus produce records (the embedded bus and in-process collectors take these). */
+export const produceRecordsOf = (chunk: TopicMessages): ProduceRecord[] =>
+  chunk.flatMap(({ topic, messages }) =>
+    messages.map((m) => ({
+      topic,
+      key: m.key ?? null,
+      value: m.value ?? null,
+      ...(m.headers && { headers: m.headers as Record<string, Buffer | string> }),
+      ...(m.timestamp !== undefined && { timestamp: Number(m.timestamp) }),
+    })),
+  );
 
 export interface DatasetOptions {
   readonly topics: DatasetTopics;

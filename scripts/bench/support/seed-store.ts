@@ -1,8 +1,8 @@
 import { createEmbeddedBus } from '../../../lib/bus/embedded.ts';
-import type { ProduceRecord } from '../../../lib/bus/types.ts';
+
 import { silentLogger } from '../../../lib/logger.ts';
 import { createCollector, loadCollectorConfig } from '../../../collector/index.ts';
-import type { TopicMessages } from './dataset.ts';
+import { produceRecordsOf, type TopicMessages } from './dataset.ts';
 import { sleep } from './report.ts';
 
 // Fills a store file through a whole collector (`createCollector`) fed by the embedded bus, in
@@ -42,15 +42,8 @@ export async function seedStore(opts: {
     let produced = 0;
     let shown = 0;
     for (const chunk of opts.chunks) {
-      const records: ProduceRecord[] = chunk.flatMap(({ topic, messages }) =>
-        messages.map((m) => ({
-          topic,
-          key: m.key ?? null,
-          value: m.value ?? null,
-          ...(m.headers && { headers: m.headers as Record<string, Buffer | string> }),
-          ...(m.timestamp !== undefined && { timestamp: Number(m.timestamp) }),
-        })),
-      );
+      const records = produceRecordsOf(chunk);
+
       await bus.produce(records);
       produced += records.length;
       for (let s = await stored(); s < produced - WINDOW; s = await stored()) await sleep(50);
