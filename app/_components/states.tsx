@@ -51,3 +51,30 @@ export function ErrorState({ error, onRetry, what }: { error: unknown; onRetry?:
     </div>
   );
 }
+
+/** What QueryStates reads of a query; plain and infinite queries both fit. */
+interface QueryStatus {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  refetch: () => Promise<unknown>;
+}
+
+/**
+ * A query's loading and error states (with a retry), then `empty` once it has answered. The caller
+ * says whether the answer is empty and shows its own rows, also those kept after a failed refetch.
+ */
+export function QueryStates({
+  query,
+  what,
+  empty = null,
+}: {
+  query: QueryStatus;
+  what: string;
+  empty?: ReactNode;
+}) {
+  if (query.isPending) return <Loading what={what} />;
+  if (query.isError)
+    return <ErrorState error={query.error} what={what} onRetry={() => void query.refetch()} />;
+  return empty;
+}

@@ -4,14 +4,15 @@ import { chromium } from 'playwright-core';
 import { chainSchema } from '../../lib/api/chains.ts';
 import { chainMessages, postSpans, spansFor } from './support/big-chain.ts';
 import type { Cleanup } from './support/cleanup.ts';
-import { REPO_ROOT, startCollectorProcess } from './support/collector-process.ts';
+import { REPO_ROOT } from './support/collector-process.ts';
 import { consoleBuild, startConsoleProcess } from './support/console-process.ts';
 import type { BenchContext } from './support/context.ts';
-import { benchKafka, connectedAdmin, createBenchTopics, deleteGroups } from './support/kafka.ts';
+import { benchKafka, connectedAdmin, createBenchTopics } from './support/kafka.ts';
 import { countFrames, INIT_SCRIPT, profilePage, type BenchWindow } from './support/page-metrics.ts';
 import { formatSummary, summarizeProfile } from './support/cpu-profile.ts';
 import { emit, percentile, progress, sleep, waitUntil } from './support/report.ts';
 import { startTailFeed } from './support/tail-feed.ts';
+import { startTopicCollector } from './support/topic-collector.ts';
 
 // Benchmark 6: the console in Chromium. (a) One chain of records + spans (default 2,000 + 3,000,
 // the chain view's own caps) built through the real path (Kafka → collector, spans over OTLP), then
@@ -61,18 +62,7 @@ export async function renderBench(ctx: BenchContext, cleanup: Cleanup): Promise<
   const admin = await connectedAdmin(kafka, cleanup);
   const topic = `bench-render-${ctx.runId}-chain`;
   await createBenchTopics(admin, cleanup, [{ topic, numPartitions: 1 }]);
-  const dataDir = join(ctx.tmpRoot, 'render');
-  mkdirSync(dataDir, { recursive: true });
-  const groupId = `bench-render-${ctx.runId}-collector`;
-  cleanup.add(`delete group ${groupId}`, () => deleteGroups(admin, [groupId]));
-  const collector = await startCollectorProcess({
-    brokers: ctx.opts.brokers,
-    dbPath: join(dataDir, 'collector.db'),
-    dataDir,
-    groupId,
-    topicInclude: `^${topic}$`,
-    cleanup,
-  });
+  const { collector, dataDir } = await startTopicCollector({ bench: B, topic, ctx, admin, cleanup });
 
   // The chain: one order whose records span many traces, every record with a producer span, the
   // first ones also with a consumer span joined by topic/partition/offset.

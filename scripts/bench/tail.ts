@@ -1,15 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { serverFrameSchema } from '../../lib/api/ws.ts';
 import type { Cleanup } from './support/cleanup.ts';
-import { sampleMemory, startCollectorProcess, type CollectorProcess } from './support/collector-process.ts';
+import { sampleMemory, type CollectorProcess } from './support/collector-process.ts';
 import type { BenchContext } from './support/context.ts';
-import { benchKafka, connectedAdmin, createBenchTopics, deleteGroups } from './support/kafka.ts';
+import { benchKafka, connectedAdmin, createBenchTopics } from './support/kafka.ts';
 import { emit, fmtRate, mb, percentile, progress, sleep, waitUntil } from './support/report.ts';
 import type { TailProducerInput } from './support/tail-producer.ts';
+import { startTopicCollector } from './support/topic-collector.ts';
 
 // Benchmark 2: live-tail latency. The collector process ingests one topic while a worker thread
 // produces at a steady rate (open model: what the clock says is owed is sent, whether or not the
@@ -169,18 +168,7 @@ export async function tailBench(ctx: BenchContext, cleanup: Cleanup): Promise<vo
     { topic, numPartitions: 6, configs: { 'message.timestamp.type': 'LogAppendTime' } },
   ]);
 
-  const dataDir = join(ctx.tmpRoot, 'tail');
-  mkdirSync(dataDir, { recursive: true });
-  const groupId = `bench-tail-${ctx.runId}-collector`;
-  cleanup.add(`delete group ${groupId}`, () => deleteGroups(admin, [groupId]));
-  const collector = await startCollectorProcess({
-    brokers: ctx.opts.brokers,
-    dbPath: join(dataDir, 'collector.db'),
-    dataDir,
-    groupId,
-    topicInclude: `^${topic}$`,
-    cleanup,
-  });
+  const { collector } = await startTopicCollector({ bench: B, topic, ctx, admin, cleanup });
   await waitUntil(
     'the collector to join its group',
     async () => ((await collector.health()).busConnected ? true : undefined),

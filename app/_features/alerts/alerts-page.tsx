@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { formatDateTime, formatRelative } from '../../_lib/format.ts';
 import { useNow } from '../../_lib/use-viewport.ts';
 import { Badge } from '../../_components/badge.tsx';
-import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { Empty, QueryStates } from '../../_components/states.tsx';
 import { alertLinks, extraLabels, runbookHref, sortAlerts } from './alert-links.ts';
 import { useAlerts } from './api.ts';
 
@@ -26,17 +26,19 @@ export function AlertsPage() {
           </span>
         ) : null}
       </div>
-      {alerts.isPending ? <Loading what="alerts" /> : null}
-      {alerts.isError ? (
-        <ErrorState error={alerts.error} what="alerts" onRetry={() => void alerts.refetch()} />
-      ) : null}
-      {alerts.isSuccess && sorted.length === 0 ? (
-        <Empty
-          title="Nothing is firing or pending."
-          next="Alerts appear here as soon as a rule's condition holds (pending) and after its for: duration (firing)."
-          hint={false}
-        />
-      ) : null}
+      <QueryStates
+        query={alerts}
+        what="alerts"
+        empty={
+          sorted.length === 0 ? (
+            <Empty
+              title="Nothing is firing or pending."
+              next="Alerts appear here as soon as a rule's condition holds (pending) and after its for: duration (firing)."
+              hint={false}
+            />
+          ) : null
+        }
+      />
       {sorted.map((a, i) => {
         const name = a.labels.alertname ?? 'unnamed alert';
         const severity = a.labels.severity ?? 'none';

@@ -7,7 +7,7 @@ import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
-import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { Empty, QueryStates } from '../../_components/states.tsx';
 import { chainsUrlShape, useChains } from './api.ts';
 import { CHAIN_QUERY_LABEL, classifyChainQuery } from './chain-query.ts';
 
@@ -78,16 +78,18 @@ export function ChainSearch() {
             testid="chains-filter-flow"
           />
         </FilterBar>
-        {chains.isPending ? <Loading what="chains" /> : null}
-        {chains.isError ? (
-          <ErrorState error={chains.error} what="chains" onRetry={() => void chains.refetch()} />
-        ) : null}
-        {chains.isSuccess && chains.data.items.length === 0 ? (
-          <Empty
-            title="No chains yet."
-            next="A chain appears once records of one flow arrive. Place an order in the shop, or widen the filter."
-          />
-        ) : null}
+        <QueryStates
+          query={chains}
+          what="chains"
+          empty={
+            chains.data?.items.length === 0 ? (
+              <Empty
+                title="No chains yet."
+                next="A chain appears once records of one flow arrive. Place an order in the shop, or widen the filter."
+              />
+            ) : null
+          }
+        />
         {chains.isSuccess && chains.data.items.length > 0 ? (
           <table className="table" data-testid="chains-table">
             <thead>

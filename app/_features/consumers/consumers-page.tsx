@@ -8,7 +8,7 @@ import { formatDuration, formatNumber, formatRelative } from '../../_lib/format.
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
-import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { Empty, QueryStates } from '../../_components/states.tsx';
 import { useConsumerGroups } from './api.ts';
 import { sortWorstFirst } from './lag-sort.ts';
 import { Sparkline } from './sparkline.tsx';
@@ -127,22 +127,23 @@ export function ConsumersPage() {
           <span className="muted">Polled {formatRelative(groups.data.polledAt, Date.now())}</span>
         ) : null}
       </FilterBar>
-      {groups.isPending ? <Loading what="consumer groups" /> : null}
-      {groups.isError ? (
-        <ErrorState error={groups.error} what="consumer groups" onRetry={() => void groups.refetch()} />
-      ) : null}
-      {groups.isSuccess && groups.data.polledAt === null ? (
-        <Empty
-          title="Lag has not been polled yet."
-          next="The collector polls every group on an interval (LAG_POLL_INTERVAL_MS); the first figures appear after one poll."
-        />
-      ) : null}
-      {groups.isSuccess && groups.data.polledAt !== null && sorted.length === 0 ? (
-        <Empty
-          title="No consumer groups match."
-          next="Groups appear once they have committed offsets. Clear the filter to see all."
-        />
-      ) : null}
+      <QueryStates
+        query={groups}
+        what="consumer groups"
+        empty={
+          groups.data?.polledAt === null ? (
+            <Empty
+              title="Lag has not been polled yet."
+              next="The collector polls every group on an interval (LAG_POLL_INTERVAL_MS); the first figures appear after one poll."
+            />
+          ) : sorted.length === 0 ? (
+            <Empty
+              title="No consumer groups match."
+              next="Groups appear once they have committed offsets. Clear the filter to see all."
+            />
+          ) : null
+        }
+      />
       {sorted.map((g) => {
         const selected = g.groupId === selectedGroup;
         const toggle = () => setUrl({ group: selected ? null : g.groupId });

@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
-import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { Empty, QueryStates } from '../../_components/states.tsx';
 import { dlqUrlShape, useDlqEntries, useDlqGroups, type DlqFilter } from './api.ts';
 import { BulkReplayDialog, type BulkTarget } from './bulk-replay-dialog.tsx';
 import { DlqGroups } from './dlq-groups.tsx';
@@ -54,10 +54,7 @@ export function DlqWorkbench() {
       </div>
       <div className="split split-left">
         <div>
-          {groups.isPending ? <Loading what="DLQ groups" /> : null}
-          {groups.isError ? (
-            <ErrorState error={groups.error} what="DLQ groups" onRetry={() => void groups.refetch()} />
-          ) : null}
+          <QueryStates query={groups} what="DLQ groups" />
           {groups.data ? (
             <DlqGroups
               groups={groups.data}
@@ -122,24 +119,26 @@ export function DlqWorkbench() {
               Replay all matching {hasFilter ? 'this filter' : 'entries'}…
             </button>
           </div>
-          {entries.isPending ? <Loading what="dead letters" /> : null}
-          {entries.isError ? (
-            <ErrorState error={entries.error} what="dead letters" onRetry={() => void entries.refetch()} />
-          ) : null}
-          {entries.isSuccess && items.length === 0 ? (
-            <Empty
-              title={
-                hasFilter
-                  ? 'No dead letters match this filter.'
-                  : 'No dead letters. Nothing has failed for good.'
-              }
-              next={
-                hasFilter
-                  ? 'Clear the filter to see all entries.'
-                  : 'Failed records appear here once a consumer gives up on them and writes them to a -dlt topic.'
-              }
-            />
-          ) : null}
+          <QueryStates
+            query={entries}
+            what="dead letters"
+            empty={
+              items.length === 0 ? (
+                <Empty
+                  title={
+                    hasFilter
+                      ? 'No dead letters match this filter.'
+                      : 'No dead letters. Nothing has failed for good.'
+                  }
+                  next={
+                    hasFilter
+                      ? 'Clear the filter to see all entries.'
+                      : 'Failed records appear here once a consumer gives up on them and writes them to a -dlt topic.'
+                  }
+                />
+              ) : null
+            }
+          />
           {items.length > 0 ? (
             <DlqTable
               entries={items}

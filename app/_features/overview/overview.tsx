@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { formatDuration, formatRate } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
-import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { Empty, ErrorState, Loading, QueryStates } from '../../_components/states.tsx';
 import { useHealth } from '../health/api.ts';
 import { useTopology } from './api.ts';
 import { FlowMap } from './flow-map.tsx';
@@ -46,10 +46,7 @@ export function Overview() {
             Flow map{' '}
             {t ? <span className="muted">(last {formatDuration(t.windowMs)} of traffic)</span> : null}
           </h2>
-          {topology.isPending ? <Loading what="the flow map" /> : null}
-          {topology.isError ? (
-            <ErrorState error={topology.error} what="the flow map" onRetry={() => void topology.refetch()} />
-          ) : null}
+          <QueryStates query={topology} what="the flow map" />
           {t && t.nodes.length === 0 ? (
             <Empty
               title="No traffic seen yet."

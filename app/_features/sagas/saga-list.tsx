@@ -7,7 +7,7 @@ import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { CheckFilter, FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
-import { Empty, ErrorState, Loading } from '../../_components/states.tsx';
+import { Empty, QueryStates } from '../../_components/states.tsx';
 import { sagasUrlShape, useSagas, type SagasFilter } from './api.ts';
 import { countMatrix, SAGA_STATE_ORDER } from './saga-counts.ts';
 
@@ -130,16 +130,18 @@ export function SagaList() {
             testid="saga-filter-stuck"
           />
         </FilterBar>
-        {sagas.isPending ? <Loading what="sagas" /> : null}
-        {sagas.isError ? (
-          <ErrorState error={sagas.error} what="sagas" onRetry={() => void sagas.refetch()} />
-        ) : null}
-        {sagas.isSuccess && sagas.data.items.length === 0 ? (
-          <Empty
-            title="No sagas match."
-            next="Sagas appear when orchestrator saga records or flows matching a saga definition arrive. Widen the filter or place an order."
-          />
-        ) : null}
+        <QueryStates
+          query={sagas}
+          what="sagas"
+          empty={
+            sagas.data?.items.length === 0 ? (
+              <Empty
+                title="No sagas match."
+                next="Sagas appear when orchestrator saga records or flows matching a saga definition arrive. Widen the filter or place an order."
+              />
+            ) : null
+          }
+        />
         {sagas.isSuccess && sagas.data.items.length > 0 ? (
           <table className="table" data-testid="saga-table">
             <thead>
