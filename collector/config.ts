@@ -69,6 +69,11 @@ export const collectorEnvSchema = busEnvSchema.extend({
   COLLECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
   /** Store and derive on a worker thread (file stores only); false keeps it on the main thread. */
   COLLECTOR_INGEST_WORKER: envBool(true),
+  /**
+   * Records landed (stored as fetched, offsets committed) but not yet indexed, past which fetching
+   * waits for indexing: bounds the disk a long catch-up can take before Kafka's own lag grows.
+   */
+  COLLECTOR_MAX_UNINDEXED: z.coerce.number().int().positive().default(2_000_000),
 });
 export type CollectorConfig = z.infer<typeof collectorEnvSchema>;
 

@@ -9,7 +9,12 @@ import { createApiHandler, createHttpServer, listen } from './api/server.ts';
 import type { CollectorConfig } from './config.ts';
 import { createBulkReplayer } from './dlq/bulk.ts';
 import { createReplayer } from './dlq/replay.ts';
-import { createInlineEngine, createWorkerEngine, type IngestEngine } from './engine/index.ts';
+import {
+  createInlineEngine,
+  createWorkerEngine,
+  type BatchOutcome,
+  type IngestEngine,
+} from './engine/index.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createLagMonitor } from './lag/index.ts';
 import { createMaintenance } from './maintenance.ts';
@@ -77,15 +82,17 @@ export function createCollector(deps: CollectorDeps): Collector {
   // The engine is the one writer of records, spans and what derives from them. A store the
   // collector opens itself is written from a worker thread with its own connection; a store handed
   // in (in-memory in tests) is written inline.
+  // What the engine indexes goes to the metrics and the tail through ingest (defined below).
+  const onIndexed = (outcomes: BatchOutcome[]) => ingest.indexed(outcomes);
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
-    : createInlineEngine({ store, config, sagaDefinitions, logger, now });
+    : createInlineEngine({ store, config, sagaDefinitions, logger, now, onIndexed });
   const runningEngine = () => {
     if (!engineImpl) throw new Error('the ingest engine is not running');
     return engineImpl;
   };
   const engine: IngestEngine = {
-    ingest: (batch, tail) => runningEngine().ingest(batch, tail),
+    land: (batch, tail) => runningEngine().land(batch, tail),
     storeSpans: (spans) => runningEngine().storeSpans(spans),
     maintain: (opts) => runningEngine().maintain(opts),
     backlog: () => engineImpl?.backlog() ?? 0,
@@ -177,11 +184,13 @@ export function createCollector(deps: CollectorDeps): Collector {
               CHAIN_FINAL_TYPES: config.CHAIN_FINAL_TYPES,
               LATE_EVENT_THRESHOLD_MS: config.LATE_EVENT_THRESHOLD_MS,
               SAGA_STUCK_GRACE_MS: config.SAGA_STUCK_GRACE_MS,
+              COLLECTOR_MAX_UNINDEXED: config.COLLECTOR_MAX_UNINDEXED,
             },
             sagaDefinitions,
             logLevel: config.LOG_LEVEL,
           },
           logger,
+          onIndexed,
         );
       const port = await listen(server, config.COLLECTOR_PORT, config.COLLECTOR_HOST);
       apiUrl = `http://${config.COLLECTOR_HOST}:${port}`;

@@ -31,16 +31,22 @@ export const collectorMetrics = {
   ingestDelay: spec({
     name: 'causeway_ingest_delay_seconds',
     kind: 'histogram',
-    help: 'Time from the broker timestamp of a record to the moment the collector stored it.',
+    help: 'Time from the broker timestamp of a record to the moment the collector indexed it (visible in the API and the tail).',
     labels: [],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   }),
   storeWriteDuration: spec({
     name: 'causeway_store_write_duration_seconds',
     kind: 'histogram',
-    help: 'Duration of one ingest transaction (the batches that queued while the previous one ran).',
+    help: 'Duration of one indexing transaction (landed records decoded, derived and indexed together).',
     labels: [],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  }),
+  indexBacklog: spec({
+    name: 'causeway_index_backlog_records',
+    kind: 'gauge',
+    help: 'Records landed in the store (offsets committed) and not yet decoded and indexed; they reach the API and the tail once indexed.',
+    labels: [],
   }),
   lastIngestTimestamp: spec({
     name: 'causeway_last_ingest_timestamp_seconds',

@@ -31,14 +31,22 @@ function newestMtime(dir: string): number {
 /** `next start` needs a build; make one when there is none or the console sources are newer. */
 function ensureConsoleBuild() {
   const buildId = join(root, '.next', 'BUILD_ID');
-  const sources = Math.max(newestMtime(join(root, 'app')), newestMtime(join(root, 'lib')), statSync(join(root, 'next.config.js')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(join(root, 'app')),
+    newestMtime(join(root, 'lib')),
+    statSync(join(root, 'next.config.js')).mtimeMs,
+  );
   if (existsSync(buildId) && statSync(buildId).mtimeMs >= sources) return;
   log.info('building the console once (next build); later starts reuse it');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    },
+  );
   if (r.status !== 0) throw new Error('next build failed; see the output above');
 }
 
@@ -53,7 +61,11 @@ async function main() {
   const collectorConfig = loadCollectorConfig({ ...env, OPERATOR_TOKEN: operatorToken, DATA_DIR: dataDir });
   const bus = createBusFromEnv(base, log.child({ component: 'bus' }), 'causeway-all-in-one');
 
-  const collector = createCollector({ bus, config: collectorConfig, logger: log.child({ component: 'collector' }) });
+  const collector = createCollector({
+    bus,
+    config: collectorConfig,
+    logger: log.child({ component: 'collector' }),
+  });
   await collector.start();
 
   const shopConfig = loadShopConfig({
@@ -70,7 +82,14 @@ async function main() {
     const port = env.PORT ?? '3000';
     next = spawn(
       process.execPath,
-      [join(root, 'node_modules', 'next', 'dist', 'bin', 'next'), dev ? 'dev' : 'start', '-p', port, '-H', '127.0.0.1'],
+      [
+        join(root, 'node_modules', 'next', 'dist', 'bin', 'next'),
+        dev ? 'dev' : 'start',
+        '-p',
+        port,
+        '-H',
+        '127.0.0.1',
+      ],
       {
         cwd: root,
         stdio: 'inherit',
@@ -84,7 +103,12 @@ async function main() {
       }
     });
     log.info(
-      { console: `http://127.0.0.1:${port}`, collector: collector.apiUrl, shop: shop.orderUrl, bus: bus.kind },
+      {
+        console: `http://127.0.0.1:${port}`,
+        collector: collector.apiUrl,
+        shop: shop.orderUrl,
+        bus: bus.kind,
+      },
       `Causeway is up: open http://127.0.0.1:${port} — operator token for replays: ${operatorToken}`,
     );
   }

@@ -1,4 +1,3 @@
-import type { RecordBatch } from '../../lib/bus/types.ts';
 import type { Span } from '../../lib/api/chains.ts';
 import type { RecordSummary } from '../../lib/api/records.ts';
 import { originFromTopicName } from '../../lib/events/dlq.ts';
@@ -6,22 +5,34 @@ import type { Logger } from '../../lib/logger.ts';
 import { toSummary } from '../api/record-views.ts';
 import { createChainTracker } from '../chains/tracker.ts';
 import type { CollectorConfig } from '../config.ts';
-import { decodeRecord } from '../ingest/decode-record.ts';
+import { decodeRecord, type DecodedRecord } from '../ingest/decode-record.ts';
 import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
-import type { RetentionResult, Store } from '../store/types.ts';
+import type { LandedRow, LandingRow, RetentionResult, Store } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
 import { createDerivationCache } from './cache.ts';
+import { packedRecords, readPackedRecord, type PackedBatch } from './protocol.ts';
 
 // The ingest engine: the one writer of records, spans and everything derived from them. It runs
 // in a worker thread (engine-worker.ts) so storing overlaps with fetching on the main thread, or
 // inline for in-memory stores and tests; both run this same code.
 //
-// Group commit: batches queue up while a transaction runs, and the next transaction takes all of
-// them (up to MAX_TXN_RECORDS). One COMMIT per group rather than per partition batch, and chain
-// and saga rows touched by several records of the group are written once (cache.ts). A batch's
-// promise settles when its transaction commits, which is when the Bus may commit its offsets.
+// Staged ingest, two steps on one writer:
+//  1. Land: fetched batches are appended to the landing table as the bytes the broker sent, all
+//     batches queued meanwhile in one transaction. An append touches only the ends of two B-trees,
+//     so landing keeps up with fetching; a batch's promise settles at its COMMIT, and then the Bus
+//     may commit its offsets: the record is in the store, whatever happens next.
+//  2. Index: landed rows are decoded, derived (chains, sagas, DLQ, anomalies, text index) and
+//     written to the records tables in landing order, and deleted from landing in the same
+//     transaction, so a crash resumes where indexing stopped. This is the expensive step (random
+//     B-tree inserts into every id index); it runs whenever nothing waits to land, in transactions
+//     kept short while batches keep arriving, long when the engine has the time (fewer page writes
+//     per record). Records reach the API, the tail and the metrics when they are indexed.
+//
+// Landing has priority, so a burst or a catch-up from the start of a topic becomes an indexing
+// backlog on local disk (reported as `waiting`), not consumer lag that the broker's retention
+// could delete. Up to COLLECTOR_MAX_UNINDEXED: past it, landing waits for indexing.
 
 export type EngineConfig = Pick<
   CollectorConfig,
@@ -31,11 +42,24 @@ export type EngineConfig = Pick<
   | 'CHAIN_FINAL_TYPES'
   | 'LATE_EVENT_THRESHOLD_MS'
   | 'SAGA_STUCK_GRACE_MS'
+  | 'COLLECTOR_MAX_UNINDEXED'
 >;
 
-const MAX_TXN_RECORDS = 2000;
+/** Records per landing transaction at most (all queued batches, usually far fewer). */
+const MAX_LAND_RECORDS = 20_000;
+/** Records per indexing transaction at most. */
+const MAX_INDEX_RECORDS = 2000;
+/**
+ * Time an indexing transaction may take before it commits: short while batches arrive (landing
+ * waits for it), long when idle (each COMMIT writes every page the transaction dirtied, and a
+ * longer transaction dirties fewer pages per record).
+ */
+const INDEX_BUDGET_BUSY_MS = 25;
+const INDEX_BUDGET_IDLE_MS = 250;
+/** Batches landed this recently make the engine busy. */
+const BUSY_WINDOW_MS = 200;
 
-/** What main needs to update metrics, topology and the tail after a batch is stored. */
+/** What main needs to update metrics, topology and the tail after records are indexed. */
 export interface BatchOutcome {
   readonly topic: string;
   readonly stored: number;
@@ -43,7 +67,7 @@ export interface BatchOutcome {
   readonly at: number;
   /** [metric, labels, count] aggregated over the batch. */
   readonly counts: [CountedMetric, Record<string, string>, number][];
-  /** Seconds from broker time to storage, per record stored. */
+  /** Seconds from broker time to indexing, per record stored. */
   readonly delays: number[];
   /** [flow, seconds] per chain this batch completed. */
   readonly completions: [string | null, number][];
@@ -53,7 +77,7 @@ export interface BatchOutcome {
   readonly deadLetters: [string | null, string | null, number][];
   /** Only when the tail has subscribers. */
   readonly summaries: RecordSummary[] | null;
-  /** Seconds the group's transaction took, on the first batch of each group only. */
+  /** Seconds the indexing transaction took, on the first outcome of each transaction only. */
   readonly transactionSeconds: number | null;
 }
 
@@ -66,7 +90,8 @@ export interface MaintenanceResult {
 }
 
 function summarise(
-  batch: RecordBatch,
+  topic: string,
+  rows: number,
   effects: readonly RecordEffects[],
   at: number,
   tail: boolean,
@@ -108,9 +133,9 @@ function summarise(
     if (e.completion) completions.push([e.completion.flow, e.completion.seconds]);
   }
   return {
-    topic: batch.topic,
+    topic,
     stored: effects.length,
-    duplicates: batch.records.length - effects.length,
+    duplicates: rows - effects.length,
     at,
     counts: [...counts.values()],
     delays,
@@ -122,10 +147,29 @@ function summarise(
   };
 }
 
-interface Job {
-  readonly batch: RecordBatch;
-  readonly tail: boolean;
-  readonly resolve: (o: BatchOutcome) => void;
+/** Outcomes per run of consecutive rows from one partition (they landed as one batch). */
+function outcomesOf(
+  rows: readonly LandedRow[],
+  effects: readonly (RecordEffects | undefined)[],
+  at: number,
+  tail: boolean,
+): BatchOutcome[] {
+  const out: BatchOutcome[] = [];
+  let from = 0;
+  for (let i = 1; i <= effects.length; i++) {
+    const a = rows[from]!;
+    const b = i < effects.length ? rows[i] : undefined;
+    if (b && b.topic === a.topic && b.partition === a.partition) continue;
+    const run = effects.slice(from, i).filter((e): e is RecordEffects => e !== undefined);
+    out.push(summarise(a.topic, i - from, run, at, tail));
+    from = i;
+  }
+  return out;
+}
+
+interface LandJob {
+  readonly batch: PackedBatch;
+  readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -135,6 +179,8 @@ export function createEngineCore(deps: {
   catalog: SagaCatalog;
   logger: Logger;
   now: () => number;
+  /** Called after each indexing transaction: one outcome per run of rows from one partition. */
+  onIndexed: (outcomes: BatchOutcome[]) => void;
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
@@ -153,8 +199,13 @@ export function createEngineCore(deps: {
     now,
     logger: log,
   });
-  const queue: Job[] = [];
-  let pumping = false;
+  const landQueue: LandJob[] = [];
+  let tail = false;
+  let lastLandAt = -Infinity;
+  let stopping = false;
+  let pumping: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
 
   if (store.warmKeys) {
     const t0 = performance.now();
@@ -179,73 +230,125 @@ export function createEngineCore(deps: {
     });
   }
 
-  async function storeGroup(jobs: readonly Job[]): Promise<BatchOutcome[]> {
+  async function landGroup(jobs: readonly LandJob[]): Promise<void> {
+    const landedAt = now();
+    const rows: LandingRow[] = [];
+    for (const { batch } of jobs)
+      for (const r of packedRecords(batch))
+        rows.push({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: r.offset,
+          landedAt,
+          body: r.body,
+        });
+    await store.transaction((tx) => tx.landing.append(rows));
+  }
+
+  /** Indexes the oldest landed rows in one transaction; false when none wait. */
+  async function indexChunk(budgetMs: number): Promise<boolean> {
+    const rows = await store.landing.next(MAX_INDEX_RECORDS);
+    if (!rows.length) return false;
     const at = now();
     const opts = { maxValueBytes: config.MAX_VALUE_BYTES, dlqSuffixes: config.DLQ_TOPIC_SUFFIXES, now: at };
-    const decoded = jobs.map((j) => j.batch.records.map((r) => decodeRecord(r, opts)));
-    const run = (safe: boolean) =>
+    const decoded: DecodedRecord[] = [];
+    const decodedAt = (i: number) => {
+      const row = rows[i]!;
+      const body = Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength);
+      return (decoded[i] ??= decodeRecord(readPackedRecord(body, 0, row.topic, row.partition).record, opts));
+    };
+    const t0 = performance.now();
+    const run = (safe: boolean, upTo: number) =>
       write(async (tx) => {
-        const out: RecordEffects[][] = [];
-        for (const batch of decoded) {
-          const effects: RecordEffects[] = [];
-          for (const d of batch) {
-            const e = await derive(tx, d, safe);
-            if (e) effects.push(e);
-          }
-          out.push(effects);
+        const effects: (RecordEffects | undefined)[] = [];
+        for (let i = 0; i < upTo; i++) {
+          if (!safe && i > 0 && performance.now() - t0 > budgetMs) break;
+          effects.push(await derive(tx, decodedAt(i), safe));
         }
-        return out;
+        await tx.landing.remove(rows[effects.length - 1]!.seq);
+        return effects;
       });
-    let effects: RecordEffects[][];
+    let effects: (RecordEffects | undefined)[];
     try {
-      effects = await run(false);
+      effects = await run(false, rows.length);
     } catch (err) {
       if (!(err instanceof DerivationError)) throw err;
-      log.warn({ err }, 'a derivation failed; storing the group record by record');
-      effects = await run(true);
+      log.warn({ err }, 'a derivation failed; indexing the rows record by record');
+      effects = await run(true, Math.max(1, decoded.length));
     }
-    return jobs.map((j, i) => summarise(j.batch, effects[i]!, at, j.tail));
+    const ms = performance.now() - t0;
+    log.trace({ records: effects.length, ms: Math.round(ms) }, 'records indexed');
+    const outcomes = outcomesOf(rows, effects, at, tail);
+    outcomes[0] = { ...outcomes[0]!, transactionSeconds: ms / 1000 };
+    deps.onIndexed(outcomes);
+    return true;
   }
 
-  async function pump() {
-    if (pumping) return;
-    pumping = true;
-    try {
-      while (queue.length) {
-        // Let batches that arrived meanwhile (worker messages are macrotasks) join this group.
-        await new Promise<void>((r) => setImmediate(r));
-        const group: Job[] = [];
-        let n = 0;
-        while (
-          queue.length &&
-          (group.length === 0 || n + queue[0]!.batch.records.length <= MAX_TXN_RECORDS)
-        ) {
-          const j = queue.shift()!;
-          n += j.batch.records.length;
-          group.push(j);
-        }
-        try {
-          const t0 = performance.now();
-          const outcomes = await storeGroup(group);
-          const ms = performance.now() - t0;
-          log.trace({ batches: group.length, records: n, ms: Math.round(ms) }, 'group stored');
-          outcomes[0] = { ...outcomes[0]!, transactionSeconds: ms / 1000 };
-          group.forEach((j, i) => j.resolve(outcomes[i]!));
-        } catch (err) {
-          for (const j of group) j.reject(err);
-        }
+  /** One transaction's worth of work: landing first, else indexing; false when there is none. */
+  async function step(): Promise<boolean> {
+    // Let batches that arrived meanwhile (worker messages are macrotasks) join this group.
+    await new Promise<void>((r) => setImmediate(r));
+    if (landQueue.length && (await store.landing.stats()).waiting < config.COLLECTOR_MAX_UNINDEXED) {
+      const group: LandJob[] = [];
+      let n = 0;
+      while (landQueue.length && (group.length === 0 || n + landQueue[0]!.batch.count <= MAX_LAND_RECORDS)) {
+        const j = landQueue.shift()!;
+        n += j.batch.count;
+        group.push(j);
       }
-    } finally {
-      pumping = false;
+      lastLandAt = performance.now();
+      try {
+        await landGroup(group);
+        for (const j of group) j.resolve();
+      } catch (err) {
+        for (const j of group) j.reject(err);
+      }
+      return true;
+    }
+    if (retryTimer) return false;
+    const busy = landQueue.length > 0 || performance.now() - lastLandAt < BUSY_WINDOW_MS;
+    try {
+      const indexed = await indexChunk(busy ? INDEX_BUDGET_BUSY_MS : INDEX_BUDGET_IDLE_MS);
+      failures = 0;
+      return indexed;
+    } catch (err) {
+      // The rows stay landed (their offsets are committed): retry later, and land meanwhile.
+      failures++;
+      const ms = Math.min(30_000, 1000 * 2 ** (failures - 1));
+      log.error({ err, retryInMs: ms }, 'indexing landed records failed; retrying');
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        pump();
+      }, ms);
+      return landQueue.length > 0;
     }
   }
+
+  function pump(): void {
+    if (pumping || stopping) return;
+    pumping = (async () => {
+      try {
+        while (!stopping && (await step()));
+      } catch (err) {
+        log.error({ err }, 'the ingest engine failed');
+      } finally {
+        pumping = undefined;
+      }
+      // A batch that arrived as the loop was ending.
+      if (landQueue.length && !stopping) pump();
+    })();
+  }
+
+  // Rows a previous run landed and did not index.
+  pump();
 
   return {
-    /** Settles when the batch (and the group it joined) is committed to the store. */
-    ingest(batch: RecordBatch, wantSummaries: boolean): Promise<BatchOutcome> {
-      return new Promise<BatchOutcome>((resolve, reject) => {
-        queue.push({ batch, tail: wantSummaries, resolve, reject });
-        void pump();
+    /** Settles when the batch is landed (durable in the store); indexing follows. */
+    land(batch: PackedBatch, wantSummaries: boolean): Promise<void> {
+      tail = wantSummaries;
+      return new Promise<void>((resolve, reject) => {
+        landQueue.push({ batch, resolve, reject });
+        pump();
       });
     },
     storeSpans: (spans: readonly Span[]) => write((tx) => storeSpans(tx, spans, now())),
@@ -259,6 +362,13 @@ export function createEngineCore(deps: {
       // Rows retention deleted may sit in the cache; the unflushed writes of a group in flight stay.
       if (removed.records || removed.spans || removed.other) cache.forgetClean();
       return { stuck, removed };
+    },
+    /** Stops landing and indexing after the current transaction; what is landed stays landed. */
+    async stop(): Promise<void> {
+      stopping = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      await pumping;
+      for (const j of landQueue.splice(0)) j.reject(new Error('the ingest engine is stopping'));
     },
   };
 }

@@ -3,35 +3,36 @@ import { createLogger } from '../../lib/logger.ts';
 import { createSagaCatalog } from '../sagas/definitions.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { createEngineCore } from './core.ts';
-import { unpackBatch, type Reply, type Request, type WorkerInit } from './protocol.ts';
+import type { Reply, Request, WorkerInit } from './protocol.ts';
 
 // The ingest worker: owns the write connection to the store and the derivation cache. Main sends
-// fetched batches and spans; each reply goes back once its transaction has committed.
+// fetched batches and spans; each reply goes back once its transaction has committed, and what
+// indexing stores is reported unasked.
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const logger = createLogger({ name: 'collector', level: init.logLevel });
 const store = createSqliteStore({ path: init.dbPath });
+const reply = (m: Reply) => port.postMessage(m);
 const core = createEngineCore({
   store,
   config: init.config,
   catalog: createSagaCatalog(init.sagaDefinitions),
   logger,
   now: Date.now,
+  onIndexed: (outcomes) => reply({ id: 0, indexed: outcomes }),
 });
-
-const reply = (m: Reply) => port.postMessage(m);
 
 function handle(req: Request): Promise<unknown> {
   switch (req.op) {
-    case 'ingest':
-      return core.ingest(unpackBatch(req.batch), req.tail);
+    case 'land':
+      return core.land(req.batch, req.tail);
     case 'spans':
       return core.storeSpans(req.spans);
     case 'maintain':
       return core.maintain(req.opts);
     case 'close':
-      return store.close();
+      return core.stop().then(() => store.close());
   }
 }
 

@@ -11,11 +11,12 @@ import { loadSagaDefinitions } from '../sagas/definitions.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import type { Store } from '../store/types.ts';
 import { BloomFilter, BoundedMap } from './bloom.ts';
-import { createInlineEngine, createWorkerEngine, type IngestEngine } from './index.ts';
-import { packBatch, unpackBatch } from './protocol.ts';
+import { createInlineEngine, createWorkerEngine, type BatchOutcome, type IngestEngine } from './index.ts';
+import { packBatch, packedRecords, readPackedRecord } from './protocol.ts';
 
 // The engine's two homes must agree: the same batches through the worker (file store, packed
 // transfer) and inline (in-memory store) leave the same records, chains, sagas and DLQ entries.
+// Landed records are indexed once, also across a crash or a stop of the engine.
 
 const dir = mkdtempSync(join(tmpdir(), 'causeway-engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,10 +50,14 @@ describe('packed batches', () => {
       },
     ];
     const batch: RecordBatch = { topic: 't', partition: 2, highWatermark: 2 ** 40 + 1, records };
-    const back = unpackBatch(packBatch(batch));
-    expect(back.highWatermark).toBe(batch.highWatermark);
+    const back = [...packedRecords(packBatch(batch))].map((p) => {
+      const { record, end } = readPackedRecord(p.body, 0, 't', 2);
+      expect(end).toBe(p.body.length);
+      expect(record.offset).toBe(p.offset);
+      return record;
+    });
     expect(
-      back.records.map((r) => ({
+      back.map((r) => ({
         ...r,
         key: r.key && [...r.key],
         value: r.value && [...r.value],
@@ -139,6 +144,33 @@ async function snapshot(store: Store) {
   };
 }
 
+/** Collects what an engine reports indexed. */
+function indexedLog() {
+  const outcomes: BatchOutcome[] = [];
+  return {
+    onIndexed: (o: BatchOutcome[]) => outcomes.push(...o),
+    outcomes,
+    /** Waits until `rows` landed rows (stored or duplicate) have been reported. */
+    async until(rows: number) {
+      const deadline = Date.now() + 30_000;
+      const seen = () => outcomes.reduce((n, o) => n + o.stored + o.duplicates, 0);
+      while (seen() < rows) {
+        if (Date.now() > deadline) throw new Error(`only ${seen()} of ${rows} rows indexed`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+async function storedCount(store: Store, total: number) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const n = (await store.records.list({}, { limit: 100_000, cursor: null })).items.length;
+    if (n >= total || Date.now() > deadline) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('ingest engine', () => {
   it('stores the same thing on its worker thread as inline, and redelivery changes nothing', async () => {
     const config = loadCollectorConfig({});
@@ -147,9 +179,12 @@ describe('ingest engine', () => {
     const path = join(dir, 'worker.db');
     const fileStore = createSqliteStore({ path });
     const memStore = createSqliteStore({ path: ':memory:' });
+    const workerLog = indexedLog();
+    const inlineLog = indexedLog();
     const worker = await createWorkerEngine(
       { dbPath: path, config, sagaDefinitions, logLevel: 'silent' },
       silentLogger(),
+      workerLog.onIndexed,
     );
     const inline = createInlineEngine({
       store: memStore,
@@ -157,19 +192,25 @@ describe('ingest engine', () => {
       sagaDefinitions,
       logger: silentLogger(),
       now: Date.now,
+      onIndexed: inlineLog.onIndexed,
     });
-    const feed = async (engine: IngestEngine) => {
-      const outcomes = await Promise.all(batches.map((b) => engine.ingest(b, true)));
-      return outcomes.reduce((n, o) => n + o.stored, 0);
+    const total = batches.reduce((n, b) => n + b.records.length, 0);
+    const feed = async (engine: IngestEngine, log: ReturnType<typeof indexedLog>) => {
+      await Promise.all(batches.map((b) => engine.land(b, true)));
+      await log.until(total);
+      return log.outcomes.reduce((n, o) => n + o.stored, 0);
     };
     try {
-      const total = batches.reduce((n, b) => n + b.records.length, 0);
-      expect(await feed(worker)).toBe(total);
-      expect(await feed(inline)).toBe(total);
+      expect(await feed(worker, workerLog)).toBe(total);
+      expect(await feed(inline, inlineLog)).toBe(total);
       // A redelivered batch is a duplicate: nothing stored twice, nothing reported on the tail.
-      const again = await worker.ingest(batches[3]!, true);
-      expect(again).toMatchObject({ stored: 0, duplicates: batches[3]!.records.length });
-      expect(again.summaries).toEqual([]);
+      const before = workerLog.outcomes.length;
+      await worker.land(batches[3]!, true);
+      await workerLog.until(total + batches[3]!.records.length);
+      const again = workerLog.outcomes.slice(before);
+      expect(again.reduce((n, o) => n + o.stored, 0)).toBe(0);
+      expect(again.reduce((n, o) => n + o.duplicates, 0)).toBe(batches[3]!.records.length);
+      expect(again.flatMap((o) => o.summaries ?? [])).toEqual([]);
       const a = await snapshot(fileStore);
       const b = await snapshot(memStore);
       expect(a.records).toHaveLength(total);
@@ -177,8 +218,10 @@ describe('ingest engine', () => {
       expect(a.sagas.length).toBeGreaterThan(100);
       expect(a.dlq.length).toBeGreaterThan(0);
       expect(a).toEqual(b);
+      expect(await fileStore.landing.stats()).toEqual({ waiting: 0, oldestLandedAt: null });
     } finally {
       await worker.close();
+      await inline.close();
       await fileStore.close();
       await memStore.close();
     }
@@ -192,21 +235,46 @@ describe('ingest engine', () => {
     const worker = await createWorkerEngine(
       { dbPath: path, config, sagaDefinitions: loadSagaDefinitions(undefined), logLevel: 'silent' },
       silentLogger(),
+      () => undefined,
     );
     try {
       const half = Math.floor(batches.length / 2);
-      await Promise.all(batches.slice(0, half).map((b) => worker.ingest(b, false)));
-      const inFlight = batches.slice(half).map((b) => worker.ingest(b, false));
+      await Promise.all(batches.slice(0, half).map((b) => worker.land(b, false)));
+      const inFlight = batches.slice(half).map((b) => worker.land(b, false));
       await worker.crashForTest();
       const results = await Promise.allSettled(inFlight);
       // What failed is what the Bus reads again; all of it, redelivered, goes through the new worker.
       const failed = batches.slice(half).filter((_, i) => results[i]!.status === 'rejected');
       expect(failed.length).toBeGreaterThan(0);
-      await Promise.all([...failed, ...batches.slice(half)].map((b) => worker.ingest(b, false)));
+      await Promise.all([...failed, ...batches.slice(half)].map((b) => worker.land(b, false)));
       const total = batches.reduce((n, b) => n + b.records.length, 0);
-      expect((await store.records.list({}, { limit: 100_000, cursor: null })).items).toHaveLength(total);
+      expect(await storedCount(store, total)).toBe(total);
     } finally {
       await worker.close();
+      await store.close();
+    }
+  }, 60_000);
+
+  it('indexes what an earlier engine landed and did not index', async () => {
+    const config = loadCollectorConfig({});
+    const sagaDefinitions = loadSagaDefinitions(undefined);
+    const batches = batchesOf(3000);
+    const total = batches.reduce((n, b) => n + b.records.length, 0);
+    const path = join(dir, 'resume.db');
+    const store = createSqliteStore({ path });
+    const init = { dbPath: path, config, sagaDefinitions, logLevel: 'silent' };
+    const first = await createWorkerEngine(init, silentLogger(), () => undefined);
+    await Promise.all(batches.map((b) => first.land(b, false)));
+    // Stopped right after landing: indexing has barely begun.
+    await first.close();
+    const left = (await store.landing.stats()).waiting;
+    expect(left).toBeGreaterThan(0);
+    const second = await createWorkerEngine(init, silentLogger(), () => undefined);
+    try {
+      expect(await storedCount(store, total)).toBe(total);
+      expect((await store.landing.stats()).waiting).toBe(0);
+    } finally {
+      await second.close();
       await store.close();
     }
   }, 60_000);

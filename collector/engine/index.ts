@@ -17,11 +17,14 @@ import { packBatch, type Reply, type Request, type WorkerInit } from './protocol
 export type { BatchOutcome, MaintenanceResult } from './core.ts';
 
 export interface IngestEngine {
-  /** Settles once the batch is committed to the store. */
-  ingest(batch: RecordBatch, wantSummaries: boolean): Promise<BatchOutcome>;
+  /**
+   * Settles once the batch is landed: durable in the store, its offsets safe to commit. Its records
+   * are indexed after that and reported to the `onIndexed` listener the engine was made with.
+   */
+  land(batch: RecordBatch, wantSummaries: boolean): Promise<void>;
   storeSpans(spans: readonly Span[]): Promise<number>;
   maintain(opts: { olderThan: number; maxRecords: number; maxDeletes: number }): Promise<MaintenanceResult>;
-  /** Records handed over and not yet committed. */
+  /** Records handed over and not yet landed. */
   backlog(): number;
   close(): Promise<void>;
 }
@@ -32,14 +35,16 @@ export function createInlineEngine(deps: {
   sagaDefinitions: readonly SagaDefinition[];
   logger: Logger;
   now: () => number;
+  onIndexed: (outcomes: BatchOutcome[]) => void;
 }): IngestEngine {
   const core = createEngineCore({ ...deps, catalog: createSagaCatalog(deps.sagaDefinitions) });
   let backlog = 0;
   return {
-    async ingest(batch, tail) {
+    async land(batch, tail) {
       backlog += batch.records.length;
       try {
-        return await core.ingest(batch, tail);
+        // Packed as for the worker: one landing path, and the same bytes in the landing table.
+        await core.land(packBatch(batch), tail);
       } finally {
         backlog -= batch.records.length;
       }
@@ -47,7 +52,7 @@ export function createInlineEngine(deps: {
     storeSpans: (spans) => core.storeSpans(spans),
     maintain: (opts) => core.maintain(opts),
     backlog: () => backlog,
-    close: () => Promise.resolve(),
+    close: () => core.stop(),
   };
 }
 
@@ -71,7 +76,11 @@ export interface WorkerEngine extends IngestEngine {
  * fail — their batches are read again, the store being idempotent — and a new worker starts after
  * a pause, so one crash never stops ingest for good.
  */
-export async function createWorkerEngine(init: WorkerInit, logger: Logger): Promise<WorkerEngine> {
+export async function createWorkerEngine(
+  init: WorkerInit,
+  logger: Logger,
+  onIndexed: (outcomes: BatchOutcome[]) => void,
+): Promise<WorkerEngine> {
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
   let backlog = 0;
@@ -108,6 +117,10 @@ export async function createWorkerEngine(init: WorkerInit, logger: Logger): Prom
         if ('ready' in m) {
           settled = true;
           resolve(worker);
+          return;
+        }
+        if ('indexed' in m) {
+          onIndexed(m.indexed);
           return;
         }
         const w = waiting.get(m.id);
@@ -152,11 +165,11 @@ export async function createWorkerEngine(init: WorkerInit, logger: Logger): Prom
   current = spawnWorker();
   await current;
   return {
-    async ingest(batch, tail) {
+    async land(batch, tail) {
       backlog += batch.records.length;
       try {
         const packed = packBatch(batch);
-        return await call<BatchOutcome>({ op: 'ingest', batch: packed, tail }, [packed.bytes]);
+        await call<void>({ op: 'land', batch: packed, tail }, [packed.bytes]);
       } finally {
         backlog -= batch.records.length;
       }

@@ -2,7 +2,7 @@ import type { Span } from '../../lib/api/chains.ts';
 import type { ConsumedRecord, RecordBatch } from '../../lib/bus/types.ts';
 import type { RecordHeader } from '../../lib/events/headers.ts';
 import type { SagaDefinition } from '../sagas/definitions.ts';
-import type { EngineConfig } from './core.ts';
+import type { BatchOutcome, EngineConfig } from './core.ts';
 
 // Messages between the collector's main thread and its ingest worker (engine-worker.ts).
 
@@ -14,7 +14,7 @@ export interface WorkerInit {
 }
 
 export type Request =
-  | { readonly id: number; readonly op: 'ingest'; readonly batch: PackedBatch; readonly tail: boolean }
+  | { readonly id: number; readonly op: 'land'; readonly batch: PackedBatch; readonly tail: boolean }
   | { readonly id: number; readonly op: 'spans'; readonly spans: readonly Span[] }
   | {
       readonly id: number;
@@ -30,7 +30,9 @@ export type Reply =
       readonly ok: false;
       readonly error: { name: string; message: string; stack?: string };
     }
-  | { readonly id: 0; readonly ready: true };
+  | { readonly id: 0; readonly ready: true }
+  /** Unasked: records indexed (engine core's onIndexed). */
+  | { readonly id: 0; readonly indexed: BatchOutcome[] };
 
 /**
  * A batch as one transferable buffer. Structured clone of thousands of small records (objects,
@@ -85,31 +87,51 @@ export function packBatch(b: RecordBatch): PackedBatch {
   };
 }
 
-export function unpackBatch(p: PackedBatch): RecordBatch {
+/** Reads the packed record at `at` (views into `buf`, no copies) and where the next one starts. */
+export function readPackedRecord(
+  buf: Buffer,
+  at: number,
+  topic: string,
+  partition: number,
+): { record: ConsumedRecord; end: number } {
+  const offset = buf.readDoubleLE(at);
+  const timestamp = buf.readDoubleLE(at + 8);
+  const keyLen = buf.readInt32LE(at + 16);
+  const valueLen = buf.readInt32LE(at + 20);
+  const nHeaders = buf.readUInt32LE(at + 24);
+  at += 28;
+  const headers: RecordHeader[] = [];
+  for (let j = 0; j < nHeaders; j++) {
+    const kl = buf.readUInt32LE(at);
+    const key = buf.toString('utf8', at + 4, at + 4 + kl);
+    at += 4 + kl;
+    const vl = buf.readUInt32LE(at);
+    headers.push({ key, value: buf.subarray(at + 4, at + 4 + vl) });
+    at += 4 + vl;
+  }
+  const key = keyLen < 0 ? null : buf.subarray(at, at + keyLen);
+  at += Math.max(0, keyLen);
+  const value = valueLen < 0 ? null : buf.subarray(at, at + valueLen);
+  at += Math.max(0, valueLen);
+  return { record: { topic, partition, offset, timestamp, key, value, headers }, end: at };
+}
+
+/** Each packed record of a batch as its offset and its own bytes (a view): a landing row's body. */
+export function* packedRecords(p: PackedBatch): Generator<{ offset: number; body: Buffer }> {
   const buf = Buffer.from(p.bytes);
-  const records: ConsumedRecord[] = [];
   let at = 0;
   for (let i = 0; i < p.count; i++) {
+    const start = at;
     const offset = buf.readDoubleLE(at);
-    const timestamp = buf.readDoubleLE(at + 8);
     const keyLen = buf.readInt32LE(at + 16);
     const valueLen = buf.readInt32LE(at + 20);
     const nHeaders = buf.readUInt32LE(at + 24);
     at += 28;
-    const headers: RecordHeader[] = [];
     for (let j = 0; j < nHeaders; j++) {
-      const kl = buf.readUInt32LE(at);
-      const key = buf.toString('utf8', at + 4, at + 4 + kl);
-      at += 4 + kl;
-      const vl = buf.readUInt32LE(at);
-      headers.push({ key, value: buf.subarray(at + 4, at + 4 + vl) });
-      at += 4 + vl;
+      at += 4 + buf.readUInt32LE(at);
+      at += 4 + buf.readUInt32LE(at);
     }
-    const key = keyLen < 0 ? null : buf.subarray(at, at + keyLen);
-    at += Math.max(0, keyLen);
-    const value = valueLen < 0 ? null : buf.subarray(at, at + valueLen);
-    at += Math.max(0, valueLen);
-    records.push({ topic: p.topic, partition: p.partition, offset, timestamp, key, value, headers });
+    at += Math.max(0, keyLen) + Math.max(0, valueLen);
+    yield { offset, body: buf.subarray(start, at) };
   }
-  return { topic: p.topic, partition: p.partition, highWatermark: p.highWatermark, records };
 }

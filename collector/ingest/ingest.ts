@@ -8,14 +8,14 @@ import { buildTopicPattern } from './topic-pattern.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
 
 // Ingest: one consumer group over every matching topic. Each fetched batch is handed to the
-// ingest engine (collector/engine: decode, derive, store in one transaction, usually on a worker
-// thread) and the Bus gets a receipt at once, so it fetches on while the engine stores. The Bus
-// commits a batch's offsets only after the engine has committed it to the store, so a crash
+// ingest engine (collector/engine, usually on a worker thread), which lands it in the store as
+// fetched, then decodes, derives and indexes it. The Bus gets a receipt at once, so it fetches on
+// while the engine lands, and commits a batch's offsets only once the batch is landed, so a crash
 // redelivers and the (topic, partition, offset) key makes the second write a no-op: exactly once
-// in the store. After the commit, records go to the live tail and the metrics. The engine's
-// backlog is bounded: past it, the handler waits, and so does fetching.
+// in the store. As records are indexed they go to the live tail and the metrics (`indexed`). The
+// engine's backlog is bounded: past it, the handler waits, and so does fetching.
 
-/** Records handed to the engine and not yet stored, past which fetching waits. */
+/** Records handed to the engine and not yet landed, past which fetching waits. */
 const MAX_BACKLOG_RECORDS = 10_000;
 
 export interface IngestDeps {
@@ -75,31 +75,40 @@ export function createIngest(deps: IngestDeps) {
 
   async function handleBatch(batch: RecordBatch): Promise<BatchReceipt> {
     while (engine.backlog() >= MAX_BACKLOG_RECORDS) await new Promise<void>((r) => roomWaiters.push(r));
-    const stored = engine.ingest(batch, hub.hasSubscribers());
-    const done = stored.then(
-      (o) => {
+    const done = engine.land(batch, hub.hasSubscribers()).then(
+      () => {
         wakeRoom();
-        log.debug(
-          { topic: o.topic, stored: o.stored, duplicates: o.duplicates, tail: o.summaries?.length ?? null },
-          'batch stored',
+        log.trace(
+          { topic: batch.topic, partition: batch.partition, records: batch.records.length },
+          'batch landed',
         );
-        try {
-          observe(o);
-        } catch (err) {
-          // Stored is stored: a metrics or tail failure must not send the batch round again.
-          log.error({ err, topic: batch.topic }, 'could not report a stored batch');
-        }
       },
       (err: unknown) => {
         wakeRoom();
         log.error(
           { err, topic: batch.topic, partition: batch.partition },
-          'storing a batch failed; it will be read again',
+          'landing a batch failed; it will be read again',
         );
         throw err;
       },
     );
     return { done };
+  }
+
+  /** The engine's report of records indexed: metrics, topology and the live tail. */
+  function indexed(outcomes: readonly BatchOutcome[]) {
+    for (const o of outcomes) {
+      log.debug(
+        { topic: o.topic, stored: o.stored, duplicates: o.duplicates, tail: o.summaries?.length ?? null },
+        'records indexed',
+      );
+      try {
+        observe(o);
+      } catch (err) {
+        // Stored is stored: a metrics or tail failure changes nothing in the store.
+        log.error({ err, topic: o.topic }, 'could not report indexed records');
+      }
+    }
   }
 
   async function run() {
@@ -135,6 +144,7 @@ export function createIngest(deps: IngestDeps) {
 
   return {
     handleBatch,
+    indexed,
     start: run,
     async stop() {
       stopping = true;

@@ -38,6 +38,9 @@ export function createCollectorMetrics(registry: Registry, deps: { store: Store;
     ingestDelay: histogram(registry, m.ingestDelay),
     storeWriteDuration: histogram(registry, m.storeWriteDuration),
     lastIngestTimestamp: gauge(registry, m.lastIngestTimestamp),
+    indexBacklog: gauge(registry, m.indexBacklog, async (g) => {
+      g.set((await store.landing.stats()).waiting);
+    }),
     consumerErrors: counter(registry, m.consumerErrors),
     dlqRecords: counter(registry, m.dlqRecords),
     // Depth, age and saga counts are read from the store at scrape time: always exact, and no

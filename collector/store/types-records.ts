@@ -115,3 +115,28 @@ export interface RecordRepo {
   anomaliesOfChain(chainId: string, limit: number): Promise<AnomalyRow[]>;
   stats(): Promise<{ approxCount: number; lastStoredAt: number | null }>;
 }
+
+/** A fetched record as it lands: its identity and its packed bytes (engine/protocol.ts). */
+export interface LandingRow {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly landedAt: number;
+  readonly body: Uint8Array;
+}
+
+export interface LandedRow extends LandingRow {
+  readonly seq: number;
+}
+
+/** Staged ingest's first stage: records stored as fetched, waiting to be decoded and indexed. */
+export interface LandingRepo {
+  /** Appends the rows not already waiting; returns how many were new. */
+  append(rows: readonly LandingRow[]): Promise<number>;
+  /** The oldest waiting rows, in landing order. */
+  next(limit: number): Promise<LandedRow[]>;
+  /** Drops every row up to and including `seq` (they have been indexed). */
+  remove(throughSeq: number): Promise<void>;
+  /** Rows waiting and when the oldest landed (rows leave in order, so the seq range is dense). */
+  stats(): Promise<{ waiting: number; oldestLandedAt: number | null }>;
+}

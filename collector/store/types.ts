@@ -1,6 +1,6 @@
 import type { ChainRepo, SagaRepo, SpanRepo } from './types-derived.ts';
 import type { DlqRepo, ReplayRepo } from './types-dlq.ts';
-import type { RecordRepo } from './types-records.ts';
+import type { LandingRepo, RecordRepo } from './types-records.ts';
 
 // The store port. Ingest, derivations and the API only talk to this interface; the SQLite
 // adapter (`sqlite/`) implements it with `node:sqlite`. Every method is async so a PostgreSQL
@@ -12,6 +12,7 @@ export type * from './types-derived.ts';
 export type * from './types-dlq.ts';
 
 export interface StoreTx {
+  readonly landing: LandingRepo;
   readonly records: RecordRepo;
   readonly spans: SpanRepo;
   readonly chains: ChainRepo;

@@ -33,6 +33,8 @@ export const healthSchema = z.object({
   startedAt: z.number(),
   lastIngestAt: z.number().nullable(),
   recordsStored: z.number(),
+  /** Landed (offsets committed) and not yet indexed: not in lists, chains or the tail yet. */
+  recordsIndexing: z.number(),
   ingestRatePerSec: z.number(),
   e2eLatencyP95Ms: z.number().nullable(),
   dlqDepth: z.number(),

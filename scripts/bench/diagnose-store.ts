@@ -14,6 +14,7 @@ import { createCollector, loadCollectorConfig } from '../../collector/index.ts';
 import { createChainRepo } from '../../collector/store/sqlite/chains.ts';
 import { openSql, type Params, type Sql } from '../../collector/store/sqlite/db.ts';
 import { createDlqRepo } from '../../collector/store/sqlite/dlq.ts';
+import { createLandingRepo } from '../../collector/store/sqlite/landing.ts';
 import { migrate } from '../../collector/store/sqlite/migrations.ts';
 import { createRecordRepo } from '../../collector/store/sqlite/records.ts';
 import { createReplayRepo } from '../../collector/store/sqlite/replays.ts';
@@ -82,6 +83,7 @@ function timedStore(path: string): Store {
   let queue: Promise<unknown> = Promise.resolve();
   let sp = 0;
   const tx: StoreTx = {
+    landing: asyncRepo(createLandingRepo(sql)),
     records: asyncRepo(createRecordRepo(sql)),
     spans: asyncRepo(createSpanRepo(sql)),
     chains: asyncRepo(createChainRepo(sql)),

@@ -62,9 +62,14 @@ export function HealthTiles({ health }: { health: Health }) {
         testid="tile-alerts"
       />
       <Tile
-        label="Records stored"
+        label={
+          health.recordsIndexing > 0
+            ? `Records stored (+${formatNumber(health.recordsIndexing)} indexing)`
+            : 'Records stored'
+        }
         value={formatNumber(health.recordsStored)}
         href="/tail"
+        tone={health.recordsIndexing > 100_000 ? 'warn' : undefined}
         testid="tile-records"
       />
     </div>

@@ -4,6 +4,7 @@ import type { Store, StoreTx } from '../types.ts';
 import { createChainRepo } from './chains.ts';
 import { openSql } from './db.ts';
 import { createDlqRepo } from './dlq.ts';
+import { createLandingRepo } from './landing.ts';
 import { migrate } from './migrations.ts';
 import { createRecordRepo } from './records.ts';
 import { createReplayRepo } from './replays.ts';
@@ -27,6 +28,7 @@ export function createSqliteStore(options: { path: string; cacheMb?: number }): 
   let closed = false;
 
   const tx: StoreTx = {
+    landing: asyncRepo(createLandingRepo(sql)),
     records: asyncRepo(createRecordRepo(sql)),
     spans: asyncRepo(createSpanRepo(sql)),
     chains: asyncRepo(createChainRepo(sql)),

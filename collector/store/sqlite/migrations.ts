@@ -175,6 +175,19 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS sagas_state;
   CREATE INDEX sagas_view ON sagas ((CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END), started_at, id);
   `,
+  // v4, staged ingest: fetched records land here first, in arrival order, as the bytes the broker
+  // sent (one packed record per row: engine/protocol.ts). Landing is one append per record and
+  // makes the record durable, so the consumer's offsets can be committed at once; the engine then
+  // decodes, derives and indexes landed rows in order and deletes them in the same transaction.
+  // The unique key drops a redelivery of a record still waiting here; one already indexed is
+  // dropped by the records table's own key.
+  `
+  CREATE TABLE landing (
+    seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+    landed_at INTEGER NOT NULL, body BLOB NOT NULL,
+    UNIQUE (topic, partition, offset)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

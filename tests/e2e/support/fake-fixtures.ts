@@ -435,6 +435,7 @@ export const health: Health = {
   startedAt: T0 - 3600_000,
   lastIngestAt: Date.now() - 1000,
   recordsStored: 1234,
+  recordsIndexing: 0,
   ingestRatePerSec: 12.5,
   e2eLatencyP95Ms: 230,
   dlqDepth: 1,

@@ -1,0 +1,50 @@
+import type { LandedRow, LandingRepo, LandingRow } from '../types.ts';
+import { buf, lim, num, reqNum, reqStr, type Sql } from './db.ts';
+import type { SyncRepo } from './sync.ts';
+
+// The landing table (migration v4): an append-only queue in front of decoding and indexing. The
+// only index besides the rowid is (topic, partition, offset), whose inserts land at the end of each
+// partition's run, so an append dirties a handful of pages however large the store is.
+
+const APPEND =
+  'INSERT INTO landing (topic, partition, offset, landed_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+
+export function createLandingRepo(sql: Sql): SyncRepo<LandingRepo> {
+  return {
+    append(rows: readonly LandingRow[]) {
+      let added = 0;
+      for (const r of rows)
+        added += sql.run(APPEND, [r.topic, r.partition, r.offset, r.landedAt, r.body]).changes;
+      return added;
+    },
+    next(limit: number): LandedRow[] {
+      return sql
+        .all(
+          `SELECT seq, topic, partition, offset, landed_at, body FROM landing ORDER BY seq LIMIT ${lim(limit)}`,
+        )
+        .map((r) => ({
+          seq: reqNum(r, 'seq'),
+          topic: reqStr(r, 'topic'),
+          partition: reqNum(r, 'partition'),
+          offset: reqNum(r, 'offset'),
+          landedAt: reqNum(r, 'landed_at'),
+          body: buf(r, 'body') ?? Buffer.alloc(0),
+        }));
+    },
+    remove(throughSeq: number) {
+      sql.run('DELETE FROM landing WHERE seq <= ?', [throughSeq]);
+    },
+    stats() {
+      const r = sql.get(
+        `SELECT (SELECT min(seq) FROM landing) AS lo, (SELECT max(seq) FROM landing) AS hi,
+                (SELECT landed_at FROM landing ORDER BY seq LIMIT 1) AS oldest`,
+      );
+      const lo = r ? num(r, 'lo') : null;
+      const hi = r ? num(r, 'hi') : null;
+      return {
+        waiting: lo !== null && hi !== null ? hi - lo + 1 : 0,
+        oldestLandedAt: r ? num(r, 'oldest') : null,
+      };
+    },
+  };
+}
