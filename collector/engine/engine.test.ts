@@ -278,4 +278,32 @@ describe('ingest engine', () => {
       await store.close();
     }
   }, 60_000);
+
+  it('lands first and indexes later while the consumer is far behind the watermarks', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const log = indexedLog();
+    const engine = createInlineEngine({
+      store,
+      config: loadCollectorConfig({}),
+      sagaDefinitions: loadSagaDefinitions(undefined),
+      logger: silentLogger(),
+      now: Date.now,
+      onIndexed: log.onIndexed,
+    });
+    try {
+      const [first, second] = batchesOf(200);
+      // 100k records behind: a catch-up. Landed, offsets committable, nothing indexed yet.
+      await engine.land({ ...first!, highWatermark: first!.highWatermark + 100_000 }, false);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(log.outcomes).toEqual([]);
+      expect((await store.landing.stats()).waiting).toBe(first!.records.length);
+      // Caught up: the next batch reaches its watermark, and everything is indexed.
+      await engine.land(second!, false);
+      await log.until(first!.records.length + second!.records.length);
+      expect((await store.landing.stats()).waiting).toBe(0);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
 });

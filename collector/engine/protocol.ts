@@ -46,42 +46,44 @@ export interface PackedBatch {
   readonly topic: string;
   readonly partition: number;
   readonly highWatermark: number;
+  /** Offset of the batch's last record (null when empty): with the watermark, how far behind. */
+  readonly lastOffset: number | null;
   readonly count: number;
   readonly bytes: ArrayBuffer;
 }
 
 export function packBatch(b: RecordBatch): PackedBatch {
+  // Header keys are measured, then encoded straight into the buffer: no Buffer per header (this
+  // runs on the fetching thread, for every record).
   let size = 0;
-  const headerKeys: Buffer[][] = [];
   for (const r of b.records) {
     size += 28 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    const keys = r.headers.map((h) => Buffer.from(h.key, 'utf8'));
-    headerKeys.push(keys);
-    for (let i = 0; i < keys.length; i++) size += 8 + keys[i]!.length + r.headers[i]!.value.length;
+    for (const h of r.headers) size += 8 + Buffer.byteLength(h.key, 'utf8') + h.value.length;
   }
   const buf = Buffer.allocUnsafeSlow(size);
   let at = 0;
-  b.records.forEach((r, i) => {
+  for (const r of b.records) {
     at = buf.writeDoubleLE(r.offset, at);
     at = buf.writeDoubleLE(r.timestamp, at);
     at = buf.writeInt32LE(r.key ? r.key.length : -1, at);
     at = buf.writeInt32LE(r.value ? r.value.length : -1, at);
     at = buf.writeUInt32LE(r.headers.length, at);
-    const keys = headerKeys[i]!;
-    r.headers.forEach((h, j) => {
-      at = buf.writeUInt32LE(keys[j]!.length, at);
-      at += keys[j]!.copy(buf, at);
+    for (const h of r.headers) {
+      const kl = buf.write(h.key, at + 4, 'utf8');
+      buf.writeUInt32LE(kl, at);
+      at += 4 + kl;
       at = buf.writeUInt32LE(h.value.length, at);
       at += h.value.copy(buf, at);
-    });
+    }
     if (r.key) at += r.key.copy(buf, at);
     if (r.value) at += r.value.copy(buf, at);
-  });
+  }
   const bytes = buf.buffer;
   return {
     topic: b.topic,
     partition: b.partition,
     highWatermark: b.highWatermark,
+    lastOffset: b.records.at(-1)?.offset ?? null,
     count: b.records.length,
     bytes,
   };
