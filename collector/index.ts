@@ -12,7 +12,7 @@ import { createReplayer } from './dlq/replay.ts';
 import {
   createInlineEngine,
   createWorkerEngine,
-  type BatchOutcome,
+  type EngineEvents,
   type IngestEngine,
 } from './engine/index.ts';
 import { createIngest } from './ingest/ingest.ts';
@@ -82,11 +82,14 @@ export function createCollector(deps: CollectorDeps): Collector {
   // The engine is the one writer of records, spans and what derives from them. A store the
   // collector opens itself is written from a worker thread with its own connection; a store handed
   // in (in-memory in tests) is written inline.
-  // What the engine indexes goes to the metrics and the tail through ingest (defined below).
-  const onIndexed = (outcomes: BatchOutcome[]) => ingest.indexed(outcomes);
+  // What the engine lands goes to the tail, what it indexes to the metrics (ingest, defined below).
+  const events: EngineEvents = {
+    onIndexed: (outcomes) => ingest.indexed(outcomes),
+    onLanded: (summaries) => hub.publish(summaries),
+  };
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
-    : createInlineEngine({ store, config, sagaDefinitions, logger, now, onIndexed });
+    : createInlineEngine({ store, config, sagaDefinitions, logger, now, events });
   const runningEngine = () => {
     if (!engineImpl) throw new Error('the ingest engine is not running');
     return engineImpl;
@@ -190,7 +193,7 @@ export function createCollector(deps: CollectorDeps): Collector {
             logLevel: config.LOG_LEVEL,
           },
           logger,
-          onIndexed,
+          events,
         );
       const port = await listen(server, config.COLLECTOR_PORT, config.COLLECTOR_HOST);
       apiUrl = `http://${config.COLLECTOR_HOST}:${port}`;

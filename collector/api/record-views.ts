@@ -4,7 +4,7 @@ import type { RecordRow, StoredRecord } from '../store/types.ts';
 
 // Store rows to the REST / WebSocket shapes of lib/api/records.ts.
 
-export const toSummary = (r: RecordRow): RecordSummary => ({
+export const toSummary = (r: Omit<RecordRow, 'seq'>): RecordSummary => ({
   id: recordId(r.topic, r.partition, r.offset),
   topic: r.topic,
   partition: r.partition,

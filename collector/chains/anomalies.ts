@@ -47,6 +47,18 @@ export async function detectAnomalies(
       });
   }
 
+  out.push(...recordAnomalies(r, env, opts));
+  return out;
+}
+
+/** The anomalies a record shows by itself, without looking at any other (the live tail's). */
+export function recordAnomalies(
+  r: NewRecord,
+  env: DecodedEnvelope,
+  opts: { lateThresholdMs: number },
+): Anomaly[] {
+  const out: Anomaly[] = [];
+  const copy = r.isDlq || r.isRetry || r.replayId !== null;
   if (!copy && r.ceTimeMs !== null && r.timestamp - r.ceTimeMs > opts.lateThresholdMs)
     out.push({
       kind: 'late',

@@ -7,6 +7,7 @@ import { createChainTracker } from '../chains/tracker.ts';
 import type { CollectorConfig } from '../config.ts';
 import { decodeRecord, type DecodedRecord } from '../ingest/decode-record.ts';
 import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
+import { recordAnomalies } from '../chains/anomalies.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
 import type { LandedRow, LandingRow, RetentionResult, Store } from '../store/types.ts';
@@ -28,7 +29,11 @@ import { packedRecords, readPackedRecord, type PackedBatch } from './protocol.ts
 //     transaction, so a crash resumes where indexing stopped. This is the expensive step (random
 //     B-tree inserts into every id index); it runs whenever nothing waits to land, in transactions
 //     kept short while batches keep arriving, long when the engine has the time (fewer page writes
-//     per record). Records reach the API, the tail and the metrics when they are indexed.
+//     per record). Records reach the API and the metrics when they are indexed.
+//
+// The live tail is fed at landing: a landed record is decoded for it at once (only while someone
+// watches and the consumer is not catching up), with the anomalies the record shows by itself;
+// the ones that need history (duplicate, out of order) are found when it is indexed.
 //
 // Landing has priority, so a burst or a catch-up from the start of a topic becomes an indexing
 // backlog on local disk (reported as `waiting`), not consumer lag that the broker's retention
@@ -69,7 +74,7 @@ const CATCH_UP_RECORDS = 20_000;
 /** A partition's reported lag counts this long (a revoked partition must not hold indexing). */
 const LAG_FRESH_MS = 3000;
 
-/** What main needs to update metrics, topology and the tail after records are indexed. */
+/** What main needs to update metrics and topology after records are indexed. */
 export interface BatchOutcome {
   readonly topic: string;
   readonly stored: number;
@@ -85,8 +90,6 @@ export interface BatchOutcome {
   readonly traffic: [string | null, string, boolean, number][];
   /** [origin topic, origin group, count] */
   readonly deadLetters: [string | null, string | null, number][];
-  /** Only when the tail has subscribers. */
-  readonly summaries: RecordSummary[] | null;
   /** Seconds the indexing transaction took, on the first outcome of each transaction only. */
   readonly transactionSeconds: number | null;
 }
@@ -99,13 +102,7 @@ export interface MaintenanceResult {
   readonly removed: RetentionResult;
 }
 
-function summarise(
-  topic: string,
-  rows: number,
-  effects: readonly RecordEffects[],
-  at: number,
-  tail: boolean,
-): BatchOutcome {
+function summarise(topic: string, rows: number, effects: readonly RecordEffects[], at: number): BatchOutcome {
   const counts = new Map<string, [CountedMetric, Record<string, string>, number]>();
   const count = (m: CountedMetric, labels: Record<string, string>) => {
     const k = `${m}\u0000${JSON.stringify(labels)}`;
@@ -152,7 +149,6 @@ function summarise(
     completions,
     traffic: [...traffic.values()],
     deadLetters: [...deadLetters.values()],
-    summaries: tail ? effects.map((e) => toSummary(e.record)) : null,
     transactionSeconds: null,
   };
 }
@@ -162,7 +158,6 @@ function outcomesOf(
   rows: readonly LandedRow[],
   effects: readonly (RecordEffects | undefined)[],
   at: number,
-  tail: boolean,
 ): BatchOutcome[] {
   const out: BatchOutcome[] = [];
   let from = 0;
@@ -171,7 +166,7 @@ function outcomesOf(
     const b = i < effects.length ? rows[i] : undefined;
     if (b && b.topic === a.topic && b.partition === a.partition) continue;
     const run = effects.slice(from, i).filter((e): e is RecordEffects => e !== undefined);
-    out.push(summarise(a.topic, i - from, run, at, tail));
+    out.push(summarise(a.topic, i - from, run, at));
     from = i;
   }
   return out;
@@ -179,7 +174,8 @@ function outcomesOf(
 
 interface LandJob {
   readonly batch: PackedBatch;
-  readonly resolve: () => void;
+  /** With the number of the batch's records that were redeliveries (already landed or indexed). */
+  readonly resolve: (duplicates: number) => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -191,6 +187,8 @@ export function createEngineCore(deps: {
   now: () => number;
   /** Called after each indexing transaction: one outcome per run of rows from one partition. */
   onIndexed: (outcomes: BatchOutcome[]) => void;
+  /** Records just landed, for the live tail (only after `land` was asked for them). */
+  onLanded: (summaries: RecordSummary[]) => void;
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
@@ -265,7 +263,33 @@ export function createEngineCore(deps: {
           landedAt,
           body: r.body,
         });
-    await store.transaction((tx) => tx.landing.append(rows));
+    const landed = await store.transaction((tx) => tx.landing.append(rows));
+    let i = 0;
+    for (const j of jobs) {
+      let duplicates = 0;
+      for (let k = 0; k < j.batch.count; k++) if (!landed[i + k]) duplicates++;
+      i += j.batch.count;
+      j.resolve(duplicates);
+    }
+    // A live tail of a catch-up would show old records at a rate no one can read; it resumes live.
+    if (tail && !catchingUp()) {
+      const summaries = rows.filter((_, k) => landed[k]).map((row) => arrivalSummary(row, landedAt));
+      if (summaries.length) deps.onLanded(summaries);
+    }
+  }
+
+  function decodeRow(row: LandingRow, at: number): DecodedRecord {
+    const body = Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength);
+    const opts = { maxValueBytes: config.MAX_VALUE_BYTES, dlqSuffixes: config.DLQ_TOPIC_SUFFIXES, now: at };
+    return decodeRecord(readPackedRecord(body, 0, row.topic, row.partition).record, opts);
+  }
+
+  function arrivalSummary(row: LandingRow, at: number): RecordSummary {
+    const d = decodeRow(row, at);
+    const anomalies = recordAnomalies(d.record, d.envelope, {
+      lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
+    });
+    return toSummary({ ...d.record, anomalies: [...new Set(anomalies.map((a) => a.kind))] });
   }
 
   // Landed rows read ahead and not yet indexed: a transaction the budget cut short leaves the rest
@@ -278,13 +302,8 @@ export function createEngineCore(deps: {
     const rows = readAhead;
     if (!rows.length) return false;
     const at = now();
-    const opts = { maxValueBytes: config.MAX_VALUE_BYTES, dlqSuffixes: config.DLQ_TOPIC_SUFFIXES, now: at };
     const decoded: DecodedRecord[] = [];
-    const decodedAt = (i: number) => {
-      const row = rows[i]!;
-      const body = Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength);
-      return (decoded[i] ??= decodeRecord(readPackedRecord(body, 0, row.topic, row.partition).record, opts));
-    };
+    const decodedAt = (i: number) => (decoded[i] ??= decodeRow(rows[i]!, at));
     const t0 = performance.now();
     const run = (safe: boolean, upTo: number) =>
       write(async (tx) => {
@@ -307,7 +326,7 @@ export function createEngineCore(deps: {
     readAhead = rows.slice(effects.length);
     const ms = performance.now() - t0;
     log.trace({ records: effects.length, ms: Math.round(ms) }, 'records indexed');
-    const outcomes = outcomesOf(rows, effects, at, tail);
+    const outcomes = outcomesOf(rows, effects, at);
     outcomes[0] = { ...outcomes[0]!, transactionSeconds: ms / 1000 };
     deps.onIndexed(outcomes);
     return true;
@@ -334,7 +353,6 @@ export function createEngineCore(deps: {
           });
       try {
         await landGroup(group);
-        for (const j of group) j.resolve();
       } catch (err) {
         for (const j of group) j.reject(err);
       }
@@ -386,10 +404,13 @@ export function createEngineCore(deps: {
   pump();
 
   return {
-    /** Settles when the batch is landed (durable in the store); indexing follows. */
-    land(batch: PackedBatch, wantSummaries: boolean): Promise<void> {
+    /**
+     * Settles when the batch is landed (durable in the store), with how many of its records were
+     * redeliveries; indexing follows. `wantSummaries`: the live tail has subscribers.
+     */
+    land(batch: PackedBatch, wantSummaries: boolean): Promise<number> {
       tail = wantSummaries;
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<number>((resolve, reject) => {
         landQueue.push({ batch, resolve, reject });
         pump();
       });

@@ -21,6 +21,7 @@ const core = createEngineCore({
   logger,
   now: Date.now,
   onIndexed: (outcomes) => reply({ id: 0, indexed: outcomes }),
+  onLanded: (summaries) => reply({ id: 0, landed: summaries }),
 });
 
 function handle(req: Request): Promise<unknown> {

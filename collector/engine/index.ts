@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Span } from '../../lib/api/chains.ts';
 import type { RecordBatch } from '../../lib/bus/types.ts';
+import type { RecordSummary } from '../../lib/api/records.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { SagaDefinition } from '../sagas/definitions.ts';
 import { createSagaCatalog } from '../sagas/definitions.ts';
@@ -16,12 +17,19 @@ import { packBatch, type Reply, type Request, type WorkerInit } from './protocol
 
 export type { BatchOutcome, MaintenanceResult } from './core.ts';
 
+/** What the engine reports unasked: records indexed (metrics), records landed (the live tail). */
+export interface EngineEvents {
+  onIndexed(outcomes: BatchOutcome[]): void;
+  onLanded(summaries: RecordSummary[]): void;
+}
+
 export interface IngestEngine {
   /**
-   * Settles once the batch is landed: durable in the store, its offsets safe to commit. Its records
-   * are indexed after that and reported to the `onIndexed` listener the engine was made with.
+   * Settles once the batch is landed: durable in the store, its offsets safe to commit; with how
+   * many of its records were redeliveries. With `wantSummaries` its new records go to `onLanded`;
+   * they are indexed after that and reported to `onIndexed`.
    */
-  land(batch: RecordBatch, wantSummaries: boolean): Promise<void>;
+  land(batch: RecordBatch, wantSummaries: boolean): Promise<number>;
   storeSpans(spans: readonly Span[]): Promise<number>;
   maintain(opts: { olderThan: number; maxRecords: number; maxDeletes: number }): Promise<MaintenanceResult>;
   /** Records handed over and not yet landed. */
@@ -35,16 +43,21 @@ export function createInlineEngine(deps: {
   sagaDefinitions: readonly SagaDefinition[];
   logger: Logger;
   now: () => number;
-  onIndexed: (outcomes: BatchOutcome[]) => void;
+  events: EngineEvents;
 }): IngestEngine {
-  const core = createEngineCore({ ...deps, catalog: createSagaCatalog(deps.sagaDefinitions) });
+  const core = createEngineCore({
+    ...deps,
+    catalog: createSagaCatalog(deps.sagaDefinitions),
+    onIndexed: (o) => deps.events.onIndexed(o),
+    onLanded: (s) => deps.events.onLanded(s),
+  });
   let backlog = 0;
   return {
     async land(batch, tail) {
       backlog += batch.records.length;
       try {
         // Packed as for the worker: one landing path, and the same bytes in the landing table.
-        await core.land(packBatch(batch), tail);
+        return await core.land(packBatch(batch), tail);
       } finally {
         backlog -= batch.records.length;
       }
@@ -79,7 +92,7 @@ export interface WorkerEngine extends IngestEngine {
 export async function createWorkerEngine(
   init: WorkerInit,
   logger: Logger,
-  onIndexed: (outcomes: BatchOutcome[]) => void,
+  events: EngineEvents,
 ): Promise<WorkerEngine> {
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
@@ -120,7 +133,11 @@ export async function createWorkerEngine(
           return;
         }
         if ('indexed' in m) {
-          onIndexed(m.indexed);
+          events.onIndexed(m.indexed);
+          return;
+        }
+        if ('landed' in m) {
+          events.onLanded(m.landed);
           return;
         }
         const w = waiting.get(m.id);
@@ -169,7 +186,7 @@ export async function createWorkerEngine(
       backlog += batch.records.length;
       try {
         const packed = packBatch(batch);
-        await call<void>({ op: 'land', batch: packed, tail }, [packed.bytes]);
+        return await call<number>({ op: 'land', batch: packed, tail }, [packed.bytes]);
       } finally {
         backlog -= batch.records.length;
       }

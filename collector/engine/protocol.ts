@@ -1,4 +1,5 @@
 import type { Span } from '../../lib/api/chains.ts';
+import type { RecordSummary } from '../../lib/api/records.ts';
 import type { ConsumedRecord, RecordBatch } from '../../lib/bus/types.ts';
 import type { RecordHeader } from '../../lib/events/headers.ts';
 import type { SagaDefinition } from '../sagas/definitions.ts';
@@ -31,8 +32,9 @@ export type Reply =
       readonly error: { name: string; message: string; stack?: string };
     }
   | { readonly id: 0; readonly ready: true }
-  /** Unasked: records indexed (engine core's onIndexed). */
-  | { readonly id: 0; readonly indexed: BatchOutcome[] };
+  /** Unasked: records indexed, records landed for the tail (the engine core's events). */
+  | { readonly id: 0; readonly indexed: BatchOutcome[] }
+  | { readonly id: 0; readonly landed: RecordSummary[] };
 
 /**
  * A batch as one transferable buffer. Structured clone of thousands of small records (objects,

@@ -64,7 +64,6 @@ export function createIngest(deps: IngestDeps) {
     lastIngestAt = o.at;
     connected = true;
     error = null;
-    if (o.summaries?.length) hub.publish(o.summaries);
   }
 
   const wakeRoom = () => {
@@ -76,8 +75,10 @@ export function createIngest(deps: IngestDeps) {
   async function handleBatch(batch: RecordBatch): Promise<BatchReceipt> {
     while (engine.backlog() >= MAX_BACKLOG_RECORDS) await new Promise<void>((r) => roomWaiters.push(r));
     const done = engine.land(batch, hub.hasSubscribers()).then(
-      () => {
+      (duplicates) => {
         wakeRoom();
+        if (duplicates > 0)
+          metrics.recordsIngested.inc({ topic: batch.topic, outcome: 'duplicate' }, duplicates);
         log.trace(
           { topic: batch.topic, partition: batch.partition, records: batch.records.length },
           'batch landed',
@@ -98,10 +99,7 @@ export function createIngest(deps: IngestDeps) {
   /** The engine's report of records indexed: metrics, topology and the live tail. */
   function indexed(outcomes: readonly BatchOutcome[]) {
     for (const o of outcomes) {
-      log.debug(
-        { topic: o.topic, stored: o.stored, duplicates: o.duplicates, tail: o.summaries?.length ?? null },
-        'records indexed',
-      );
+      log.debug({ topic: o.topic, stored: o.stored, duplicates: o.duplicates }, 'records indexed');
       try {
         observe(o);
       } catch (err) {

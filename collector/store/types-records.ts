@@ -131,8 +131,8 @@ export interface LandedRow extends LandingRow {
 
 /** Staged ingest's first stage: records stored as fetched, waiting to be decoded and indexed. */
 export interface LandingRepo {
-  /** Appends the rows not already waiting; returns how many were new. */
-  append(rows: readonly LandingRow[]): Promise<number>;
+  /** Appends the rows neither waiting nor indexed yet; per row, whether it landed. */
+  append(rows: readonly LandingRow[]): Promise<boolean[]>;
   /** The oldest waiting rows, in landing order. */
   next(limit: number): Promise<LandedRow[]>;
   /** Drops every row up to and including `seq` (they have been indexed). */

@@ -6,16 +6,19 @@ import type { SyncRepo } from './sync.ts';
 // only index besides the rowid is (topic, partition, offset), whose inserts land at the end of each
 // partition's run, so an append dirties a handful of pages however large the store is.
 
-const APPEND =
-  'INSERT INTO landing (topic, partition, offset, landed_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+// A record already waiting (the conflict) or already indexed (the NOT EXISTS: a seek at the end of
+// its partition's run in the records key) is a redelivery and does not land again.
+const APPEND = `INSERT INTO landing (topic, partition, offset, landed_at, body)
+  SELECT ?1, ?2, ?3, ?4, ?5
+  WHERE NOT EXISTS (SELECT 1 FROM records WHERE topic = ?1 AND partition = ?2 AND offset = ?3)
+  ON CONFLICT DO NOTHING`;
 
 export function createLandingRepo(sql: Sql): SyncRepo<LandingRepo> {
   return {
     append(rows: readonly LandingRow[]) {
-      let added = 0;
-      for (const r of rows)
-        added += sql.run(APPEND, [r.topic, r.partition, r.offset, r.landedAt, r.body]).changes;
-      return added;
+      return rows.map(
+        (r) => sql.run(APPEND, [r.topic, r.partition, r.offset, r.landedAt, r.body]).changes > 0,
+      );
     },
     next(limit: number): LandedRow[] {
       return sql
