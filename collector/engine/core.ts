@@ -63,6 +63,8 @@ const MAX_INDEX_RECORDS = 5000;
  */
 const INDEX_BUDGET_BUSY_MS = 100;
 const INDEX_BUDGET_IDLE_MS = 500;
+/** While the live tail is watched: a batch that arrives waits at most about this to land. */
+const INDEX_BUDGET_TAIL_MS = 25;
 /** Batches landed this recently make the engine busy. */
 const BUSY_WINDOW_MS = 200;
 /**
@@ -369,7 +371,8 @@ export function createEngineCore(deps: {
     }
     const busy = landQueue.length > 0 || performance.now() - lastLandAt < BUSY_WINDOW_MS;
     try {
-      const indexed = await indexChunk(busy ? INDEX_BUDGET_BUSY_MS : INDEX_BUDGET_IDLE_MS);
+      const budget = !busy ? INDEX_BUDGET_IDLE_MS : tail ? INDEX_BUDGET_TAIL_MS : INDEX_BUDGET_BUSY_MS;
+      const indexed = await indexChunk(budget);
       failures = 0;
       return indexed;
     } catch (err) {
