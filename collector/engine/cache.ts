@@ -90,7 +90,7 @@ class RowCache<R extends { readonly id: string }> {
   }
 }
 
-export function createDerivationCache(opts: CacheSizes = { entries: 10_000 }) {
+export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
   const n = opts.entries;
   const seenCe = new BloomFilter(26);
   const seenKey = new BloomFilter(26);

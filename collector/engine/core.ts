@@ -52,8 +52,8 @@ export type EngineConfig = Pick<
 
 /** Records per landing transaction at most (all queued batches, usually far fewer). */
 const MAX_LAND_RECORDS = 20_000;
-/** Records per indexing transaction at most, and per read of landed rows. */
-const MAX_INDEX_RECORDS = 5000;
+/** Records per indexing transaction at most, and per read of landed rows (held decoded: memory). */
+const MAX_INDEX_RECORDS = 2000;
 /**
  * Time an indexing transaction may take before it commits: shorter while batches arrive (landing
  * waits for it), long when idle. Each COMMIT writes every page the transaction dirtied and the id
