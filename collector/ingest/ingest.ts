@@ -60,10 +60,6 @@ export function createIngest(deps: IngestDeps) {
     for (const [source, topic, isDlq, n] of o.traffic) deps.traffic.record(source, topic, isDlq, n);
     for (const [origin, group, n] of o.deadLetters) deps.traffic.deadLetter(origin, group, n);
     if (o.transactionSeconds !== null) metrics.storeWriteDuration.observe(o.transactionSeconds);
-    metrics.lastIngestTimestamp.set(o.at / 1000);
-    lastIngestAt = o.at;
-    connected = true;
-    error = null;
   }
 
   const wakeRoom = () => {
@@ -77,6 +73,12 @@ export function createIngest(deps: IngestDeps) {
     const done = engine.land(batch, hub.hasSubscribers()).then(
       (duplicates) => {
         wakeRoom();
+        // Landed is stored: a long catch-up, indexed later, is still a collector that ingests.
+        const at = deps.now();
+        metrics.lastIngestTimestamp.set(at / 1000);
+        lastIngestAt = at;
+        connected = true;
+        error = null;
         if (duplicates > 0)
           metrics.recordsIngested.inc({ topic: batch.topic, outcome: 'duplicate' }, duplicates);
         log.trace(
@@ -96,7 +98,7 @@ export function createIngest(deps: IngestDeps) {
     return { done };
   }
 
-  /** The engine's report of records indexed: metrics, topology and the live tail. */
+  /** The engine's report of records indexed: metrics and topology. */
   function indexed(outcomes: readonly BatchOutcome[]) {
     for (const o of outcomes) {
       log.debug({ topic: o.topic, stored: o.stored, duplicates: o.duplicates }, 'records indexed');

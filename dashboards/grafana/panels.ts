@@ -198,11 +198,19 @@ export const rows: readonly RowSpec[] = [
         title: 'Ingest delay',
         type: 'timeseries',
         unit: 's',
-        description: 'Broker timestamp to stored (p95), and time since the last stored batch.',
+        description: 'Broker timestamp to indexed (p95), and time since the last stored batch.',
         targets: [
           { expr: rec.ingestDelayP95, legend: 'p95 delay' },
           { expr: `time() - ${m.lastIngestTimestamp.name}`, legend: 'since last batch' },
         ],
+      },
+      {
+        title: 'Indexing backlog',
+        type: 'timeseries',
+        unit: 'short',
+        description:
+          'Records stored (offsets committed) and not yet indexed: they reach chains, sagas, the DLQ view and search once indexed.',
+        targets: [{ expr: m.indexBacklog.name, legend: '{{instance}}' }],
       },
       {
         title: 'Store write and lag poll (p95)',

@@ -43,6 +43,28 @@ export const collectorAlerts: readonly AlertDefinition[] = [
     nativeSupported: true,
   },
   {
+    alert: 'CollectorIndexingBehind',
+    condition: {
+      kind: 'threshold',
+      series: series(m.indexBacklog.name),
+      op: '>',
+      value: 500_000,
+    },
+    for: '15m',
+    severity: 'warning',
+    summary: 'The Causeway collector has {{ $value | humanize }} records stored and not yet indexed',
+    description:
+      'Records are stored and their offsets committed, but indexing (chains, sagas, DLQ entries, search) has been more than 500k records behind for 15 minutes.',
+    runbook: {
+      meaning:
+        'The console shows chains, sagas and dead letters as they were some time ago; nothing is lost, the backlog is on local disk.',
+      check:
+        'Compare the ingest rate with the indexing rate (causeway_records_ingested_total vs the backlog trend) and look at the store write duration panel and the disk of DATA_DIR.',
+      fix: 'A catch-up after downtime drains by itself; under steady load give the collector faster disk or CPU, or narrow COLLECTOR_TOPIC_INCLUDE to the topics that matter.',
+    },
+    nativeSupported: true,
+  },
+  {
     alert: 'OtlpSpansRefused',
     condition: {
       kind: 'increase',
