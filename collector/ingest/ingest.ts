@@ -12,8 +12,9 @@ import type { TrafficCounter } from '../topology/traffic.ts';
 // fetched, then decodes, derives and indexes it. The Bus gets a receipt at once, so it fetches on
 // while the engine lands, and commits a batch's offsets only once the batch is landed, so a crash
 // redelivers and the (topic, partition, offset) key makes the second write a no-op: exactly once
-// in the store. As records are indexed they go to the live tail and the metrics (`indexed`). The
-// engine's backlog is bounded: past it, the handler waits, and so does fetching.
+// in the store. Landed records go to the live tail (the engine's `onLanded`), indexed ones to the
+// metrics (`indexed`). The engine's backlog is bounded: past it, the handler waits, and so does
+// fetching.
 
 /** Records handed to the engine and not yet landed, past which fetching waits. */
 const MAX_BACKLOG_RECORDS = 10_000;
