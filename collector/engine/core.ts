@@ -52,8 +52,12 @@ export type EngineConfig = Pick<
 
 /** Records per landing transaction at most (all queued batches, usually far fewer). */
 const MAX_LAND_RECORDS = 20_000;
-/** Records per indexing transaction at most, and per read of landed rows (held decoded: memory). */
+/**
+ * Records, and bytes of them as fetched, per indexing transaction and per read of landed rows at
+ * most: they are held decoded until the COMMIT, and a JSON value parses to several times its size.
+ */
 const MAX_INDEX_RECORDS = 2000;
+const MAX_INDEX_BYTES = 8 * 1024 * 1024;
 /**
  * Time an indexing transaction may take before it commits: shorter while batches arrive (landing
  * waits for it), long when idle. Each COMMIT writes every page the transaction dirtied and the id
@@ -300,7 +304,7 @@ export function createEngineCore(deps: {
 
   /** Indexes the oldest landed rows in one transaction; false when none wait. */
   async function indexChunk(budgetMs: number): Promise<boolean> {
-    if (!readAhead.length) readAhead = await store.landing.next(MAX_INDEX_RECORDS);
+    if (!readAhead.length) readAhead = await store.landing.next(MAX_INDEX_RECORDS, MAX_INDEX_BYTES);
     const rows = readAhead;
     if (!rows.length) return false;
     const at = now();

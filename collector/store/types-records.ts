@@ -133,8 +133,8 @@ export interface LandedRow extends LandingRow {
 export interface LandingRepo {
   /** Appends the rows neither waiting nor indexed yet; per row, whether it landed. */
   append(rows: readonly LandingRow[]): Promise<boolean[]>;
-  /** The oldest waiting rows, in landing order. */
-  next(limit: number): Promise<LandedRow[]>;
+  /** The oldest waiting rows, in landing order: at most `limit`, and `maxBytes` of bodies past the first. */
+  next(limit: number, maxBytes: number): Promise<LandedRow[]>;
   /** Drops every row up to and including `seq` (they have been indexed). */
   remove(throughSeq: number): Promise<void>;
   /** Rows waiting and when the oldest landed (rows leave in order, so the seq range is dense). */

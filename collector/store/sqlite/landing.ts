@@ -20,10 +20,15 @@ export function createLandingRepo(sql: Sql): SyncRepo<LandingRepo> {
         (r) => sql.run(APPEND, [r.topic, r.partition, r.offset, r.landedAt, r.body]).changes > 0,
       );
     },
-    next(limit: number): LandedRow[] {
+    next(limit: number, maxBytes: number): LandedRow[] {
+      // Whole rows up to `maxBytes` of bodies, and always the first (a single huge record).
       return sql
         .all(
-          `SELECT seq, topic, partition, offset, landed_at, body FROM landing ORDER BY seq LIMIT ${lim(limit)}`,
+          `SELECT seq, topic, partition, offset, landed_at, body FROM (
+             SELECT *, sum(length(body)) OVER (ORDER BY seq) AS upto
+             FROM (SELECT * FROM landing ORDER BY seq LIMIT ${lim(limit)})
+           ) WHERE upto - length(body) < ? ORDER BY seq`,
+          [maxBytes],
         )
         .map((r) => ({
           seq: reqNum(r, 'seq'),

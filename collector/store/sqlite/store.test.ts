@@ -108,4 +108,36 @@ describe('SQLite store', () => {
       .sort((a, b) => a - b)[0];
     expect(oldest).toBe(50);
   });
+
+  it('lands a record once, never one already stored, and hands landed rows out by count and bytes', async () => {
+    const s = open();
+    await s.transaction((tx) => tx.records.insert(newRecord(0)));
+    const row = (offset: number) => ({
+      topic: 't',
+      partition: 0,
+      offset,
+      landedAt: 1,
+      body: Buffer.alloc(100, offset),
+    });
+    const rows = [0, 1, 2, 3, 4, 5].map(row);
+    // Offset 0 is already in records: a redelivery, not landed.
+    expect(await s.transaction((tx) => tx.landing.append(rows))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(await s.transaction((tx) => tx.landing.append([row(3), row(6)]))).toEqual([false, true]);
+    expect((await s.landing.stats()).waiting).toBe(6);
+    expect((await s.landing.next(10, 250)).map((r) => r.offset)).toEqual([1, 2, 3]);
+    expect((await s.landing.next(2, 10_000)).map((r) => r.offset)).toEqual([1, 2]);
+    // A body larger than the byte budget still comes out, alone.
+    expect((await s.landing.next(10, 1)).map((r) => r.offset)).toEqual([1]);
+    const [first] = await s.landing.next(1, 1);
+    expect([...first!.body]).toEqual([...row(1).body]);
+    await s.transaction((tx) => tx.landing.remove(3));
+    expect(await s.landing.stats()).toMatchObject({ waiting: 3 });
+  });
 });
