@@ -12,7 +12,9 @@ import type { Reply, Request, WorkerInit } from './protocol.ts';
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const logger = createLogger({ name: 'collector', level: init.logLevel });
-const store = createSqliteStore({ path: init.dbPath });
+// 32 MB of page cache: at a million records 64 MB indexed 3,545 vs 3,378 records/s (within the
+// noise of this machine) for ~50 MB more RSS.
+const store = createSqliteStore({ path: init.dbPath, cacheMb: 32 });
 const reply = (m: Reply) => port.postMessage(m);
 const core = createEngineCore({
   store,
