@@ -342,7 +342,8 @@ export function createEngineCore(deps: {
   async function step(): Promise<boolean> {
     // Let batches that arrived meanwhile (worker messages are macrotasks) join this group.
     await new Promise<void>((r) => setImmediate(r));
-    if (landQueue.length && (await store.landing.stats()).waiting < config.COLLECTOR_MAX_UNINDEXED) {
+    const full = (await store.landing.stats()).waiting >= config.COLLECTOR_MAX_UNINDEXED;
+    if (landQueue.length && !full) {
       const group: LandJob[] = [];
       let n = 0;
       while (landQueue.length && (group.length === 0 || n + landQueue[0]!.batch.count <= MAX_LAND_RECORDS)) {
@@ -365,7 +366,8 @@ export function createEngineCore(deps: {
       return true;
     }
     if (retryTimer) return false;
-    if (catchingUp()) {
+    // A full landing table is indexed whatever the lag: landing waits for it.
+    if (!full && catchingUp()) {
       // Until the next batch lands, or the lag reports go stale.
       catchUpTimer ??= setTimeout(() => {
         catchUpTimer = undefined;

@@ -318,4 +318,31 @@ describe('ingest engine', () => {
       await store.close();
     }
   });
+
+  it('indexes a full landing table even while catching up, so landing goes on', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const log = indexedLog();
+    const engine = createInlineEngine({
+      store,
+      config: loadCollectorConfig({ COLLECTOR_MAX_UNINDEXED: '300' }),
+      sagaDefinitions: loadSagaDefinitions(undefined),
+      logger: silentLogger(),
+      now: Date.now,
+      events: log.events,
+    });
+    try {
+      const batches = batchesOf(1200);
+      const total = batches.reduce((n, b) => n + b.records.length, 0);
+      const t0 = Date.now();
+      // Far behind the watermarks throughout, one batch after another as a consumer sends them:
+      // past 300 waiting, each landing waits for indexing, which must not wait for the lag.
+      for (const b of batches) await engine.land({ ...b, highWatermark: b.highWatermark + 100_000 }, false);
+      expect(Date.now() - t0).toBeLessThan(2500);
+      expect(log.outcomes.length).toBeGreaterThan(0);
+      await log.until(total);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
 });
