@@ -195,6 +195,8 @@ export function createEngineCore(deps: {
   onIndexed: (outcomes: BatchOutcome[]) => void;
   /** Records just landed, for the live tail (only after `land` was asked for them). */
   onLanded: (summaries: RecordSummary[]) => void;
+  /** Index this many records one per transaction first (a restart after a crash). */
+  cautiousRecords?: number;
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
@@ -223,6 +225,7 @@ export function createEngineCore(deps: {
   let pumping: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let failures = 0;
+  let cautious = deps.cautiousRecords ?? 0;
 
   if (store.warmKeys) {
     const t0 = performance.now();
@@ -304,7 +307,8 @@ export function createEngineCore(deps: {
 
   /** Indexes the oldest landed rows in one transaction; false when none wait. */
   async function indexChunk(budgetMs: number): Promise<boolean> {
-    if (!readAhead.length) readAhead = await store.landing.next(MAX_INDEX_RECORDS, MAX_INDEX_BYTES);
+    if (!readAhead.length)
+      readAhead = await store.landing.next(cautious > 0 ? 1 : MAX_INDEX_RECORDS, MAX_INDEX_BYTES);
     const rows = readAhead;
     if (!rows.length) return false;
     const at = now();
@@ -330,6 +334,7 @@ export function createEngineCore(deps: {
       effects = await run(true, Math.max(1, decoded.length));
     }
     readAhead = rows.slice(effects.length);
+    cautious = Math.max(0, cautious - effects.length);
     const ms = performance.now() - t0;
     log.trace({ records: effects.length, ms: Math.round(ms) }, 'records indexed');
     const outcomes = outcomesOf(rows, effects, at);

@@ -10,6 +10,8 @@ import type { Reply, Request, WorkerInit } from './protocol.ts';
 // indexing stores is reported unasked.
 
 const init = workerData as WorkerInit;
+/** After a crash (an out-of-memory on some record, say): this many records one per transaction. */
+const CAUTIOUS_RECORDS = 2000;
 const port = parentPort!;
 const logger = createLogger({ name: 'collector', level: init.logLevel });
 // 32 MB of page cache: at a million records 64 MB indexed 3,545 vs 3,378 records/s (within the
@@ -24,6 +26,7 @@ const core = createEngineCore({
   now: Date.now,
   onIndexed: (outcomes) => reply({ id: 0, indexed: outcomes }),
   onLanded: (summaries) => reply({ id: 0, landed: summaries }),
+  cautiousRecords: init.afterCrash ? CAUTIOUS_RECORDS : 0,
 });
 
 function handle(req: Request): Promise<unknown> {

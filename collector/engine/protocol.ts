@@ -12,6 +12,8 @@ export interface WorkerInit {
   readonly config: EngineConfig;
   readonly sagaDefinitions: readonly SagaDefinition[];
   readonly logLevel: string;
+  /** Set by the engine when it restarts a worker that died: index record by record for a while. */
+  readonly afterCrash?: boolean;
 }
 
 export type Request =
