@@ -137,6 +137,6 @@ export interface LandingRepo {
   next(limit: number, maxBytes: number): Promise<LandedRow[]>;
   /** Drops every row up to and including `seq` (they have been indexed). */
   remove(throughSeq: number): Promise<void>;
-  /** Rows waiting and when the oldest landed (rows leave in order, so the seq range is dense). */
-  stats(): Promise<{ waiting: number; oldestLandedAt: number | null }>;
+  /** Rows waiting (they leave in order, so the seq range is dense and this is O(1)). */
+  stats(): Promise<{ waiting: number }>;
 }

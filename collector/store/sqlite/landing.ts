@@ -43,16 +43,10 @@ export function createLandingRepo(sql: Sql): SyncRepo<LandingRepo> {
       sql.run('DELETE FROM landing WHERE seq <= ?', [throughSeq]);
     },
     stats() {
-      const r = sql.get(
-        `SELECT (SELECT min(seq) FROM landing) AS lo, (SELECT max(seq) FROM landing) AS hi,
-                (SELECT landed_at FROM landing ORDER BY seq LIMIT 1) AS oldest`,
-      );
+      const r = sql.get('SELECT (SELECT min(seq) FROM landing) AS lo, (SELECT max(seq) FROM landing) AS hi');
       const lo = r ? num(r, 'lo') : null;
       const hi = r ? num(r, 'hi') : null;
-      return {
-        waiting: lo !== null && hi !== null ? hi - lo + 1 : 0,
-        oldestLandedAt: r ? num(r, 'oldest') : null,
-      };
+      return { waiting: lo !== null && hi !== null ? hi - lo + 1 : 0 };
     },
   };
 }
