@@ -27,9 +27,10 @@ import { packedRecords, readPackedRecord, type PackedBatch } from './protocol.ts
 //  2. Index: landed rows are decoded, derived (chains, sagas, DLQ, anomalies, text index) and
 //     written to the records tables in landing order, and deleted from landing in the same
 //     transaction, so a crash resumes where indexing stopped. This is the expensive step (random
-//     B-tree inserts into every id index); it runs whenever nothing waits to land, in transactions
-//     kept short while batches keep arriving, long when the engine has the time (fewer page writes
-//     per record). Records reach the API and the metrics when they are indexed.
+//     B-tree inserts into every id index); it runs whenever nothing waits to land and the consumer
+//     is not catching up, in transactions kept short while batches keep arriving, long when the
+//     engine has the time (fewer page writes per record). Records reach the API and the metrics
+//     when they are indexed.
 //
 // The live tail is fed at landing: a landed record is decoded for it at once (only while someone
 // watches and the consumer is not catching up), with the anomalies the record shows by itself;
