@@ -1,7 +1,7 @@
 // `node scripts/bench/diagnose-store.ts [--records N] [--pragma "wal_autocheckpoint=10000"]...`
 // A profiling aid, not a benchmark: runs the ingest data set through an in-process collector (the
-// embedded bus, so Kafka is out of the picture) whose SQLite store is assembled here from the
-// store's own repositories over a Sql that times every statement. Prints where ingest time goes
+// embedded bus, so Kafka is out of the picture) over the collector's own SQLite store, whose
+// instrumentation hooks time every statement. Prints where ingest time goes
 // per SQL statement, per BEGIN / COMMIT, and what is left for JavaScript. `--pragma` applies extra
 // PRAGMAs after the store's own, to measure a proposed setting without touching collector code.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,17 +11,9 @@ import { createEmbeddedBus } from '../../lib/bus/embedded.ts';
 
 import { silentLogger } from '../../lib/logger.ts';
 import { createCollector, loadCollectorConfig } from '../../collector/index.ts';
-import { createChainRepo } from '../../collector/store/sqlite/chains.ts';
-import { openSql, type Params, type Sql } from '../../collector/store/sqlite/db.ts';
-import { createDlqRepo } from '../../collector/store/sqlite/dlq.ts';
-import { createLandingRepo } from '../../collector/store/sqlite/landing.ts';
-import { migrate } from '../../collector/store/sqlite/migrations.ts';
-import { createRecordRepo } from '../../collector/store/sqlite/records.ts';
-import { createReplayRepo } from '../../collector/store/sqlite/replays.ts';
-import { createSagaRepo } from '../../collector/store/sqlite/sagas.ts';
-import { createSpanRepo } from '../../collector/store/sqlite/spans.ts';
-import { asyncRepo } from '../../collector/store/sqlite/sync.ts';
-import type { Store, StoreTx } from '../../collector/store/types.ts';
+import type { Params, Sql } from '../../collector/store/sqlite/db.ts';
+import { createSqliteStore } from '../../collector/store/sqlite/index.ts';
+import type { Store } from '../../collector/store/types.ts';
 import {
   createDataset,
   datasetTopics,
@@ -69,68 +61,22 @@ function timedSql(inner: Sql): Sql {
   };
 }
 
-/** The store as createSqliteStore assembles it (same repositories, same transaction rules), timed. */
+/** The collector's own store, with every statement timed and the extra PRAGMAs applied. */
 function timedStore(path: string): Store {
-  const base = openSql(path);
-  for (const p of pragmas) base.db.exec(`PRAGMA ${p}`);
-  migrate(base);
-  const sql = timedSql(base);
-  const exec = (text: string) => {
-    const t0 = performance.now();
-    base.db.exec(text);
-    note(text.split(' ')[0]!, (performance.now() - t0) * 1000);
-  };
-  let queue: Promise<unknown> = Promise.resolve();
-  let sp = 0;
-  const tx: StoreTx = {
-    landing: asyncRepo(createLandingRepo(sql)),
-    records: asyncRepo(createRecordRepo(sql)),
-    spans: asyncRepo(createSpanRepo(sql)),
-    chains: asyncRepo(createChainRepo(sql)),
-    sagas: asyncRepo(createSagaRepo(sql)),
-    dlq: asyncRepo(createDlqRepo(sql)),
-    replays: asyncRepo(createReplayRepo(sql)),
-    async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-      const name = `sp${++sp}`;
-      exec(`SAVEPOINT ${name}`);
-      try {
-        const out = await fn();
-        exec(`RELEASE ${name}`);
-        return out;
-      } catch (err) {
-        exec(`ROLLBACK TO ${name}`);
-        exec(`RELEASE ${name}`);
-        throw err;
-      }
+  return createSqliteStore({
+    path,
+    instrument: {
+      sql(base) {
+        for (const p of pragmas) base.db.exec(`PRAGMA ${p}`);
+        return timedSql(base);
+      },
+      exec(text, run) {
+        const t0 = performance.now();
+        run();
+        note(text.split(' ')[0]!, (performance.now() - t0) * 1000);
+      },
     },
-  };
-  return {
-    kind: 'sqlite-timed',
-    ...tx,
-    transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
-      const run = async () => {
-        exec('BEGIN IMMEDIATE');
-        try {
-          const out = await fn(tx);
-          exec('COMMIT');
-          return out;
-        } catch (err) {
-          if (base.db.isTransaction) exec('ROLLBACK');
-          throw err;
-        }
-      };
-      const p = queue.then(run, run);
-      queue = p.catch(() => undefined);
-      return p;
-    },
-    enforceRetention: () => Promise.resolve({ records: 0, spans: 0, other: 0 }),
-    // The store starts empty: nothing for the derivation cache's filters to learn.
-    warmKeys: () => ({ ceIds: [], keys: [], chains: [], sagas: [], spanKeys: [] }),
-    async close() {
-      await queue;
-      base.db.close();
-    },
-  };
+  });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'causeway-diagnose-'));

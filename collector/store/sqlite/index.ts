@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store, StoreTx } from '../types.ts';
 import { createChainRepo } from './chains.ts';
-import { openSql } from './db.ts';
+import { openSql, type Sql } from './db.ts';
 import { createDlqRepo } from './dlq.ts';
 import { createLandingRepo } from './landing.ts';
 import { migrate } from './migrations.ts';
@@ -18,10 +18,25 @@ import { spanJoinKeys } from '../../engine/cache.ts';
 // transactions: a transaction's body only awaits this store, whose calls complete synchronously,
 // so no other request's write can slip into it.
 
-export function createSqliteStore(options: { path: string; cacheMb?: number }): Store {
+/** Hooks for profiling the store (scripts/bench/diagnose-store.ts); the collector uses none. */
+export interface StoreInstrumentation {
+  /** Wraps the connection every repository and retention run their statements on. */
+  readonly sql?: (sql: Sql) => Sql;
+  /** Wraps the statements the store runs itself: BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE. */
+  readonly exec?: (text: string, run: () => void) => void;
+}
+
+export function createSqliteStore(options: {
+  path: string;
+  cacheMb?: number;
+  instrument?: StoreInstrumentation;
+}): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const sql = openSql(options.path, { cacheMb: options.cacheMb });
-  migrate(sql);
+  const base = openSql(options.path, { cacheMb: options.cacheMb });
+  migrate(base);
+  const sql = options.instrument?.sql?.(base) ?? base;
+  const hook = options.instrument?.exec;
+  const exec = (text: string) => (hook ? hook(text, () => base.db.exec(text)) : base.db.exec(text));
   let queue: Promise<unknown> = Promise.resolve();
   let inTx = false;
   let savepoints = 0;
@@ -37,14 +52,14 @@ export function createSqliteStore(options: { path: string; cacheMb?: number }): 
     replays: asyncRepo(createReplayRepo(sql)),
     async savepoint<T>(fn: () => Promise<T>): Promise<T> {
       const name = `sp${++savepoints}`;
-      sql.db.exec(`SAVEPOINT ${name}`);
+      exec(`SAVEPOINT ${name}`);
       try {
         const out = await fn();
-        sql.db.exec(`RELEASE ${name}`);
+        exec(`RELEASE ${name}`);
         return out;
       } catch (err) {
-        sql.db.exec(`ROLLBACK TO ${name}`);
-        sql.db.exec(`RELEASE ${name}`);
+        exec(`ROLLBACK TO ${name}`);
+        exec(`RELEASE ${name}`);
         throw err;
       }
     },
@@ -53,14 +68,14 @@ export function createSqliteStore(options: { path: string; cacheMb?: number }): 
   function transaction<T>(fn: (t: StoreTx) => Promise<T>): Promise<T> {
     const run = async () => {
       if (closed) throw new Error('store is closed');
-      sql.db.exec('BEGIN IMMEDIATE');
+      exec('BEGIN IMMEDIATE');
       inTx = true;
       try {
         const out = await fn(tx);
-        sql.db.exec('COMMIT');
+        exec('COMMIT');
         return out;
       } catch (err) {
-        if (sql.db.isTransaction) sql.db.exec('ROLLBACK');
+        if (base.db.isTransaction) exec('ROLLBACK');
         throw err;
       } finally {
         inTx = false;
@@ -113,8 +128,8 @@ export function createSqliteStore(options: { path: string; cacheMb?: number }): 
       await queue;
       if (closed) return;
       closed = true;
-      if (inTx && sql.db.isTransaction) sql.db.exec('ROLLBACK');
-      sql.db.close();
+      if (inTx && base.db.isTransaction) base.db.exec('ROLLBACK');
+      base.db.close();
     },
   };
 }
