@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { toSummary } from '../api/record-views.ts';
 import { createChainTracker } from '../chains/tracker.ts';
 import type { CollectorConfig } from '../config.ts';
-import { decodeRecord, type DecodedRecord } from '../ingest/decode-record.ts';
+import { decodeRecord, type DecodedRecord, type DecodeOptions } from '../ingest/decode-record.ts';
 import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
 import { recordAnomalies } from '../chains/anomalies.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
@@ -283,19 +283,25 @@ export function createEngineCore(deps: {
     }
     // A live tail of a catch-up would show old records at a rate no one can read; it resumes live.
     if (tail && !catchingUp()) {
-      const summaries = rows.filter((_, k) => landed[k]).map((row) => arrivalSummary(row, landedAt));
+      const opts = decodeOptions(landedAt);
+      const summaries = rows.filter((_, k) => landed[k]).map((row) => arrivalSummary(row, opts));
       if (summaries.length) deps.onLanded(summaries);
     }
   }
 
-  function decodeRow(row: LandingRow, at: number): DecodedRecord {
+  const decodeOptions = (at: number): DecodeOptions => ({
+    maxValueBytes: config.MAX_VALUE_BYTES,
+    dlqSuffixes: config.DLQ_TOPIC_SUFFIXES,
+    now: at,
+  });
+
+  function decodeRow(row: LandingRow, opts: DecodeOptions): DecodedRecord {
     const body = Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength);
-    const opts = { maxValueBytes: config.MAX_VALUE_BYTES, dlqSuffixes: config.DLQ_TOPIC_SUFFIXES, now: at };
     return decodeRecord(readPackedRecord(body, 0, row.topic, row.partition).record, opts);
   }
 
-  function arrivalSummary(row: LandingRow, at: number): RecordSummary {
-    const d = decodeRow(row, at);
+  function arrivalSummary(row: LandingRow, opts: DecodeOptions): RecordSummary {
+    const d = decodeRow(row, opts);
     const anomalies = recordAnomalies(d.record, d.envelope, {
       lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
     });
@@ -314,7 +320,8 @@ export function createEngineCore(deps: {
     if (!rows.length) return false;
     const at = now();
     const decoded: DecodedRecord[] = [];
-    const decodedAt = (i: number) => (decoded[i] ??= decodeRow(rows[i]!, at));
+    const opts = decodeOptions(at);
+    const decodedAt = (i: number) => (decoded[i] ??= decodeRow(rows[i]!, opts));
     const t0 = performance.now();
     const run = (safe: boolean, upTo: number) =>
       write(async (tx) => {
