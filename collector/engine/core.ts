@@ -10,21 +10,23 @@ import { createDeriver, DerivationError, type RecordEffects } from '../ingest/de
 import { recordAnomalies } from '../chains/anomalies.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
-import type { LandedRow, LandingRow, RetentionResult, Store } from '../store/types.ts';
+import type { LandedChunk, LandingChunk, RetentionResult, Store } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
 import { createDerivationCache } from './cache.ts';
-import { packedRecords, readPackedRecord, type PackedBatch } from './protocol.ts';
+import { packedLayout, readPackedRecords, type PackedBatch } from './protocol.ts';
 
 // The ingest engine: the one writer of records, spans and everything derived from them. It runs
 // in a worker thread (engine-worker.ts) so storing overlaps with fetching on the main thread, or
 // inline for in-memory stores and tests; both run this same code.
 //
 // Staged ingest, two steps on one writer:
-//  1. Land: fetched batches are appended to the landing table as the bytes the broker sent, all
-//     batches queued meanwhile in one transaction. An append touches only the ends of two B-trees,
-//     so landing keeps up with fetching; a batch's promise settles at its COMMIT, and then the Bus
-//     may commit its offsets: the record is in the store, whatever happens next.
-//  2. Index: landed rows are decoded, derived (chains, sagas, DLQ, anomalies, text index) and
+//  1. Land: fetched batches are appended to the landing table as the bytes the broker sent, in
+//     chunks of consecutive records, all batches queued meanwhile in one transaction. An append
+//     touches only the ends of two B-trees once per chunk, so landing keeps up with fetching; a
+//     batch's promise settles at its COMMIT, and then the Bus may commit its offsets: the record is
+//     in the store, whatever happens next. A redelivered record (offset at or below the highest
+//     the partition has landed, and found landed or indexed) does not land again.
+//  2. Index: landed chunks are decoded, derived (chains, sagas, DLQ, anomalies, text index) and
 //     written to the records tables in landing order, and deleted from landing in the same
 //     transaction, so a crash resumes where indexing stopped. This is the expensive step (random
 //     B-tree inserts into every id index); it runs whenever nothing waits to land and the consumer
@@ -53,6 +55,12 @@ export type EngineConfig = Pick<
 
 /** Records per landing transaction at most (all queued batches, usually far fewer). */
 const MAX_LAND_RECORDS = 20_000;
+/**
+ * A landing chunk's records and bytes at most (a larger record is a chunk of its own). Indexing
+ * takes whole chunks, so this is also how far a transaction may run past its time budget.
+ */
+const CHUNK_RECORDS = 32;
+const CHUNK_BYTES = 256 * 1024;
 /**
  * Records, and bytes of them as fetched, per indexing transaction and per read of landed rows at
  * most: they are held decoded until the COMMIT, and a JSON value parses to several times its size.
@@ -160,20 +168,20 @@ function summarise(topic: string, rows: number, effects: readonly RecordEffects[
   };
 }
 
-/** Outcomes per run of consecutive rows from one partition (they landed as one batch). */
+/** Outcomes per run of consecutive chunks from one partition; `effects` per chunk, per record. */
 function outcomesOf(
-  rows: readonly LandedRow[],
-  effects: readonly (RecordEffects | undefined)[],
+  chunks: readonly LandedChunk[],
+  effects: readonly (readonly (RecordEffects | undefined)[])[],
   at: number,
 ): BatchOutcome[] {
   const out: BatchOutcome[] = [];
   let from = 0;
   for (let i = 1; i <= effects.length; i++) {
-    const a = rows[from]!;
-    const b = i < effects.length ? rows[i] : undefined;
+    const a = chunks[from]!;
+    const b = i < effects.length ? chunks[i] : undefined;
     if (b && b.topic === a.topic && b.partition === a.partition) continue;
-    const run = effects.slice(from, i).filter((e): e is RecordEffects => e !== undefined);
-    out.push(summarise(a.topic, i - from, run, at));
+    const run = effects.slice(from, i).flat();
+    out.push(summarise(a.topic, run.length, run.filter((e): e is RecordEffects => e !== undefined), at));
     from = i;
   }
   return out;
@@ -192,11 +200,11 @@ export function createEngineCore(deps: {
   catalog: SagaCatalog;
   logger: Logger;
   now: () => number;
-  /** Called after each indexing transaction: one outcome per run of rows from one partition. */
+  /** Called after each indexing transaction: one outcome per run of chunks from one partition. */
   onIndexed: (outcomes: BatchOutcome[]) => void;
   /** Records just landed, for the live tail (only after `land` was asked for them). */
   onLanded: (summaries: RecordSummary[]) => void;
-  /** Index this many records one per transaction first (a restart after a crash). */
+  /** Index this many records one landing chunk per transaction first (a restart after a crash). */
   cautiousRecords?: number;
 }) {
   const { store, config, now } = deps;
@@ -261,30 +269,71 @@ export function createEngineCore(deps: {
     return total > CATCH_UP_RECORDS;
   }
 
+  /**
+   * Per partition, the highest offset landed or indexed (read from the store on first sight): a
+   * record above it is new without a probe. Only ever too high (a landing rolled back), which only
+   * costs probes; never too low, as this engine is landing's one writer.
+   */
+  const highest = new Map<string, number>();
+
   async function landGroup(jobs: readonly LandJob[]): Promise<void> {
     const landedAt = now();
-    const rows: LandingRow[] = [];
-    for (const { batch } of jobs)
-      for (const r of packedRecords(batch))
-        rows.push({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: r.offset,
-          landedAt,
-          body: r.body,
-        });
-    const landed = await store.transaction((tx) => tx.landing.append(rows));
-    let i = 0;
-    for (const j of jobs) {
-      let duplicates = 0;
-      for (let k = 0; k < j.batch.count; k++) if (!landed[i + k]) duplicates++;
-      i += j.batch.count;
-      j.resolve(duplicates);
-    }
+    let chunks: LandingChunk[] = [];
+    let duplicates: number[] = [];
+    let marks = new Map<string, number>();
+    await store.transaction(async (tx) => {
+      chunks = [];
+      duplicates = [];
+      marks = new Map();
+      for (const { batch } of jobs) {
+        const { topic, partition } = batch;
+        const key = `${topic}\u0000${partition}`;
+        let mark = marks.get(key) ?? highest.get(key) ?? (await tx.landing.highestOffset(topic, partition));
+        const buf = Buffer.from(batch.bytes);
+        const { offsets, ends } = packedLayout(buf, batch.count);
+        // Records from..to-1 are new: cut them into chunks.
+        const cut = (from: number, to: number) => {
+          for (let i = from; i < to; ) {
+            const start = i === 0 ? 0 : ends[i - 1]!;
+            let j = i + 1;
+            while (j < to && j - i < CHUNK_RECORDS && ends[j]! - start <= CHUNK_BYTES) j++;
+            chunks.push({
+              topic,
+              partition,
+              firstOffset: offsets[i]!,
+              lastOffset: offsets[j - 1]!,
+              count: j - i,
+              landedAt,
+              body: buf.subarray(start, ends[j - 1]),
+            });
+            i = j;
+          }
+        };
+        let run = -1;
+        let dup = 0;
+        for (let i = 0; i < batch.count; i++) {
+          const o = offsets[i]!;
+          if (o > mark || !(await tx.landing.holds(topic, partition, o))) {
+            if (run < 0) run = i;
+            mark = Math.max(mark, o);
+            continue;
+          }
+          dup++;
+          if (run >= 0) cut(run, i);
+          run = -1;
+        }
+        if (run >= 0) cut(run, batch.count);
+        marks.set(key, mark);
+        duplicates.push(dup);
+      }
+      await tx.landing.append(chunks);
+    });
+    for (const [k, v] of marks) highest.set(k, v);
+    jobs.forEach((j, i) => j.resolve(duplicates[i]!));
     // A live tail of a catch-up would show old records at a rate no one can read; it resumes live.
     if (tail && !catchingUp()) {
       const opts = decodeOptions(landedAt);
-      const summaries = rows.filter((_, k) => landed[k]).map((row) => arrivalSummary(row, opts));
+      const summaries = chunks.flatMap((c) => decodeChunk(c, opts).map(arrivalSummary));
       if (summaries.length) deps.onLanded(summaries);
     }
   }
@@ -295,57 +344,60 @@ export function createEngineCore(deps: {
     now: at,
   });
 
-  function decodeRow(row: LandingRow, opts: DecodeOptions): DecodedRecord {
-    const body = Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength);
-    return decodeRecord(readPackedRecord(body, 0, row.topic, row.partition).record, opts);
+  function decodeChunk(chunk: LandingChunk, opts: DecodeOptions): DecodedRecord[] {
+    const body = Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
+    return readPackedRecords(body, chunk.topic, chunk.partition).map((r) => decodeRecord(r, opts));
   }
 
-  function arrivalSummary(row: LandingRow, opts: DecodeOptions): RecordSummary {
-    const d = decodeRow(row, opts);
+  function arrivalSummary(d: DecodedRecord): RecordSummary {
     const anomalies = recordAnomalies(d.record, d.envelope, {
       lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
     });
     return toSummary({ ...d.record, anomalies: [...new Set(anomalies.map((a) => a.kind))] });
   }
 
-  // Landed rows read ahead and not yet indexed: a transaction the budget cut short leaves the rest
-  // for the next one without reading them again. Valid because this engine is landing's one writer.
-  let readAhead: LandedRow[] = [];
+  // Landed chunks read ahead and not yet indexed: a transaction the budget cut short leaves the
+  // rest for the next one without reading them again. Valid because this engine is landing's one
+  // writer.
+  let readAhead: LandedChunk[] = [];
 
-  /** Indexes the oldest landed rows in one transaction; false when none wait. */
+  /** Indexes the oldest landed chunks in one transaction; false when none wait. */
   async function indexChunk(budgetMs: number): Promise<boolean> {
     if (!readAhead.length)
       readAhead = await store.landing.next(cautious > 0 ? 1 : MAX_INDEX_RECORDS, MAX_INDEX_BYTES);
-    const rows = readAhead;
-    if (!rows.length) return false;
+    const chunks = readAhead;
+    if (!chunks.length) return false;
     const at = now();
-    const decoded: DecodedRecord[] = [];
+    const decoded: DecodedRecord[][] = [];
     const opts = decodeOptions(at);
-    const decodedAt = (i: number) => (decoded[i] ??= decodeRow(rows[i]!, opts));
+    const decodedAt = (i: number) => (decoded[i] ??= decodeChunk(chunks[i]!, opts));
     const t0 = performance.now();
     const run = (safe: boolean, upTo: number) =>
       write(async (tx) => {
-        const effects: (RecordEffects | undefined)[] = [];
+        const effects: (RecordEffects | undefined)[][] = [];
         for (let i = 0; i < upTo; i++) {
           if (!safe && i > 0 && performance.now() - t0 > budgetMs) break;
-          effects.push(await derive(tx, decodedAt(i), safe));
+          const out: (RecordEffects | undefined)[] = [];
+          for (const d of decodedAt(i)) out.push(await derive(tx, d, safe));
+          effects.push(out);
         }
-        await tx.landing.remove(rows[effects.length - 1]!.seq);
+        await tx.landing.remove(chunks[effects.length - 1]!.seq);
         return effects;
       });
-    let effects: (RecordEffects | undefined)[];
+    let effects: (RecordEffects | undefined)[][];
     try {
-      effects = await run(false, rows.length);
+      effects = await run(false, chunks.length);
     } catch (err) {
       if (!(err instanceof DerivationError)) throw err;
-      log.warn({ err }, 'a derivation failed; indexing the rows record by record');
+      log.warn({ err }, 'a derivation failed; indexing the chunks record by record');
       effects = await run(true, Math.max(1, decoded.length));
     }
-    readAhead = rows.slice(effects.length);
-    cautious = Math.max(0, cautious - effects.length);
+    readAhead = chunks.slice(effects.length);
+    const records = effects.reduce((n, e) => n + e.length, 0);
+    cautious = Math.max(0, cautious - records);
     const ms = performance.now() - t0;
-    log.trace({ records: effects.length, ms: Math.round(ms) }, 'records indexed');
-    const outcomes = outcomesOf(rows, effects, at);
+    log.trace({ records, ms: Math.round(ms) }, 'records indexed');
+    const outcomes = outcomesOf(chunks, effects, at);
     outcomes[0] = { ...outcomes[0]!, transactionSeconds: ms / 1000 };
     deps.onIndexed(outcomes);
     return true;

@@ -19,7 +19,7 @@ import {
   type EngineEvents,
   type IngestEngine,
 } from './index.ts';
-import { packBatch, packedRecords, readPackedRecord } from './protocol.ts';
+import { packBatch, packedLayout, readPackedRecord, readPackedRecords } from './protocol.ts';
 
 // The engine's two homes must agree: the same batches through the worker (file store, packed
 // transfer) and inline (in-memory store) leave the same records, chains, sagas and DLQ entries.
@@ -57,12 +57,13 @@ describe('packed batches', () => {
       },
     ];
     const batch: RecordBatch = { topic: 't', partition: 2, highWatermark: 2 ** 40 + 1, records };
-    const back = [...packedRecords(packBatch(batch))].map((p) => {
-      const { record, end } = readPackedRecord(p.body, 0, 't', 2);
-      expect(end).toBe(p.body.length);
-      expect(record.offset).toBe(p.offset);
-      return record;
-    });
+    const packed = packBatch(batch);
+    const body = Buffer.from(packed.bytes);
+    const layout = packedLayout(body, packed.count);
+    expect([...layout.offsets]).toEqual(records.map((r) => r.offset));
+    expect(layout.ends.at(-1)).toBe(body.length);
+    const back = readPackedRecords(body, 't', 2);
+    expect(readPackedRecord(body, layout.ends[0]!, 't', 2).end).toBe(layout.ends[1]);
     expect(
       back.map((r) => ({
         ...r,
@@ -238,6 +239,50 @@ describe('ingest engine', () => {
       await memStore.close();
     }
   }, 60_000);
+
+  it('lands only the records of a batch it does not hold, by offset', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const log = indexedLog();
+    const engine = createInlineEngine({
+      store,
+      config: loadCollectorConfig({}),
+      sagaDefinitions: loadSagaDefinitions(undefined),
+      logger: silentLogger(),
+      now: Date.now,
+      events: log.events,
+    });
+    const batch = (...offsets: number[]): RecordBatch => ({
+      topic: 'x',
+      partition: 0,
+      highWatermark: Math.max(...offsets) + 1,
+      records: offsets.map((offset) => ({
+        topic: 'x',
+        partition: 0,
+        offset,
+        timestamp: 1000 + offset,
+        key: null,
+        value: Buffer.from(`{"n":${offset}}`),
+        headers: [],
+      })),
+    });
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    try {
+      expect(await engine.land(batch(...range(0, 100)), false)).toBe(0);
+      // Overlapping the records landed (some maybe indexed by now) and going past them.
+      expect(await engine.land(batch(...range(50, 150)), false)).toBe(50);
+      // An offset inside a landed run of offsets is held (Kafka never delivers a skipped offset
+      // later); one below the highest landed but outside every run is probed and lands.
+      expect(await engine.land(batch(200), false)).toBe(0);
+      expect(await engine.land(batch(202), false)).toBe(0);
+      expect(await engine.land(batch(201, 202), false)).toBe(1);
+      await log.until(153);
+      const stored = await store.records.list({}, { limit: 1000, cursor: null });
+      expect(stored.items.map((r) => r.offset).sort((a, b) => a - b)).toEqual([...range(0, 150), 200, 201, 202]);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
 
   it('starts a new worker after the worker dies; the batches it lost are stored once on redelivery', async () => {
     const config = loadCollectorConfig({});

@@ -12,7 +12,7 @@ export interface WorkerInit {
   readonly config: EngineConfig;
   readonly sagaDefinitions: readonly SagaDefinition[];
   readonly logLevel: string;
-  /** Set by the engine when it restarts a worker that died: index record by record for a while. */
+  /** Set by the engine when it restarts a worker that died: index one landing chunk per transaction for a while. */
   readonly afterCrash?: boolean;
 }
 
@@ -122,13 +122,13 @@ export function readPackedRecord(
   return { record: { topic, partition, offset, timestamp, key, value, headers }, end: at };
 }
 
-/** Each packed record of a batch as its offset and its own bytes (a view): a landing row's body. */
-export function* packedRecords(p: PackedBatch): Generator<{ offset: number; body: Buffer }> {
-  const buf = Buffer.from(p.bytes);
+/** Each packed record's offset and where it ends: where a batch may be cut into landing chunks. */
+export function packedLayout(buf: Buffer, count: number): { offsets: Float64Array; ends: Float64Array } {
+  const offsets = new Float64Array(count);
+  const ends = new Float64Array(count);
   let at = 0;
-  for (let i = 0; i < p.count; i++) {
-    const start = at;
-    const offset = buf.readDoubleLE(at);
+  for (let i = 0; i < count; i++) {
+    offsets[i] = buf.readDoubleLE(at);
     const keyLen = buf.readInt32LE(at + 16);
     const valueLen = buf.readInt32LE(at + 20);
     const nHeaders = buf.readUInt32LE(at + 24);
@@ -138,6 +138,18 @@ export function* packedRecords(p: PackedBatch): Generator<{ offset: number; body
       at += 4 + buf.readUInt32LE(at);
     }
     at += Math.max(0, keyLen) + Math.max(0, valueLen);
-    yield { offset, body: buf.subarray(start, at) };
+    ends[i] = at;
   }
+  return { offsets, ends };
+}
+
+/** Every record packed one after another in `body` (a landing chunk's), as views into it. */
+export function readPackedRecords(body: Buffer, topic: string, partition: number): ConsumedRecord[] {
+  const out: ConsumedRecord[] = [];
+  for (let at = 0; at < body.length; ) {
+    const r = readPackedRecord(body, at, topic, partition);
+    out.push(r.record);
+    at = r.end;
+  }
+  return out;
 }

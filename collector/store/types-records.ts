@@ -116,27 +116,40 @@ export interface RecordRepo {
   stats(): Promise<{ approxCount: number; lastStoredAt: number | null }>;
 }
 
-/** A fetched record as it lands: its identity and its packed bytes (engine/protocol.ts). */
-export interface LandingRow {
+/**
+ * A run of consecutive fetched records of one partition as it lands: their packed bytes one after
+ * another (engine/protocol.ts) and the offsets they span (a compacted topic leaves gaps inside).
+ */
+export interface LandingChunk {
   readonly topic: string;
   readonly partition: number;
-  readonly offset: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly count: number;
   readonly landedAt: number;
   readonly body: Uint8Array;
 }
 
-export interface LandedRow extends LandingRow {
+export interface LandedChunk extends LandingChunk {
+  /** Landing order; a chunk's records are numbered seq - count + 1 .. seq. */
   readonly seq: number;
 }
 
 /** Staged ingest's first stage: records stored as fetched, waiting to be decoded and indexed. */
 export interface LandingRepo {
-  /** Appends the rows neither waiting nor indexed yet; per row, whether it landed. */
-  append(rows: readonly LandingRow[]): Promise<boolean[]>;
-  /** The oldest waiting rows, in landing order: at most `limit`, and `maxBytes` of bodies past the first. */
-  next(limit: number, maxBytes: number): Promise<LandedRow[]>;
-  /** Drops every row up to and including `seq` (they have been indexed). */
+  /**
+   * Appends chunks as given: the caller (the engine, landing's one writer) lands only records
+   * that `highestOffset` / `holds` say are new.
+   */
+  append(chunks: readonly LandingChunk[]): Promise<void>;
+  /** The highest offset of the partition landed or indexed (-1 when none): every later one is new. */
+  highestOffset(topic: string, partition: number): Promise<number>;
+  /** Whether the record at `offset` is landed or indexed (a redelivery). */
+  holds(topic: string, partition: number, offset: number): Promise<boolean>;
+  /** The oldest waiting chunks, in landing order: `limit` records and `maxBytes` of bodies, and always the first. */
+  next(limit: number, maxBytes: number): Promise<LandedChunk[]>;
+  /** Drops every chunk up to and including `seq` (they have been indexed). */
   remove(throughSeq: number): Promise<void>;
-  /** Rows waiting (they leave in order, so the seq range is dense and this is O(1)). */
+  /** Records waiting (chunks leave in order and seq counts records, so this is two seeks). */
   stats(): Promise<{ waiting: number }>;
 }

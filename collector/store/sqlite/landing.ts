@@ -1,40 +1,60 @@
-import type { LandedRow, LandingRepo, LandingRow } from '../types.ts';
+import type { LandedChunk, LandingChunk, LandingRepo } from '../types.ts';
 import { buf, lim, num, reqNum, reqStr, type Sql } from './db.ts';
 import type { SyncRepo } from './sync.ts';
 
-// The landing table (migration v4): an append-only queue in front of decoding and indexing. The
-// only index besides the rowid is (topic, partition, offset), whose inserts land at the end of each
-// partition's run, so an append dirties a handful of pages however large the store is.
+// The landing table (migrations v4, v5): an append-only queue of chunks in front of decoding and
+// indexing. Besides the rowid, the one index is (topic, partition, last_offset), whose inserts land
+// at the end of each partition's run: an append dirties a handful of pages however large the store
+// is, once per chunk of records.
 
-// A record already waiting (the conflict) or already indexed (the NOT EXISTS: a seek at the end of
-// its partition's run in the records key) is a redelivery and does not land again.
-const APPEND = `INSERT INTO landing (topic, partition, offset, landed_at, body)
-  SELECT ?1, ?2, ?3, ?4, ?5
-  WHERE NOT EXISTS (SELECT 1 FROM records WHERE topic = ?1 AND partition = ?2 AND offset = ?3)
-  ON CONFLICT DO NOTHING`;
+// seq counts records (see migration v5): the new chunk's seq is the last one's plus its count.
+const APPEND = `INSERT INTO landing (seq, topic, partition, first_offset, last_offset, count, landed_at, body)
+  VALUES ((SELECT coalesce(max(seq), 0) FROM landing) + ?4, ?1, ?2, ?3, ?5, ?4, ?6, ?7)`;
 
 export function createLandingRepo(sql: Sql): SyncRepo<LandingRepo> {
   return {
-    append(rows: readonly LandingRow[]) {
-      return rows.map(
-        (r) => sql.run(APPEND, [r.topic, r.partition, r.offset, r.landedAt, r.body]).changes > 0,
-      );
+    append(chunks: readonly LandingChunk[]) {
+      for (const c of chunks)
+        sql.run(APPEND, [c.topic, c.partition, c.firstOffset, c.count, c.lastOffset, c.landedAt, c.body]);
     },
-    next(limit: number, maxBytes: number): LandedRow[] {
-      // Whole rows up to `maxBytes` of bodies, and always the first (a single huge record).
+    highestOffset(topic: string, partition: number) {
+      const r = sql.get(
+        `SELECT max(
+           coalesce((SELECT max(last_offset) FROM landing WHERE topic = ?1 AND partition = ?2), -1),
+           coalesce((SELECT max(offset) FROM records WHERE topic = ?1 AND partition = ?2), -1)) AS hi`,
+        [topic, partition],
+      );
+      return r ? reqNum(r, 'hi') : -1;
+    },
+    holds(topic: string, partition: number, offset: number) {
+      if (sql.get('SELECT 1 FROM records WHERE topic = ? AND partition = ? AND offset = ?', [topic, partition, offset]))
+        return true;
+      // Chunks of a partition never overlap: only the first ending at or after `offset` can hold it.
+      const r = sql.get(
+        `SELECT first_offset FROM landing WHERE topic = ? AND partition = ? AND last_offset >= ?
+         ORDER BY last_offset LIMIT 1`,
+        [topic, partition, offset],
+      );
+      return r !== undefined && reqNum(r, 'first_offset') <= offset;
+    },
+    next(limit: number, maxBytes: number): LandedChunk[] {
+      // Whole chunks while fewer than `limit` records and `maxBytes` of bodies come before them.
       return sql
         .all(
-          `SELECT seq, topic, partition, offset, landed_at, body FROM (
-             SELECT *, sum(length(body)) OVER (ORDER BY seq) AS upto
+          `SELECT * FROM (
+             SELECT *, sum(count) OVER w - count AS records_before, sum(length(body)) OVER w - length(body) AS bytes_before
              FROM (SELECT * FROM landing ORDER BY seq LIMIT ${lim(limit)})
-           ) WHERE upto - length(body) < ? ORDER BY seq`,
-          [maxBytes],
+             WINDOW w AS (ORDER BY seq)
+           ) WHERE records_before = 0 OR (records_before < ? AND bytes_before < ?) ORDER BY seq`,
+          [limit, maxBytes],
         )
         .map((r) => ({
           seq: reqNum(r, 'seq'),
           topic: reqStr(r, 'topic'),
           partition: reqNum(r, 'partition'),
-          offset: reqNum(r, 'offset'),
+          firstOffset: reqNum(r, 'first_offset'),
+          lastOffset: reqNum(r, 'last_offset'),
+          count: reqNum(r, 'count'),
           landedAt: reqNum(r, 'landed_at'),
           body: buf(r, 'body') ?? Buffer.alloc(0),
         }));
@@ -43,10 +63,12 @@ export function createLandingRepo(sql: Sql): SyncRepo<LandingRepo> {
       sql.run('DELETE FROM landing WHERE seq <= ?', [throughSeq]);
     },
     stats() {
-      const r = sql.get('SELECT (SELECT min(seq) FROM landing) AS lo, (SELECT max(seq) FROM landing) AS hi');
-      const lo = r ? num(r, 'lo') : null;
+      const r = sql.get(
+        `SELECT (SELECT max(seq) FROM landing) AS hi, first.seq AS lo, first.count AS n
+         FROM (SELECT seq, count FROM landing ORDER BY seq LIMIT 1) AS first`,
+      );
       const hi = r ? num(r, 'hi') : null;
-      return { waiting: lo !== null && hi !== null ? hi - lo + 1 : 0 };
+      return { waiting: r && hi !== null ? hi - reqNum(r, 'lo') + reqNum(r, 'n') : 0 };
     },
   };
 }

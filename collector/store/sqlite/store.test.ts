@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewRecord, Store } from '../types.ts';
 import { newRecord as baseRecord } from '../testing.ts';
+import { openSql } from './db.ts';
 import { createSqliteStore } from './index.ts';
+import { createLandingRepo } from './landing.ts';
+import { migrate } from './migrations.ts';
 
 const stores: Store[] = [];
 const dirs: string[] = [];
@@ -109,35 +112,60 @@ describe('SQLite store', () => {
     expect(oldest).toBe(50);
   });
 
-  it('lands a record once, never one already stored, and hands landed rows out by count and bytes', async () => {
+  it('lands chunks, knows which offsets it holds, hands chunks out by records and bytes', async () => {
     const s = open();
     await s.transaction((tx) => tx.records.insert(newRecord(0)));
-    const row = (offset: number) => ({
+    const chunk = (first: number, last: number, count: number, fill = first) => ({
       topic: 't',
       partition: 0,
-      offset,
+      firstOffset: first,
+      lastOffset: last,
+      count,
       landedAt: 1,
-      body: Buffer.alloc(100, offset),
+      body: Buffer.alloc(100, fill),
     });
-    const rows = [0, 1, 2, 3, 4, 5].map(row);
-    // Offset 0 is already in records: a redelivery, not landed.
-    expect(await s.transaction((tx) => tx.landing.append(rows))).toEqual([
-      false,
-      true,
-      true,
-      true,
-      true,
-      true,
-    ]);
-    expect(await s.transaction((tx) => tx.landing.append([row(3), row(6)]))).toEqual([false, true]);
-    expect((await s.landing.stats()).waiting).toBe(6);
-    expect((await s.landing.next(10, 250)).map((r) => r.offset)).toEqual([1, 2, 3]);
-    expect((await s.landing.next(2, 10_000)).map((r) => r.offset)).toEqual([1, 2]);
-    // A body larger than the byte budget still comes out, alone.
-    expect((await s.landing.next(10, 1)).map((r) => r.offset)).toEqual([1]);
+    expect(await s.landing.highestOffset('t', 0)).toBe(0);
+    expect(await s.landing.highestOffset('t', 1)).toBe(-1);
+    // 1..3, then 5 and 7 of a compacted run 5..7, then 8..9.
+    await s.transaction((tx) => tx.landing.append([chunk(1, 3, 3), chunk(5, 7, 2), chunk(8, 9, 2)]));
+    expect(await s.landing.highestOffset('t', 0)).toBe(9);
+    const held = await Promise.all([0, 1, 3, 4, 5, 9, 10].map((o) => s.landing.holds('t', 0, o)));
+    expect(held).toEqual([true, true, true, false, true, true, false]);
+    expect(await s.landing.holds('u', 0, 1)).toBe(false);
+    // seq counts records: 3 + 2 + 2 waiting.
+    expect((await s.landing.stats()).waiting).toBe(7);
+    const firsts = async (limit: number, bytes: number) =>
+      (await s.landing.next(limit, bytes)).map((c) => c.firstOffset);
+    expect(await firsts(10, 250)).toEqual([1, 5, 8]);
+    expect(await firsts(4, 10_000)).toEqual([1, 5]);
+    expect(await firsts(3, 10_000)).toEqual([1]);
+    expect(await firsts(10, 150)).toEqual([1, 5]);
+    // A chunk larger than either budget still comes out, alone.
+    expect(await firsts(1, 1)).toEqual([1]);
     const [first] = await s.landing.next(1, 1);
-    expect([...first!.body]).toEqual([...row(1).body]);
-    await s.transaction((tx) => tx.landing.remove(3));
-    expect(await s.landing.stats()).toMatchObject({ waiting: 3 });
+    expect(first).toMatchObject({ firstOffset: 1, lastOffset: 3, count: 3, seq: 3 });
+    expect([...first!.body]).toEqual([...chunk(1, 3, 3).body]);
+    await s.transaction((tx) => tx.landing.remove(first!.seq));
+    expect(await s.landing.stats()).toMatchObject({ waiting: 4 });
+    await s.transaction((tx) => tx.landing.remove(7));
+    expect(await s.landing.stats()).toMatchObject({ waiting: 0 });
+    expect(await s.landing.highestOffset('t', 0)).toBe(0);
+  });
+
+  it('keeps the rows a v4 store landed, as chunks of one', () => {
+    const sql = openSql(':memory:');
+    migrate(sql, 4);
+    sql.run('INSERT INTO landing (topic, partition, offset, landed_at, body) VALUES (?, ?, ?, ?, ?)', [
+      't',
+      1,
+      41,
+      5,
+      Buffer.from('packed'),
+    ]);
+    migrate(sql);
+    const repo = createLandingRepo(sql);
+    expect(repo.stats()).toEqual({ waiting: 1 });
+    expect(repo.next(10, 1000)).toMatchObject([{ seq: 1, firstOffset: 41, lastOffset: 41, count: 1 }]);
+    expect(repo.holds('t', 1, 41)).toBe(true);
   });
 });
