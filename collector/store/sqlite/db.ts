@@ -20,6 +20,10 @@ export function openSql(path: string, options: { cacheMb?: number } = {}): Sql {
   // NORMAL in WAL mode: a committed transaction survives a process crash (SIGKILL); only an OS
   // crash or power loss can lose the last ones, and Kafka redelivers those (offsets commit later).
   db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY');
+  // Checkpoints every 64 MB of WAL instead of SQLite's 4 MB: each one syncs the WAL and the
+  // database file, and while landing writes ~60 MB/s that was 15 fsyncs a second and ~70 % of
+  // the writer's time in COMMIT. A page written again before its checkpoint is copied once.
+  db.exec('PRAGMA wal_autocheckpoint = 16384');
   db.exec(`PRAGMA cache_size = -${Math.max(1, Math.round(options.cacheMb ?? 64)) * 1024}`);
   // Delete triggers (the saga counts') must also fire for rows an INSERT OR REPLACE replaces.
   db.exec('PRAGMA recursive_triggers = ON');
