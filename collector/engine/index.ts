@@ -54,12 +54,13 @@ export function createInlineEngine(deps: {
   let backlog = 0;
   return {
     async land(batch, tail) {
-      backlog += batch.records.length;
+      // Packed as for the worker: one landing path, and the same bytes in the landing table.
+      const packed = packBatch(batch);
+      backlog += packed.count;
       try {
-        // Packed as for the worker: one landing path, and the same bytes in the landing table.
-        return await core.land(packBatch(batch), tail);
+        return await core.land(packed, tail);
       } finally {
-        backlog -= batch.records.length;
+        backlog -= packed.count;
       }
     },
     storeSpans: (spans) => core.storeSpans(spans),
@@ -112,7 +113,7 @@ export async function createWorkerEngine(
     // old generation of 192 MB: V8 grew it to ~250 MB while indexing with ~110 MB live (caches,
     // one index read of at most 8 MB of records decoded); capped, the 1M ingest peaked at 410 MB
     // RSS instead of 510 MB. Should it still run out, the worker dies, landed records stay landed,
-    // and the new worker indexes record by record for a while (`afterCrash`).
+    // and the new worker indexes chunk by chunk for a while (`afterCrash`).
     const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
       workerData: { ...init, afterCrash } satisfies WorkerInit,
       resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 },
@@ -187,12 +188,13 @@ export async function createWorkerEngine(
   await current;
   return {
     async land(batch, tail) {
-      backlog += batch.records.length;
+      // Packed now, and `batch` not referenced past this point: its records die young.
+      const packed = packBatch(batch);
+      backlog += packed.count;
       try {
-        const packed = packBatch(batch);
         return await call<number>({ op: 'land', batch: packed, tail }, [packed.bytes]);
       } finally {
-        backlog -= batch.records.length;
+        backlog -= packed.count;
       }
     },
     storeSpans: (spans) => call<number>({ op: 'spans', spans }),
