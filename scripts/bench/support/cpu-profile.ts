@@ -57,7 +57,13 @@ function areaOf(url: string, fn: string, root: string): string {
 
 export function summarizeProfile(
   file: string,
-  opts: { root: string; top?: number; inclusiveOf?: readonly string[] },
+  opts: {
+    root: string;
+    top?: number;
+    inclusiveOf?: readonly string[];
+    /** Only the samples in this window, in ms from the profile's start (a phase of a run). */
+    windowMs?: readonly [number, number];
+  },
 ): ProfileSummary {
   const p = profileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
   const totalMs = (p.endTime - p.startTime) / 1000;
@@ -65,8 +71,12 @@ export function summarizeProfile(
   const selfUs = new Map<number, number>();
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
+  const [fromUs, toUs] = (opts.windowMs ?? [0, Infinity]).map((ms) => ms * 1000) as [number, number];
+  let atUs = 0;
   for (let i = 0; i < samples.length; i++) {
+    atUs += deltas[i] ?? 0;
     const dt = deltas[i + 1] ?? 0;
+    if (atUs < fromUs || atUs > toUs) continue;
     selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + dt);
   }
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
