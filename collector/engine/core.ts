@@ -13,6 +13,7 @@ import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
 import type { LandedChunk, LandingChunk, RetentionResult, Store } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
 import { createDerivationCache } from './cache.ts';
+import { decodeRecordBatch, readBatchHeader, RecordBatchError } from '../../lib/bus/kafka-record-batch.ts';
 import { packedLayout, readPackedRecords, type PackedBatch } from './protocol.ts';
 
 // The ingest engine: the one writer of records, spans and everything derived from them. It runs
@@ -181,7 +182,14 @@ function outcomesOf(
     const b = i < effects.length ? chunks[i] : undefined;
     if (b && b.topic === a.topic && b.partition === a.partition) continue;
     const run = effects.slice(from, i).flat();
-    out.push(summarise(a.topic, run.length, run.filter((e): e is RecordEffects => e !== undefined), at));
+    out.push(
+      summarise(
+        a.topic,
+        run.length,
+        run.filter((e): e is RecordEffects => e !== undefined),
+        at,
+      ),
+    );
     from = i;
   }
   return out;
@@ -290,16 +298,46 @@ export function createEngineCore(deps: {
         const key = `${topic}\u0000${partition}`;
         let mark = marks.get(key) ?? highest.get(key) ?? (await tx.landing.highestOffset(topic, partition));
         const buf = Buffer.from(batch.bytes);
+        if (batch.format === 'kafka') {
+          // Kafka record batches land whole, each a chunk, from the first offset not yet held:
+          // records of a partition land in offset order, so what is at or below `mark` is held.
+          let dup = 0;
+          for (let at = 0; at < buf.length;) {
+            const h = readBatchHeader(buf, at);
+            if (!h) throw new Error(`a fetched record batch of ${topic}/${partition} is cut short`);
+            const start = Math.max(h.baseOffset, batch.fromOffset);
+            const from = Math.max(start, mark + 1);
+            dup += Math.max(0, Math.min(from, h.lastOffset + 1) - start);
+            if (from <= h.lastOffset) {
+              chunks.push({
+                topic,
+                partition,
+                format: 'kafka',
+                firstOffset: from,
+                lastOffset: h.lastOffset,
+                count: h.recordCount,
+                landedAt,
+                body: buf.subarray(at, at + h.size),
+              });
+              mark = h.lastOffset;
+            }
+            at += h.size;
+          }
+          marks.set(key, mark);
+          duplicates.push(dup);
+          continue;
+        }
         const { offsets, ends } = packedLayout(buf, batch.count);
         // Records from..to-1 are new: cut them into chunks.
         const cut = (from: number, to: number) => {
-          for (let i = from; i < to; ) {
+          for (let i = from; i < to;) {
             const start = i === 0 ? 0 : ends[i - 1]!;
             let j = i + 1;
             while (j < to && j - i < CHUNK_RECORDS && ends[j]! - start <= CHUNK_BYTES) j++;
             chunks.push({
               topic,
               partition,
+              format: 'packed',
               firstOffset: offsets[i]!,
               lastOffset: offsets[j - 1]!,
               count: j - i,
@@ -346,7 +384,34 @@ export function createEngineCore(deps: {
 
   function decodeChunk(chunk: LandingChunk, opts: DecodeOptions): DecodedRecord[] {
     const body = Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
-    return readPackedRecords(body, chunk.topic, chunk.partition).map((r) => decodeRecord(r, opts));
+    if (chunk.format === 'packed')
+      return readPackedRecords(body, chunk.topic, chunk.partition).map((r) => decodeRecord(r, opts));
+    try {
+      return decodeRecordBatch(body, chunk.topic, chunk.partition, chunk.firstOffset).map((r) =>
+        decodeRecord(r, opts),
+      );
+    } catch (err) {
+      if (!(err instanceof RecordBatchError)) throw err;
+      // Kept, not dropped: the batch as fetched, as one record at its first offset, saying why.
+      log.warn(
+        { err, topic: chunk.topic, partition: chunk.partition },
+        'a record batch could not be decoded',
+      );
+      const d = decodeRecord(
+        {
+          topic: chunk.topic,
+          partition: chunk.partition,
+          offset: chunk.firstOffset,
+          timestamp: readBatchHeader(body)?.maxTimestamp ?? chunk.landedAt,
+          key: null,
+          value: body,
+          headers: [],
+        },
+        opts,
+      );
+      const problem = { problem: `record batch not decoded (${err.message}); its bytes are the value` };
+      return [{ ...d, record: { ...d.record, problems: [...d.record.problems, problem] } }];
+    }
   }
 
   function arrivalSummary(d: DecodedRecord): RecordSummary {

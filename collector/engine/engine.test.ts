@@ -277,7 +277,12 @@ describe('ingest engine', () => {
       expect(await engine.land(batch(201, 202), false)).toBe(1);
       await log.until(153);
       const stored = await store.records.list({}, { limit: 1000, cursor: null });
-      expect(stored.items.map((r) => r.offset).sort((a, b) => a - b)).toEqual([...range(0, 150), 200, 201, 202]);
+      expect(stored.items.map((r) => r.offset).sort((a, b) => a - b)).toEqual([
+        ...range(0, 150),
+        200,
+        201,
+        202,
+      ]);
     } finally {
       await engine.close();
       await store.close();

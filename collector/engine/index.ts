@@ -7,7 +7,7 @@ import type { SagaDefinition } from '../sagas/definitions.ts';
 import { createSagaCatalog } from '../sagas/definitions.ts';
 import type { Store } from '../store/types.ts';
 import { createEngineCore, type BatchOutcome, type EngineConfig, type MaintenanceResult } from './core.ts';
-import { packBatch, type Reply, type Request, type WorkerInit } from './protocol.ts';
+import { packBatches, type Reply, type Request, type WorkerInit } from './protocol.ts';
 
 // The ingest engine as the rest of the collector sees it. Two homes, one code (core.ts):
 //  - a worker thread with its own connection to the SQLite file, the default for a file store:
@@ -55,12 +55,14 @@ export function createInlineEngine(deps: {
   return {
     async land(batch, tail) {
       // Packed as for the worker: one landing path, and the same bytes in the landing table.
-      const packed = packBatch(batch);
-      backlog += packed.count;
+      const packed = packBatches(batch);
+      const count = packed.reduce((n, p) => n + p.count, 0);
+      backlog += count;
       try {
-        return await core.land(packed, tail);
+        const duplicates = await Promise.all(packed.map((p) => core.land(p, tail)));
+        return duplicates.reduce((a, b) => a + b, 0);
       } finally {
-        backlog -= packed.count;
+        backlog -= count;
       }
     },
     storeSpans: (spans) => core.storeSpans(spans),
@@ -189,12 +191,16 @@ export async function createWorkerEngine(
   return {
     async land(batch, tail) {
       // Packed now, and `batch` not referenced past this point: its records die young.
-      const packed = packBatch(batch);
-      backlog += packed.count;
+      const packed = packBatches(batch);
+      const count = packed.reduce((n, p) => n + p.count, 0);
+      backlog += count;
       try {
-        return await call<number>({ op: 'land', batch: packed, tail }, [packed.bytes]);
+        const duplicates = await Promise.all(
+          packed.map((p) => call<number>({ op: 'land', batch: p, tail }, [p.bytes])),
+        );
+        return duplicates.reduce((a, b) => a + b, 0);
       } finally {
-        backlog -= packed.count;
+        backlog -= count;
       }
     },
     storeSpans: (spans) => call<number>({ op: 'spans', spans }),

@@ -53,7 +53,37 @@ export interface PackedBatch {
   /** Offset of the batch's last record (null when empty): with the watermark, how far behind. */
   readonly lastOffset: number | null;
   readonly count: number;
+  /**
+   * 'packed': records in the layout above; 'kafka': Kafka record batches as fetched, one after
+   * another, their records from `fromOffset` on (`count` is then the batches' record counts).
+   */
+  readonly format: 'packed' | 'kafka';
+  readonly fromOffset: number;
   readonly bytes: ArrayBuffer;
+}
+
+/**
+ * A fetched batch as what crosses to the worker: its records packed, and its raw Kafka record
+ * batches (from a raw consumer) copied into one buffer as they are; usually just one of the two.
+ */
+export function packBatches(b: RecordBatch): PackedBatch[] {
+  const out = b.records.length || !b.raw ? [packBatch(b)] : [];
+  if (b.raw) {
+    const bytes = Buffer.allocUnsafeSlow(b.raw.batches.reduce((n, x) => n + x.length, 0));
+    let at = 0;
+    for (const x of b.raw.batches) at += x.copy(bytes, at);
+    out.push({
+      topic: b.topic,
+      partition: b.partition,
+      highWatermark: b.highWatermark,
+      lastOffset: b.raw.lastOffset,
+      count: b.raw.count,
+      format: 'kafka',
+      fromOffset: b.raw.fromOffset,
+      bytes: bytes.buffer,
+    });
+  }
+  return out;
 }
 
 export function packBatch(b: RecordBatch): PackedBatch {
@@ -89,6 +119,8 @@ export function packBatch(b: RecordBatch): PackedBatch {
     highWatermark: b.highWatermark,
     lastOffset: b.records.at(-1)?.offset ?? null,
     count: b.records.length,
+    format: 'packed',
+    fromOffset: b.records[0]?.offset ?? 0,
     bytes,
   };
 }
@@ -146,7 +178,7 @@ export function packedLayout(buf: Buffer, count: number): { offsets: Float64Arra
 /** Every record packed one after another in `body` (a landing chunk's), as views into it. */
 export function readPackedRecords(body: Buffer, topic: string, partition: number): ConsumedRecord[] {
   const out: ConsumedRecord[] = [];
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const r = readPackedRecord(body, at, topic, partition);
     out.push(r.record);
     at = r.end;

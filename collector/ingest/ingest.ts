@@ -74,7 +74,7 @@ export function createIngest(deps: IngestDeps) {
     // Only these outlive the hand-over: the records, held until the batch lands, would survive
     // young-generation collections and be promoted (measured: most of the GC threads' work).
     const { topic, partition } = batch;
-    const records = batch.records.length;
+    const records = batch.records.length + (batch.raw?.count ?? 0);
     const done = engine.land(batch, hub.hasSubscribers()).then(
       (duplicates) => {
         wakeRoom();
@@ -89,10 +89,7 @@ export function createIngest(deps: IngestDeps) {
       },
       (err: unknown) => {
         wakeRoom();
-        log.error(
-          { err, topic, partition },
-          'landing a batch failed; it will be read again',
-        );
+        log.error({ err, topic, partition }, 'landing a batch failed; it will be read again');
         throw err;
       },
     );
@@ -124,6 +121,8 @@ export function createIngest(deps: IngestDeps) {
       topicPattern,
       fromBeginning: true,
       maxBatchRecords: config.COLLECTOR_MAX_BATCH_RECORDS,
+      // Records are stored as fetched and decoded on the engine's thread (lib/bus/kafka-raw-fetch.ts).
+      rawBatches: true,
       clientId: 'causeway-collector',
       topicRefreshMs: 2000,
       sessionTimeoutMs: config.COLLECTOR_SESSION_TIMEOUT_MS,

@@ -123,6 +123,9 @@ export interface RecordRepo {
 export interface LandingChunk {
   readonly topic: string;
   readonly partition: number;
+  /** 'packed': records packed by the engine; 'kafka': one Kafka record batch as fetched. */
+  readonly format: 'packed' | 'kafka';
+  /** The first record's offset; of a Kafka batch, where its records start to count. */
   readonly firstOffset: number;
   readonly lastOffset: number;
   readonly count: number;

@@ -4,6 +4,7 @@ import type { Admin, Consumer, IHeaders, KafkaConfig, Producer, SASLOptions } fr
 import type { Logger } from '../logger.ts';
 import { normalizeHeaders, type RecordHeader } from '../events/headers.ts';
 import { createAckTracker } from './acks.ts';
+import { isRawBatchMessage, rawSocketFactory } from './kafka-raw-fetch.ts';
 import { partitionForKey } from './murmur2.ts';
 import {
   BusError,
@@ -109,6 +110,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     ...(options.sasl && { sasl: toSasl(options.sasl) }),
   };
   const kafka = new Kafka(config);
+  // Consumers that take record batches undecoded get their own client: its connections are the
+  // ones whose Fetch responses kafka-raw-fetch.ts reads.
+  let raw: InstanceType<typeof Kafka> | undefined;
+  const rawKafka = () => (raw ??= new Kafka({ ...config, socketFactory: rawSocketFactory() }));
   let producer: Producer | undefined;
   let producerReady: Promise<Producer> | undefined;
   let sharedAdmin: Promise<Admin> | undefined;
@@ -267,7 +272,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       subscribed = topics;
       if (!topics.length || !handler) return;
       const h = handler;
-      const c = kafka.consumer({
+      const c = (opts.rawBatches ? rawKafka() : kafka).consumer({
         groupId: opts.groupId,
         allowAutoTopicCreation: false,
         sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
@@ -314,23 +319,38 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           const { batch } = payload;
           const isRunning = () => payload.isRunning();
           const isStale = () => payload.isStale();
-          const records: ConsumedRecord[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: Number(m.offset),
-            timestamp: Number(m.timestamp),
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: normalizeHeaders(
-              m.headers as Record<string, Buffer | string | (Buffer | string)[] | undefined>,
-            ),
-          }));
-          if (!records.length) return;
+          const records: ConsumedRecord[] = [];
+          const rawBatches: Buffer[] = [];
+          let rawCount = 0;
+          let first = Infinity;
+          let last = -1;
+          // kafkajs 2.x types Batch without the offset it fetched from.
+          const fetchedOffset = Number((batch as { fetchedOffset?: string }).fetchedOffset ?? 0);
+          for (const m of batch.messages) {
+            if (isRawBatchMessage(m)) {
+              rawBatches.push(m.raw);
+              rawCount += m.recordCount;
+              first = Math.min(first, Math.max(m.baseOffset, fetchedOffset));
+              last = Math.max(last, m.lastOffset);
+              continue;
+            }
+            const offset = Number(m.offset);
+            first = Math.min(first, offset);
+            last = Math.max(last, offset);
+            records.push({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset,
+              timestamp: Number(m.timestamp),
+              key: m.key ?? null,
+              value: m.value ?? null,
+              headers: normalizeHeaders(m.headers),
+            });
+          }
+          if (last < 0) return;
           const commit = async (next: number) => {
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
           };
-          const first = records[0]!.offset;
-          const last = records[records.length - 1]!.offset;
           // The whole hand-over, retry pause included, is what a drain must wait for.
           const body = (async () => {
             try {
@@ -340,6 +360,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
                   partition: batch.partition,
                   records,
                   highWatermark: Number(batch.highWatermark),
+                  ...(rawBatches.length && {
+                    raw: { fromOffset: first, lastOffset: last, count: rawCount, batches: rawBatches },
+                  }),
                 },
                 { commit, isRunning: () => isRunning() && !isStale() },
               );

@@ -40,6 +40,18 @@ export interface RecordBatch {
   readonly records: readonly ConsumedRecord[];
   /** High watermark of the partition when the batch was fetched. */
   readonly highWatermark: number;
+  /** For a consumer with `rawBatches`, on Kafka: the records as the broker sent them (then `records` is usually empty). */
+  readonly raw?: RawRecordBatches;
+}
+
+/** Kafka record batches as fetched (format v2: lib/bus/kafka-record-batch.ts decodes them). */
+export interface RawRecordBatches {
+  /** The delivery starts here: records of the first batch before it are not part of it. */
+  readonly fromOffset: number;
+  readonly lastOffset: number;
+  /** The batches' record counts (an upper bound from `fromOffset` on). */
+  readonly count: number;
+  readonly batches: readonly Buffer[];
 }
 
 export interface ConsumerOptions {
@@ -50,6 +62,11 @@ export interface ConsumerOptions {
   /** Where a group with no committed offset starts. Default: earliest. */
   readonly fromBeginning?: boolean;
   readonly maxBatchRecords?: number;
+  /**
+   * Kafka only: deliver record batches undecoded in `RecordBatch.raw` (no per-record work on the
+   * fetching thread). The embedded bus delivers records as always.
+   */
+  readonly rawBatches?: boolean;
   readonly clientId?: string;
   /** How often a pattern subscription looks for new topics. */
   readonly topicRefreshMs?: number;

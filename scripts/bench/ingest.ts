@@ -179,8 +179,9 @@ async function busAdapterRate(
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
   const t0 = performance.now();
-  await bus.consumer({ groupId, topics: names, fromBeginning: true }).run(async (batch) => {
-    count += batch.records.length;
+  // Raw batches, as the collector takes them; counted by offsets (the topics are not compacted).
+  await bus.consumer({ groupId, topics: names, fromBeginning: true, rawBatches: true }).run(async (batch) => {
+    count += batch.records.length + (batch.raw ? batch.raw.lastOffset - batch.raw.fromOffset + 1 : 0);
     if (count >= total) done();
     await Promise.resolve();
   });

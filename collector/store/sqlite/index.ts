@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Store, StoreTx } from '../types.ts';
+import type { LandingRepo, Store, StoreTx } from '../types.ts';
 import { createChainRepo } from './chains.ts';
 import { openSql, type Sql } from './db.ts';
 import { createDlqRepo } from './dlq.ts';
-import { createLandingRepo } from './landing.ts';
+import { createLandingRepo, landingSegmentDir } from './landing.ts';
 import { migrate } from './migrations.ts';
 import { createRecordRepo } from './records.ts';
 import { createReplayRepo } from './replays.ts';
@@ -37,13 +37,17 @@ export function createSqliteStore(options: {
   const sql = options.instrument?.sql?.(base) ?? base;
   const hook = options.instrument?.exec;
   const exec = (text: string) => (hook ? hook(text, () => base.db.exec(text)) : base.db.exec(text));
+  const landing = createLandingRepo(
+    sql,
+    options.path === ':memory:' ? {} : { segmentDir: landingSegmentDir(options.path) },
+  );
   let queue: Promise<unknown> = Promise.resolve();
   let inTx = false;
   let savepoints = 0;
   let closed = false;
 
   const tx: StoreTx = {
-    landing: asyncRepo(createLandingRepo(sql)),
+    landing: asyncRepo<LandingRepo>(landing),
     records: asyncRepo(createRecordRepo(sql)),
     spans: asyncRepo(createSpanRepo(sql)),
     chains: asyncRepo(createChainRepo(sql)),
@@ -130,6 +134,7 @@ export function createSqliteStore(options: {
       closed = true;
       if (inTx && base.db.isTransaction) base.db.exec('ROLLBACK');
       base.db.close();
+      landing.close();
     },
   };
 }

@@ -194,15 +194,20 @@ const MIGRATIONS: readonly string[] = [
   // its records. Redeliveries are found by offset (engine: the partition's highest landed offset,
   // an exact probe below it). seq counts records: a chunk of n records takes the n numbers up to
   // its seq, so the records waiting are max(seq) - min(seq) + the first chunk's count. Rows landed
-  // by v4 become chunks of one.
+  // by v4 become chunks of one. A file store keeps a chunk's bytes in an append-only segment file
+  // (segment, segment_at; sqlite/landing.ts) rather than in body: written once, never checkpointed.
+  // format: 0 records packed by the engine (engine/protocol.ts), 1 one
+  // Kafka record batch as the broker sent it (lib/bus/kafka-record-batch.ts), its records from
+  // first_offset on; count is then the batch's record count.
   `
   CREATE TABLE landing_chunks (
     seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, partition INTEGER NOT NULL,
     first_offset INTEGER NOT NULL, last_offset INTEGER NOT NULL, count INTEGER NOT NULL,
-    landed_at INTEGER NOT NULL, body BLOB NOT NULL
+    format INTEGER NOT NULL DEFAULT 0, landed_at INTEGER NOT NULL, size INTEGER NOT NULL,
+    body BLOB, segment INTEGER, segment_at INTEGER
   );
-  INSERT INTO landing_chunks (seq, topic, partition, first_offset, last_offset, count, landed_at, body)
-    SELECT seq, topic, partition, offset, offset, 1, landed_at, body FROM landing ORDER BY seq;
+  INSERT INTO landing_chunks (seq, topic, partition, first_offset, last_offset, count, landed_at, size, body)
+    SELECT seq, topic, partition, offset, offset, 1, landed_at, length(body), body FROM landing ORDER BY seq;
   DROP TABLE landing;
   ALTER TABLE landing_chunks RENAME TO landing;
   CREATE INDEX landing_range ON landing (topic, partition, last_offset);

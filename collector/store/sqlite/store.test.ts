@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import type { NewRecord, Store } from '../types.ts';
 import { newRecord as baseRecord } from '../testing.ts';
 import { openSql } from './db.ts';
 import { createSqliteStore } from './index.ts';
-import { createLandingRepo } from './landing.ts';
+import { createLandingRepo, landingSegmentDir } from './landing.ts';
 import { migrate } from './migrations.ts';
 
 const stores: Store[] = [];
@@ -118,6 +118,7 @@ describe('SQLite store', () => {
     const chunk = (first: number, last: number, count: number, fill = first) => ({
       topic: 't',
       partition: 0,
+      format: first === 8 ? ('kafka' as const) : ('packed' as const),
       firstOffset: first,
       lastOffset: last,
       count,
@@ -137,6 +138,7 @@ describe('SQLite store', () => {
     const firsts = async (limit: number, bytes: number) =>
       (await s.landing.next(limit, bytes)).map((c) => c.firstOffset);
     expect(await firsts(10, 250)).toEqual([1, 5, 8]);
+    expect((await s.landing.next(10, 10_000)).map((c) => c.format)).toEqual(['packed', 'packed', 'kafka']);
     expect(await firsts(4, 10_000)).toEqual([1, 5]);
     expect(await firsts(3, 10_000)).toEqual([1]);
     expect(await firsts(10, 150)).toEqual([1, 5]);
@@ -150,6 +152,44 @@ describe('SQLite store', () => {
     await s.transaction((tx) => tx.landing.remove(7));
     expect(await s.landing.stats()).toMatchObject({ waiting: 0 });
     expect(await s.landing.highestOffset('t', 0)).toBe(0);
+  });
+
+  it("keeps a file store's landed bytes in segment files, read back after a restart, deleted once indexed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'landing-'));
+    dirs.push(dir);
+    const path = join(dir, 'c.db');
+    const chunk = (first: number, bytes: number) => ({
+      topic: 't',
+      partition: 0,
+      format: 'packed' as const,
+      firstOffset: first,
+      lastOffset: first,
+      count: 1,
+      landedAt: 1,
+      body: Buffer.alloc(bytes, first),
+    });
+    const segments = () => readdirSync(landingSegmentDir(path)).sort();
+    const a = createSqliteStore({ path });
+    await a.transaction((tx) => tx.landing.append([chunk(1, 10), chunk(2, 70_000)]));
+    expect(segments()).toEqual(['0000000001.seg']);
+    await a.close();
+    // A restart reads what the last run landed and writes a segment of its own.
+    const b = open(path);
+    expect((await b.landing.next(10, 1e9)).map((c) => [c.firstOffset, c.body.length, c.body[0]])).toEqual([
+      [1, 10, 1],
+      [2, 70_000, 2],
+    ]);
+    await b.transaction((tx) => tx.landing.append([chunk(3, 5)]));
+    expect(segments()).toEqual(['0000000001.seg', '0000000002.seg']);
+    // Indexed (removed), the old segment goes at the next append; the one being written stays.
+    await b.transaction((tx) => tx.landing.remove(2));
+    await b.transaction((tx) => tx.landing.append([chunk(4, 5)]));
+    expect(segments()).toEqual(['0000000002.seg']);
+    expect((await b.landing.next(10, 1e9)).map((c) => [c.firstOffset, [...c.body]])).toEqual([
+      [3, [3, 3, 3, 3, 3]],
+      [4, [4, 4, 4, 4, 4]],
+    ]);
+    expect(await b.landing.stats()).toEqual({ waiting: 2 });
   });
 
   it('keeps the rows a v4 store landed, as chunks of one', () => {

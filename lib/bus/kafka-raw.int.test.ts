@@ -1,0 +1,116 @@
+import kafkajs from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { normalizeHeaders } from '../events/headers.ts';
+import { uniqueName, waitFor } from '../testing/wait-for.ts';
+import { createKafkaBus } from './kafka.ts';
+import { decodeRecordBatch } from './kafka-record-batch.ts';
+import type { ConsumedRecord, RecordBatch } from './types.ts';
+
+// Raw fetching (kafka-raw-fetch.ts) against the real broker: what a raw consumer's batches decode
+// to must be exactly what kafkajs hands an ordinary consumer of the same topic — plain, compressed
+// and transactional records, with aborted transactions and their markers left out by both.
+
+const { Kafka, CompressionTypes, logLevel } = kafkajs;
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+const kafka = new Kafka({ clientId: 'raw-fetch-test', brokers, logLevel: logLevel.NOTHING });
+const bus = brokers.length ? createKafkaBus({ brokers, clientId: 'raw-fetch-test' }) : undefined;
+afterAll(async () => {
+  await bus?.close();
+});
+
+const view = (r: ConsumedRecord) => ({
+  offset: r.offset,
+  timestamp: r.timestamp,
+  key: r.key?.toString('hex') ?? null,
+  value: r.value?.toString('hex') ?? null,
+  headers: r.headers.map((h) => [h.key, h.value.toString('hex')]),
+});
+
+describe.skipIf(!bus)('raw record batches from Kafka', () => {
+  it('decode to the records kafkajs delivers, transactions and compression included', async () => {
+    const topic = uniqueName('raw-fetch');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const producer = kafka.producer();
+    const txProducer = kafka.producer({
+      transactionalId: `${topic}-tx`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await Promise.all([producer.connect(), txProducer.connect()]);
+    try {
+      await producer.send({
+        topic,
+        messages: [
+          { key: 'k1', value: '{"a":1}', headers: { h: 'v', rep: ['one', 'two'] } },
+          { key: null, value: Buffer.from([0, 255, 1, 2]), headers: { bin: Buffer.from([0xff, 0xfe]) } },
+          { key: 'tombstone', value: null },
+          { value: 'x'.repeat(70_000), timestamp: '1000' },
+        ],
+      });
+      await producer.send({
+        topic,
+        compression: CompressionTypes.GZIP,
+        messages: Array.from({ length: 50 }, (_, i) => ({
+          key: `g${i}`,
+          value: `gzip ${i}`,
+          headers: { i: String(i) },
+        })),
+      });
+      const aborted = await txProducer.transaction();
+      await aborted.send({ topic, messages: [{ value: 'aborted 1' }, { value: 'aborted 2' }] });
+      await aborted.abort();
+      const committed = await txProducer.transaction();
+      await committed.send({ topic, messages: [{ value: 'committed 1' }, { value: 'committed 2' }] });
+      await committed.commit();
+      await producer.send({ topic, messages: [{ key: 'after', value: 'the transactions' }] });
+
+      const expected: ConsumedRecord[] = [];
+      const plain = kafka.consumer({ groupId: `${topic}-plain` });
+      await plain.connect();
+      await plain.subscribe({ topic, fromBeginning: true });
+      await plain.run({
+        eachMessage: async ({ message: m, partition }) => {
+          expected.push({
+            topic,
+            partition,
+            offset: Number(m.offset),
+            timestamp: Number(m.timestamp),
+            key: m.key,
+            value: m.value,
+            headers: normalizeHeaders(m.headers),
+          });
+          await Promise.resolve();
+        },
+      });
+      await waitFor(() => expected.length >= 57 || undefined, { timeoutMs: 20_000 });
+      await plain.disconnect();
+
+      const batches: RecordBatch[] = [];
+      const raw = bus!.consumer({ groupId: `${topic}-raw`, topics: [topic], rawBatches: true });
+      await raw.run(async (b) => {
+        batches.push(b);
+        await Promise.resolve();
+      });
+      const got = () =>
+        batches.flatMap((b) => [
+          ...b.records,
+          ...(b.raw?.batches ?? []).flatMap((x) =>
+            decodeRecordBatch(x, b.topic, b.partition, b.raw!.fromOffset),
+          ),
+        ]);
+      await waitFor(() => got().length >= expected.length || undefined, { timeoutMs: 20_000 });
+      await raw.stop();
+
+      expect(batches.every((b) => b.raw && b.records.length === 0)).toBe(true);
+      expect(got().map(view)).toEqual(expected.map(view));
+      expect(expected.map((r) => r.value?.toString())).not.toContain('aborted 1');
+      expect(expected.map((r) => r.value?.toString())).toContain('committed 2');
+    } finally {
+      await Promise.all([producer.disconnect(), txProducer.disconnect()]);
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 60_000);
+});

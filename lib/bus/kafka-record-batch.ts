@@ -1,0 +1,186 @@
+import { gunzipSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import type { RecordHeader } from '../events/headers.ts';
+import type { ConsumedRecord } from './types.ts';
+
+// Kafka's record batch (message format v2, "magic 2"), read without kafkajs: the collector takes
+// batches from the broker as bytes (kafka-raw-fetch.ts), stores them as they are, and decodes their
+// records here, later and off the fetching thread. Layout (all big-endian):
+//   baseOffset int64 | batchLength int32 | partitionLeaderEpoch int32 | magic int8 | crc uint32 |
+//   attributes int16 | lastOffsetDelta int32 | baseTimestamp int64 | maxTimestamp int64 |
+//   producerId int64 | producerEpoch int16 | baseSequence int32 | recordCount int32 | records
+// where each record is: length varint | attributes int8 | timestampDelta varlong |
+//   offsetDelta varint | keyLength varint | key | valueLength varint | value |
+//   headerCount varint | (headerKeyLength varint | headerKey | headerValueLength varint | value)*
+// Varints are zigzag-encoded; a length of -1 is null. Attributes: bits 0-2 the compression codec
+// of the records section, bit 3 log-append time, bit 4 transactional, bit 5 control batch.
+
+/** Bytes before `records`; `batchLength` counts from after itself (offset 12). */
+export const BATCH_HEADER_BYTES = 61;
+const LENGTH_PREFIX = 12;
+
+export interface BatchHeader {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** The whole batch in bytes, from baseOffset to the end of its last record. */
+  readonly size: number;
+  readonly magic: number;
+  readonly attributes: number;
+  readonly baseTimestamp: number;
+  readonly maxTimestamp: number;
+  readonly producerId: bigint;
+  readonly recordCount: number;
+  readonly transactional: boolean;
+  readonly control: boolean;
+}
+
+export class RecordBatchError extends Error {
+  override readonly name = 'RecordBatchError';
+}
+
+/** The header of the batch at `at`, or null when fewer bytes than the whole batch remain. */
+export function readBatchHeader(buf: Buffer, at = 0): BatchHeader | null {
+  if (buf.length - at < BATCH_HEADER_BYTES) return null;
+  const size = LENGTH_PREFIX + buf.readInt32BE(at + 8);
+  if (size < BATCH_HEADER_BYTES || buf.length - at < size) return null;
+  const baseOffset = Number(buf.readBigInt64BE(at));
+  const attributes = buf.readInt16BE(at + 21);
+  return {
+    baseOffset,
+    lastOffset: baseOffset + buf.readInt32BE(at + 23),
+    size,
+    magic: buf.readInt8(at + 16),
+    attributes,
+    baseTimestamp: Number(buf.readBigInt64BE(at + 27)),
+    maxTimestamp: Number(buf.readBigInt64BE(at + 35)),
+    producerId: buf.readBigInt64BE(at + 43),
+    recordCount: buf.readInt32BE(at + 57),
+    transactional: (attributes & 0x10) !== 0,
+    control: (attributes & 0x20) !== 0,
+  };
+}
+
+/** Zigzag varints, as Kafka's records use them; `at` advances past each. */
+class VarReader {
+  readonly buf: Buffer;
+  at: number;
+
+  constructor(buf: Buffer, at: number) {
+    this.buf = buf;
+    this.at = at;
+  }
+
+  varint(): number {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      if (this.at >= this.buf.length) throw new RecordBatchError('a record ends inside a varint');
+      const b = this.buf[this.at++]!;
+      value |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 28) throw new RecordBatchError('a varint is longer than 5 bytes');
+    }
+    return (value >>> 1) ^ -(value & 1);
+  }
+
+  /** A zigzag varlong as a number (timestamp deltas: far below 2^53). */
+  varlong(): number {
+    let value = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.at >= this.buf.length) throw new RecordBatchError('a record ends inside a varlong');
+      const b = this.buf[this.at++]!;
+      value |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7n;
+      if (shift > 63n) throw new RecordBatchError('a varlong is longer than 10 bytes');
+    }
+    return Number((value >> 1n) ^ -(value & 1n));
+  }
+
+  bytes(): Buffer | null {
+    const n = this.varint();
+    if (n < 0) return null;
+    if (this.at + n > this.buf.length) throw new RecordBatchError('a record field runs past its batch');
+    const out = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+}
+
+const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+/** The records section of a batch, decompressed (a view when it is not compressed). */
+function recordsSection(buf: Buffer, h: BatchHeader): Buffer {
+  const section = buf.subarray(BATCH_HEADER_BYTES, h.size);
+  const codec = CODECS[h.attributes & 0x7] ?? `codec ${h.attributes & 0x7}`;
+  switch (codec) {
+    case 'none':
+      return section;
+    case 'gzip':
+      return gunzipSync(section);
+    case 'zstd':
+      if (typeof zlib.zstdDecompressSync === 'function') return zlib.zstdDecompressSync(section);
+      break;
+  }
+  throw new RecordBatchError(`records compressed with ${codec} cannot be read by this collector`);
+}
+
+/**
+ * The records of the batch in `buf` (exactly one batch) from `fromOffset` on, as views into it (or
+ * into its decompressed records). Control batches (transaction markers) have no records for users.
+ */
+export function decodeRecordBatch(
+  buf: Buffer,
+  topic: string,
+  partition: number,
+  fromOffset = 0,
+): ConsumedRecord[] {
+  const h = readBatchHeader(buf);
+  if (!h) throw new RecordBatchError('the batch is shorter than its header says');
+  if (h.magic !== 2) throw new RecordBatchError(`message format v${h.magic} is not a record batch`);
+  if (h.control || h.lastOffset < fromOffset) return [];
+  const r = new VarReader(recordsSection(buf, h), 0);
+  const logAppendTime = (h.attributes & 0x8) !== 0;
+  const out: ConsumedRecord[] = [];
+  for (let i = 0; i < h.recordCount; i++) {
+    const length = r.varint();
+    const end = r.at + length;
+    if (length < 0 || end > r.buf.length) throw new RecordBatchError('a record runs past its batch');
+    r.at++; // attributes: unused
+    const timestampDelta = r.varlong();
+    const offset = h.baseOffset + r.varint();
+    const key = r.bytes();
+    const value = r.bytes();
+    const nHeaders = r.varint();
+    const headers: RecordHeader[] = [];
+    for (let j = 0; j < nHeaders; j++) {
+      const k = r.bytes();
+      const v = r.bytes();
+      headers.push({ key: k ? k.toString('utf8') : '', value: v ?? Buffer.alloc(0) });
+    }
+    r.at = end;
+    if (offset < fromOffset) continue;
+    out.push({
+      topic,
+      partition,
+      offset,
+      timestamp: logAppendTime ? h.maxTimestamp : h.baseTimestamp + timestampDelta,
+      key,
+      value,
+      headers,
+    });
+  }
+  return out;
+}
+
+/** The key of a control batch's one record: version int16 + type int16 (0 abort, 1 commit). */
+export function controlRecordKey(buf: Buffer): Buffer | null {
+  const r = new VarReader(buf, BATCH_HEADER_BYTES);
+  r.varint(); // length
+  r.at++; // attributes
+  r.varlong(); // timestamp delta
+  r.varint(); // offset delta
+  return r.bytes();
+}
