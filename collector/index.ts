@@ -82,11 +82,8 @@ export function createCollector(deps: CollectorDeps): Collector {
   // The engine is the one writer of records, spans and what derives from them. A store the
   // collector opens itself is written from a worker thread with its own connection; a store handed
   // in (in-memory in tests) is written inline.
-  // What the engine lands goes to the tail, what it indexes to the metrics (ingest, defined below).
-  const events: EngineEvents = {
-    onIndexed: (outcomes) => ingest.indexed(outcomes),
-    onLanded: (summaries) => hub.publish(summaries),
-  };
+  // What the engine indexes goes to the metrics (ingest, defined below).
+  const events: EngineEvents = { onIndexed: (outcomes) => ingest.indexed(outcomes) };
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
     : createInlineEngine({ store, config, sagaDefinitions, logger, now, events });
@@ -95,7 +92,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     return engineImpl;
   };
   const engine: IngestEngine = {
-    land: (batch, tail) => runningEngine().land(batch, tail),
+    land: (batch) => runningEngine().land(batch),
     storeSpans: (spans) => runningEngine().storeSpans(spans),
     maintain: (opts) => runningEngine().maintain(opts),
     backlog: () => engineImpl?.backlog() ?? 0,

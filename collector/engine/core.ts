@@ -1,13 +1,11 @@
 import type { Span } from '../../lib/api/chains.ts';
-import type { RecordSummary } from '../../lib/api/records.ts';
 import { originFromTopicName } from '../../lib/events/dlq.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { toSummary } from '../api/record-views.ts';
 import { createChainTracker } from '../chains/tracker.ts';
 import type { CollectorConfig } from '../config.ts';
+import { createCatchUpWatch } from '../ingest/catch-up.ts';
 import { decodeRecord, type DecodedRecord, type DecodeOptions } from '../ingest/decode-record.ts';
 import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
-import { recordAnomalies } from '../chains/anomalies.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
 import type { LandedChunk, LandingChunk, RetentionResult, Store } from '../store/types.ts';
@@ -35,13 +33,7 @@ import { packedLayout, readPackedRecords, type PackedBatch } from './protocol.ts
 //     engine has the time (fewer page writes per record). Records reach the API and the metrics
 //     when they are indexed.
 //
-// The live tail is fed at landing: a landed record is decoded for it at once (only while someone
-// watches and the consumer is not catching up), with the anomalies the record shows by itself;
-// the ones that need history (duplicate, out of order) are found when it is indexed.
-//
-// Landing has priority, so a burst or a catch-up from the start of a topic becomes an indexing
-// backlog on local disk (reported as `waiting`), not consumer lag that the broker's retention
-// could delete. Up to COLLECTOR_MAX_UNINDEXED: past it, landing waits for indexing.
+// The live tail is not fed here: it gets records as they are fetched (ingest/tail-feed.ts).
 
 export type EngineConfig = Pick<
   CollectorConfig,
@@ -77,18 +69,10 @@ const MAX_INDEX_BYTES = 8 * 1024 * 1024;
  */
 const INDEX_BUDGET_BUSY_MS = 100;
 const INDEX_BUDGET_IDLE_MS = 500;
-/** While the live tail is watched: a batch that arrives waits at most about this to land. */
-const INDEX_BUDGET_TAIL_MS = 25;
 /** Batches landed this recently make the engine busy. */
 const BUSY_WINDOW_MS = 200;
-/**
- * Catching up: the consumer is this many records behind the high watermarks its recent batches
- * reported. Indexing then waits, leaving both cores to fetching, landing and the broker, and the
- * backlog moves from Kafka (where retention may delete it) to local disk as fast as it can.
- */
-const CATCH_UP_RECORDS = 20_000;
-/** A partition's reported lag counts this long (a revoked partition must not hold indexing). */
-const LAG_FRESH_MS = 3000;
+/** How long indexing waits for the next lag report while the consumer is catching up. */
+const CATCH_UP_RECHECK_MS = 3000;
 
 /** What main needs to update metrics and topology after records are indexed. */
 export interface BatchOutcome {
@@ -210,8 +194,6 @@ export function createEngineCore(deps: {
   now: () => number;
   /** Called after each indexing transaction: one outcome per run of chunks from one partition. */
   onIndexed: (outcomes: BatchOutcome[]) => void;
-  /** Records just landed, for the live tail (only after `land` was asked for them). */
-  onLanded: (summaries: RecordSummary[]) => void;
   /** Index this many records one landing chunk per transaction first (a restart after a crash). */
   cautiousRecords?: number;
 }) {
@@ -233,10 +215,8 @@ export function createEngineCore(deps: {
     logger: log,
   });
   const landQueue: LandJob[] = [];
-  let tail = false;
   let lastLandAt = -Infinity;
-  /** Per partition: records behind its high watermark after its last landed batch, and when. */
-  const behind = new Map<string, { records: number; at: number }>();
+  const catchUp = createCatchUpWatch();
   let catchUpTimer: NodeJS.Timeout | undefined;
   let stopping = false;
   let pumping: Promise<void> | undefined;
@@ -265,16 +245,6 @@ export function createEngineCore(deps: {
         throw err;
       }
     });
-  }
-
-  function catchingUp(): boolean {
-    const t = performance.now();
-    let total = 0;
-    for (const [k, v] of behind) {
-      if (t - v.at > LAG_FRESH_MS) behind.delete(k);
-      else total += v.records;
-    }
-    return total > CATCH_UP_RECORDS;
   }
 
   /**
@@ -368,12 +338,6 @@ export function createEngineCore(deps: {
     });
     for (const [k, v] of marks) highest.set(k, v);
     jobs.forEach((j, i) => j.resolve(duplicates[i]!));
-    // A live tail of a catch-up would show old records at a rate no one can read; it resumes live.
-    if (tail && !catchingUp()) {
-      const opts = decodeOptions(landedAt);
-      const summaries = chunks.flatMap((c) => decodeChunk(c, opts).map(arrivalSummary));
-      if (summaries.length) deps.onLanded(summaries);
-    }
   }
 
   const decodeOptions = (at: number): DecodeOptions => ({
@@ -412,13 +376,6 @@ export function createEngineCore(deps: {
       const problem = { problem: `record batch not decoded (${err.message}); its bytes are the value` };
       return [{ ...d, record: { ...d.record, problems: [...d.record.problems, problem] } }];
     }
-  }
-
-  function arrivalSummary(d: DecodedRecord): RecordSummary {
-    const anomalies = recordAnomalies(d.record, d.envelope, {
-      lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
-    });
-    return toSummary({ ...d.record, anomalies: [...new Set(anomalies.map((a) => a.kind))] });
   }
 
   // Landed chunks read ahead and not yet indexed: a transaction the budget cut short leaves the
@@ -484,10 +441,7 @@ export function createEngineCore(deps: {
       lastLandAt = performance.now();
       for (const { batch } of group)
         if (batch.lastOffset !== null)
-          behind.set(`${batch.topic}\u0000${batch.partition}`, {
-            records: Math.max(0, batch.highWatermark - batch.lastOffset - 1),
-            at: lastLandAt,
-          });
+          catchUp.note(batch.topic, batch.partition, batch.highWatermark, batch.lastOffset);
       try {
         await landGroup(group);
       } catch (err) {
@@ -497,18 +451,17 @@ export function createEngineCore(deps: {
     }
     if (retryTimer) return false;
     // A full landing table is indexed whatever the lag: landing waits for it.
-    if (!full && catchingUp()) {
+    if (!full && catchUp.catchingUp()) {
       // Until the next batch lands, or the lag reports go stale.
       catchUpTimer ??= setTimeout(() => {
         catchUpTimer = undefined;
         pump();
-      }, LAG_FRESH_MS);
+      }, CATCH_UP_RECHECK_MS);
       return false;
     }
     const busy = landQueue.length > 0 || performance.now() - lastLandAt < BUSY_WINDOW_MS;
     try {
-      const budget = !busy ? INDEX_BUDGET_IDLE_MS : tail ? INDEX_BUDGET_TAIL_MS : INDEX_BUDGET_BUSY_MS;
-      const indexed = await indexChunk(budget);
+      const indexed = await indexChunk(busy ? INDEX_BUDGET_BUSY_MS : INDEX_BUDGET_IDLE_MS);
       failures = 0;
       return indexed;
     } catch (err) {
@@ -545,10 +498,9 @@ export function createEngineCore(deps: {
   return {
     /**
      * Settles when the batch is landed (durable in the store), with how many of its records were
-     * redeliveries; indexing follows. `wantSummaries`: the live tail has subscribers.
+     * redeliveries; indexing follows.
      */
-    land(batch: PackedBatch, wantSummaries: boolean): Promise<number> {
-      tail = wantSummaries;
+    land(batch: PackedBatch): Promise<number> {
       return new Promise<number>((resolve, reject) => {
         landQueue.push({ batch, resolve, reject });
         pump();

@@ -25,14 +25,13 @@ const core = createEngineCore({
   logger,
   now: Date.now,
   onIndexed: (outcomes) => reply({ id: 0, indexed: outcomes }),
-  onLanded: (summaries) => reply({ id: 0, landed: summaries }),
   cautiousRecords: init.afterCrash ? CAUTIOUS_RECORDS : 0,
 });
 
 function handle(req: Request): Promise<unknown> {
   switch (req.op) {
     case 'land':
-      return core.land(req.batch, req.tail);
+      return core.land(req.batch);
     case 'spans':
       return core.storeSpans(req.spans);
     case 'maintain':

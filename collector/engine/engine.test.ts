@@ -11,7 +11,6 @@ import { loadSagaDefinitions } from '../sagas/definitions.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import type { Store } from '../store/types.ts';
 import { BloomFilter, BoundedMap } from './bloom.ts';
-import type { RecordSummary } from '../../lib/api/records.ts';
 import {
   createInlineEngine,
   createWorkerEngine,
@@ -152,18 +151,15 @@ async function snapshot(store: Store) {
   };
 }
 
-/** Collects what an engine reports indexed and landed. */
+/** Collects what an engine reports indexed. */
 function indexedLog() {
   const outcomes: BatchOutcome[] = [];
-  const landed: RecordSummary[] = [];
   const events: EngineEvents = {
     onIndexed: (o) => outcomes.push(...o),
-    onLanded: (s) => landed.push(...s),
   };
   return {
     events,
     outcomes,
-    landed,
     /** Waits until `rows` landed rows (stored or duplicate) have been reported. */
     async until(rows: number) {
       const deadline = Date.now() + 30_000;
@@ -210,20 +206,15 @@ describe('ingest engine', () => {
     });
     const total = batches.reduce((n, b) => n + b.records.length, 0);
     const feed = async (engine: IngestEngine, log: ReturnType<typeof indexedLog>) => {
-      await Promise.all(batches.map((b) => engine.land(b, true)));
+      await Promise.all(batches.map((b) => engine.land(b)));
       await log.until(total);
       return log.outcomes.reduce((n, o) => n + o.stored, 0);
     };
     try {
       expect(await feed(worker, workerLog)).toBe(total);
       expect(await feed(inline, inlineLog)).toBe(total);
-      // Every record went to the tail once, as it landed.
-      expect(new Set(workerLog.landed.map((r) => r.id)).size).toBe(total);
-      expect(workerLog.landed).toHaveLength(total);
-      // A redelivered batch is a duplicate: nothing lands or is stored twice, nothing on the tail.
-      const landedBefore = workerLog.landed.length;
-      expect(await worker.land(batches[3]!, true)).toBe(batches[3]!.records.length);
-      expect(workerLog.landed).toHaveLength(landedBefore);
+      // A redelivered batch is a duplicate: nothing lands or is stored twice.
+      expect(await worker.land(batches[3]!)).toBe(batches[3]!.records.length);
       expect(await fileStore.landing.stats()).toEqual({ waiting: 0 });
       const a = await snapshot(fileStore);
       const b = await snapshot(memStore);
@@ -267,14 +258,14 @@ describe('ingest engine', () => {
     });
     const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
     try {
-      expect(await engine.land(batch(...range(0, 100)), false)).toBe(0);
+      expect(await engine.land(batch(...range(0, 100)))).toBe(0);
       // Overlapping the records landed (some maybe indexed by now) and going past them.
-      expect(await engine.land(batch(...range(50, 150)), false)).toBe(50);
+      expect(await engine.land(batch(...range(50, 150)))).toBe(50);
       // An offset inside a landed run of offsets is held (Kafka never delivers a skipped offset
       // later); one below the highest landed but outside every run is probed and lands.
-      expect(await engine.land(batch(200), false)).toBe(0);
-      expect(await engine.land(batch(202), false)).toBe(0);
-      expect(await engine.land(batch(201, 202), false)).toBe(1);
+      expect(await engine.land(batch(200))).toBe(0);
+      expect(await engine.land(batch(202))).toBe(0);
+      expect(await engine.land(batch(201, 202))).toBe(1);
       await log.until(153);
       const stored = await store.records.list({}, { limit: 1000, cursor: null });
       expect(stored.items.map((r) => r.offset).sort((a, b) => a - b)).toEqual([
@@ -301,14 +292,14 @@ describe('ingest engine', () => {
     );
     try {
       const half = Math.floor(batches.length / 2);
-      await Promise.all(batches.slice(0, half).map((b) => worker.land(b, false)));
-      const inFlight = batches.slice(half).map((b) => worker.land(b, false));
+      await Promise.all(batches.slice(0, half).map((b) => worker.land(b)));
+      const inFlight = batches.slice(half).map((b) => worker.land(b));
       await worker.crashForTest();
       const results = await Promise.allSettled(inFlight);
       // What failed is what the Bus reads again; all of it, redelivered, goes through the new worker.
       const failed = batches.slice(half).filter((_, i) => results[i]!.status === 'rejected');
       expect(failed.length).toBeGreaterThan(0);
-      await Promise.all([...failed, ...batches.slice(half)].map((b) => worker.land(b, false)));
+      await Promise.all([...failed, ...batches.slice(half)].map((b) => worker.land(b)));
       const total = batches.reduce((n, b) => n + b.records.length, 0);
       expect(await storedCount(store, total)).toBe(total);
     } finally {
@@ -326,7 +317,7 @@ describe('ingest engine', () => {
     const store = createSqliteStore({ path });
     const init = { dbPath: path, config, sagaDefinitions, logLevel: 'silent' };
     const first = await createWorkerEngine(init, silentLogger(), indexedLog().events);
-    await Promise.all(batches.map((b) => first.land(b, false)));
+    await Promise.all(batches.map((b) => first.land(b)));
     // Stopped right after landing: indexing has barely begun.
     await first.close();
     const left = (await store.landing.stats()).waiting;
@@ -355,12 +346,12 @@ describe('ingest engine', () => {
     try {
       const [first, second] = batchesOf(200);
       // 100k records behind: a catch-up. Landed, offsets committable, nothing indexed yet.
-      await engine.land({ ...first!, highWatermark: first!.highWatermark + 100_000 }, false);
+      await engine.land({ ...first!, highWatermark: first!.highWatermark + 100_000 });
       await new Promise((r) => setTimeout(r, 300));
       expect(log.outcomes).toEqual([]);
       expect((await store.landing.stats()).waiting).toBe(first!.records.length);
       // Caught up: the next batch reaches its watermark, and everything is indexed.
-      await engine.land(second!, false);
+      await engine.land(second!);
       await log.until(first!.records.length + second!.records.length);
       expect((await store.landing.stats()).waiting).toBe(0);
     } finally {
@@ -386,7 +377,7 @@ describe('ingest engine', () => {
       const t0 = Date.now();
       // Far behind the watermarks throughout, one batch after another as a consumer sends them:
       // past 300 waiting, each landing waits for indexing, which must not wait for the lag.
-      for (const b of batches) await engine.land({ ...b, highWatermark: b.highWatermark + 100_000 }, false);
+      for (const b of batches) await engine.land({ ...b, highWatermark: b.highWatermark + 100_000 });
       expect(Date.now() - t0).toBeLessThan(2500);
       expect(log.outcomes.length).toBeGreaterThan(0);
       await log.until(total);

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Span } from '../../lib/api/chains.ts';
 import type { RecordBatch } from '../../lib/bus/types.ts';
-import type { RecordSummary } from '../../lib/api/records.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { SagaDefinition } from '../sagas/definitions.ts';
 import { createSagaCatalog } from '../sagas/definitions.ts';
@@ -12,24 +11,22 @@ import { packBatches, type Reply, type Request, type WorkerInit } from './protoc
 // The ingest engine as the rest of the collector sees it. Two homes, one code (core.ts):
 //  - a worker thread with its own connection to the SQLite file, the default for a file store:
 //    decoding, deriving and writing run on the second core while the main thread fetches from
-//    Kafka, serves the API and pushes the tail;
+//    Kafka, serves the API and feeds the live tail;
 //  - inline on the main thread, for a store handed in by the caller (in-memory stores in tests).
 
 export type { BatchOutcome, MaintenanceResult } from './core.ts';
 
-/** What the engine reports unasked: records indexed (metrics), records landed (the live tail). */
+/** What the engine reports unasked: records indexed (for the metrics). */
 export interface EngineEvents {
   onIndexed(outcomes: BatchOutcome[]): void;
-  onLanded(summaries: RecordSummary[]): void;
 }
 
 export interface IngestEngine {
   /**
    * Settles once the batch is landed: durable in the store, its offsets safe to commit; with how
-   * many of its records were redeliveries. With `wantSummaries` its new records go to `onLanded`;
-   * they are indexed after that and reported to `onIndexed`.
+   * many of its records were redeliveries. They are indexed after that and reported to `onIndexed`.
    */
-  land(batch: RecordBatch, wantSummaries: boolean): Promise<number>;
+  land(batch: RecordBatch): Promise<number>;
   storeSpans(spans: readonly Span[]): Promise<number>;
   maintain(opts: { olderThan: number; maxRecords: number; maxDeletes: number }): Promise<MaintenanceResult>;
   /** Records handed over and not yet landed. */
@@ -49,17 +46,16 @@ export function createInlineEngine(deps: {
     ...deps,
     catalog: createSagaCatalog(deps.sagaDefinitions),
     onIndexed: (o) => deps.events.onIndexed(o),
-    onLanded: (s) => deps.events.onLanded(s),
   });
   let backlog = 0;
   return {
-    async land(batch, tail) {
+    async land(batch) {
       // Packed as for the worker: one landing path, and the same bytes in the landing table.
       const packed = packBatches(batch);
       const count = packed.reduce((n, p) => n + p.count, 0);
       backlog += count;
       try {
-        const duplicates = await Promise.all(packed.map((p) => core.land(p, tail)));
+        const duplicates = await Promise.all(packed.map((p) => core.land(p)));
         return duplicates.reduce((a, b) => a + b, 0);
       } finally {
         backlog -= count;
@@ -143,10 +139,6 @@ export async function createWorkerEngine(
           events.onIndexed(m.indexed);
           return;
         }
-        if ('landed' in m) {
-          events.onLanded(m.landed);
-          return;
-        }
         const w = waiting.get(m.id);
         if (!w) return;
         waiting.delete(m.id);
@@ -189,14 +181,14 @@ export async function createWorkerEngine(
   current = spawnWorker();
   await current;
   return {
-    async land(batch, tail) {
+    async land(batch) {
       // Packed now, and `batch` not referenced past this point: its records die young.
       const packed = packBatches(batch);
       const count = packed.reduce((n, p) => n + p.count, 0);
       backlog += count;
       try {
         const duplicates = await Promise.all(
-          packed.map((p) => call<number>({ op: 'land', batch: p, tail }, [p.bytes])),
+          packed.map((p) => call<number>({ op: 'land', batch: p }, [p.bytes])),
         );
         return duplicates.reduce((a, b) => a + b, 0);
       } finally {

@@ -1,5 +1,4 @@
 import type { Span } from '../../lib/api/chains.ts';
-import type { RecordSummary } from '../../lib/api/records.ts';
 import type { ConsumedRecord, RecordBatch } from '../../lib/bus/types.ts';
 import type { RecordHeader } from '../../lib/events/headers.ts';
 import type { SagaDefinition } from '../sagas/definitions.ts';
@@ -17,7 +16,7 @@ export interface WorkerInit {
 }
 
 export type Request =
-  | { readonly id: number; readonly op: 'land'; readonly batch: PackedBatch; readonly tail: boolean }
+  | { readonly id: number; readonly op: 'land'; readonly batch: PackedBatch }
   | { readonly id: number; readonly op: 'spans'; readonly spans: readonly Span[] }
   | {
       readonly id: number;
@@ -34,9 +33,8 @@ export type Reply =
       readonly error: { name: string; message: string; stack?: string };
     }
   | { readonly id: 0; readonly ready: true }
-  /** Unasked: records indexed, records landed for the tail (the engine core's events). */
-  | { readonly id: 0; readonly indexed: BatchOutcome[] }
-  | { readonly id: 0; readonly landed: RecordSummary[] };
+  /** Unasked: records indexed (the engine core's event). */
+  | { readonly id: 0; readonly indexed: BatchOutcome[] };
 
 /**
  * A batch as one transferable buffer. Structured clone of thousands of small records (objects,

@@ -4,6 +4,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { BatchOutcome, IngestEngine } from '../engine/index.ts';
 import type { CollectorMetrics } from '../metrics/registry.ts';
 import type { TailHub } from '../ws/hub.ts';
+import { createTailFeed } from './tail-feed.ts';
 import { buildTopicPattern } from './topic-pattern.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
 
@@ -12,7 +13,7 @@ import type { TrafficCounter } from '../topology/traffic.ts';
 // fetched, then decodes, derives and indexes it. The Bus gets a receipt at once, so it fetches on
 // while the engine lands, and commits a batch's offsets only once the batch is landed, so a crash
 // redelivers and the (topic, partition, offset) key makes the second write a no-op: exactly once
-// in the store. Landed records go to the live tail (the engine's `onLanded`), indexed ones to the
+// in the store. Fetched records go to the live tail at once (tail-feed.ts), indexed ones to the
 // metrics (`indexed`). The engine's backlog is bounded: past it, the handler waits, and so does
 // fetching.
 
@@ -41,6 +42,13 @@ export interface IngestStatus {
 export function createIngest(deps: IngestDeps) {
   const { bus, engine, config, metrics, hub } = deps;
   const log = deps.logger.child({ component: 'ingest' });
+  const tail = createTailFeed({
+    config,
+    hasSubscribers: () => hub.hasSubscribers(),
+    publish: (records) => hub.publish(records),
+    now: deps.now,
+    logger: log,
+  });
   const topicPattern = buildTopicPattern(config.COLLECTOR_TOPIC_INCLUDE, config.COLLECTOR_TOPIC_EXCLUDE);
   let consumer: BusConsumer | undefined;
   let connected = false;
@@ -75,7 +83,8 @@ export function createIngest(deps: IngestDeps) {
     // young-generation collections and be promoted (measured: most of the GC threads' work).
     const { topic, partition } = batch;
     const records = batch.records.length + (batch.raw?.count ?? 0);
-    const done = engine.land(batch, hub.hasSubscribers()).then(
+    tail.offer(batch);
+    const done = engine.land(batch).then(
       (duplicates) => {
         wakeRoom();
         // Landed is stored: a long catch-up, indexed later, is still a collector that ingests.

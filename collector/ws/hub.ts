@@ -1,7 +1,7 @@
 import type { RecordSummary } from '../../lib/api/records.ts';
 import type { ServerFrame, TailFilter } from '../../lib/api/ws.ts';
 
-// The live-tail hub. Ingest publishes stored records here after each commit and returns at once;
+// The live-tail hub. Ingest publishes records here as they are fetched and returns at once;
 // each client has a bounded buffer, flushed by a timer in batches or at once when a burst fills it;
 // a client whose socket cannot keep up drops its oldest records (a `dropped` frame says how many). A client whose
 // socket already holds a lot of unsent data is skipped until it drains, so one slow browser costs
