@@ -1,9 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeHeaders } from '../events/headers.ts';
 import { uniqueName, waitFor } from '../testing/wait-for.ts';
 import { createKafkaBus } from './kafka.ts';
-import { decodeRecordBatch } from './kafka-record-batch.ts';
+import { decodeRecordBatch, readBatchHeader } from './kafka-record-batch.ts';
 import type { ConsumedRecord, RecordBatch } from './types.ts';
 
 // Raw fetching (kafka-raw-fetch.ts) against the real broker: what a raw consumer's batches decode
@@ -25,6 +29,11 @@ const view = (r: ConsumedRecord) => ({
   value: r.value?.toString('hex') ?? null,
   headers: r.headers.map((h) => [h.key, h.value.toString('hex')]),
 });
+
+// The Java client writes the codecs kafkajs cannot (snappy, lz4) with the jars the local harness
+// fetched (docker/kafka-local/kafka.sh keeps them under $CAUSEWAY_CACHE).
+const kafkaLibs = join(process.env.CAUSEWAY_CACHE ?? join(homedir(), '.cache/causeway'), 'kafka-3.9.2/libs');
+const javaProducer = fileURLToPath(new URL('./fixtures/CompressedProducer.java', import.meta.url));
 
 describe.skipIf(!bus)('raw record batches from Kafka', () => {
   it('decode to the records kafkajs delivers, transactions and compression included', async () => {
@@ -113,4 +122,58 @@ describe.skipIf(!bus)('raw record batches from Kafka', () => {
       await admin.disconnect();
     }
   }, 60_000);
+
+  it('decode batches the Java client compressed with snappy, lz4, zstd and gzip', async () => {
+    const topic = uniqueName('raw-codecs');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const codecs = ['snappy', 'lz4', 'zstd', 'gzip'];
+    const perCodec = 300;
+    try {
+      const java = spawnSync(
+        'java',
+        ['-cp', `${kafkaLibs}/*`, javaProducer, brokers.join(','), topic, String(perCodec), codecs.join(',')],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(java.status, java.stderr).toBe(0);
+      const batches: RecordBatch[] = [];
+      const raw = bus!.consumer({ groupId: `${topic}-raw`, topics: [topic], rawBatches: true });
+      await raw.run(async (b) => {
+        batches.push(b);
+        await Promise.resolve();
+      });
+      const got = () =>
+        batches.flatMap((b) =>
+          (b.raw?.batches ?? []).flatMap((x) =>
+            decodeRecordBatch(x, b.topic, b.partition, b.raw!.fromOffset),
+          ),
+        );
+      await waitFor(() => got().length >= codecs.length * perCodec || undefined, { timeoutMs: 20_000 });
+      await raw.stop();
+      // Each codec's records went out compressed with it (the batch attributes say so).
+      const used = new Set(
+        batches.flatMap((b) => b.raw!.batches.map((x) => readBatchHeader(x)!.attributes & 7)),
+      );
+      expect([...used].sort()).toEqual([1, 2, 3, 4]);
+      const expected = codecs.flatMap((codec) =>
+        Array.from({ length: perCodec }, (_, i) => ({
+          key: `${codec}-${i}`,
+          value: `${codec} record ${i} ${'xy'.repeat((i * 37) % 500)}`,
+          headers: [['codec', codec]],
+        })),
+      );
+      expect(
+        got().map((r) => ({
+          key: r.key?.toString(),
+          value: r.value?.toString(),
+          headers: r.headers.map((h) => [h.key, h.value.toString()]),
+        })),
+      ).toEqual(expected);
+      expect(got().map((r) => r.offset)).toEqual(expected.map((_, i) => i));
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import type { RecordHeader } from '../events/headers.ts';
+import { DecompressionError, lz4Decompress, snappyDecompress } from './kafka-compression.ts';
 import type { ConsumedRecord } from './types.ts';
 
 // Kafka's record batch (message format v2, "magic 2"), read without kafkajs: the collector takes
@@ -120,6 +121,14 @@ function recordsSection(buf: Buffer, h: BatchHeader): Buffer {
       return section;
     case 'gzip':
       return gunzipSync(section);
+    case 'snappy':
+    case 'lz4':
+      try {
+        return codec === 'snappy' ? snappyDecompress(section) : lz4Decompress(section);
+      } catch (err) {
+        if (err instanceof DecompressionError) throw new RecordBatchError(`${codec}: ${err.message}`);
+        throw err;
+      }
     case 'zstd':
       if (typeof zlib.zstdDecompressSync === 'function') return zlib.zstdDecompressSync(section);
       break;
