@@ -172,6 +172,21 @@ function indexedLog() {
   };
 }
 
+/** An inline engine on an in-memory store, with what it reports indexed. */
+function memoryEngine() {
+  const store = createSqliteStore({ path: ':memory:' });
+  const log = indexedLog();
+  const engine = createInlineEngine({
+    store,
+    config: loadCollectorConfig({}),
+    sagaDefinitions: loadSagaDefinitions(undefined),
+    logger: silentLogger(),
+    now: Date.now,
+    events: log.events,
+  });
+  return { store, log, engine };
+}
+
 async function storedCount(store: Store, total: number) {
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -232,16 +247,7 @@ describe('ingest engine', () => {
   }, 60_000);
 
   it('lands only the records of a batch it does not hold, by offset', async () => {
-    const store = createSqliteStore({ path: ':memory:' });
-    const log = indexedLog();
-    const engine = createInlineEngine({
-      store,
-      config: loadCollectorConfig({}),
-      sagaDefinitions: loadSagaDefinitions(undefined),
-      logger: silentLogger(),
-      now: Date.now,
-      events: log.events,
-    });
+    const { store, log, engine } = memoryEngine();
     const batch = (...offsets: number[]): RecordBatch => ({
       topic: 'x',
       partition: 0,
@@ -333,16 +339,7 @@ describe('ingest engine', () => {
   }, 60_000);
 
   it('lands first and indexes later while the consumer is far behind the watermarks', async () => {
-    const store = createSqliteStore({ path: ':memory:' });
-    const log = indexedLog();
-    const engine = createInlineEngine({
-      store,
-      config: loadCollectorConfig({}),
-      sagaDefinitions: loadSagaDefinitions(undefined),
-      logger: silentLogger(),
-      now: Date.now,
-      events: log.events,
-    });
+    const { store, log, engine } = memoryEngine();
     try {
       const [first, second] = batchesOf(200);
       // 100k records behind: a catch-up. Landed, offsets committable, nothing indexed yet.

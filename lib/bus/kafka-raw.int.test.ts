@@ -35,6 +35,27 @@ const view = (r: ConsumedRecord) => ({
 const kafkaLibs = join(process.env.CAUSEWAY_CACHE ?? join(homedir(), '.cache/causeway'), 'kafka-3.9.2/libs');
 const javaProducer = fileURLToPath(new URL('./fixtures/CompressedProducer.java', import.meta.url));
 
+/** What a raw consumer of `topic` receives: its batches, and their records decoded, once `want` are in. */
+async function consumeRaw(topic: string, want: number) {
+  const batches: RecordBatch[] = [];
+  const raw = bus!.consumer({ groupId: `${topic}-raw`, topics: [topic], rawBatches: true });
+  await raw.run(async (b) => {
+    batches.push(b);
+    await Promise.resolve();
+  });
+  const records = () =>
+    batches.flatMap((b) => [
+      ...b.records,
+      ...(b.raw?.batches ?? []).flatMap((x) => decodeRecordBatch(x, b.topic, b.partition, b.raw!.fromOffset)),
+    ]);
+  try {
+    await waitFor(() => records().length >= want || undefined, { timeoutMs: 20_000 });
+  } finally {
+    await raw.stop();
+  }
+  return { batches, records: records() };
+}
+
 describe.skipIf(!bus)('raw record batches from Kafka', () => {
   it('decode to the records kafkajs delivers, transactions and compression included', async () => {
     const topic = uniqueName('raw-fetch');
@@ -96,24 +117,10 @@ describe.skipIf(!bus)('raw record batches from Kafka', () => {
       await waitFor(() => expected.length >= 57 || undefined, { timeoutMs: 20_000 });
       await plain.disconnect();
 
-      const batches: RecordBatch[] = [];
-      const raw = bus!.consumer({ groupId: `${topic}-raw`, topics: [topic], rawBatches: true });
-      await raw.run(async (b) => {
-        batches.push(b);
-        await Promise.resolve();
-      });
-      const got = () =>
-        batches.flatMap((b) => [
-          ...b.records,
-          ...(b.raw?.batches ?? []).flatMap((x) =>
-            decodeRecordBatch(x, b.topic, b.partition, b.raw!.fromOffset),
-          ),
-        ]);
-      await waitFor(() => got().length >= expected.length || undefined, { timeoutMs: 20_000 });
-      await raw.stop();
+      const { batches, records: got } = await consumeRaw(topic, expected.length);
 
       expect(batches.every((b) => b.raw && b.records.length === 0)).toBe(true);
-      expect(got().map(view)).toEqual(expected.map(view));
+      expect(got.map(view)).toEqual(expected.map(view));
       expect(expected.map((r) => r.value?.toString())).not.toContain('aborted 1');
       expect(expected.map((r) => r.value?.toString())).toContain('committed 2');
     } finally {
@@ -137,20 +144,7 @@ describe.skipIf(!bus)('raw record batches from Kafka', () => {
         { encoding: 'utf8', timeout: 60_000 },
       );
       expect(java.status, java.stderr).toBe(0);
-      const batches: RecordBatch[] = [];
-      const raw = bus!.consumer({ groupId: `${topic}-raw`, topics: [topic], rawBatches: true });
-      await raw.run(async (b) => {
-        batches.push(b);
-        await Promise.resolve();
-      });
-      const got = () =>
-        batches.flatMap((b) =>
-          (b.raw?.batches ?? []).flatMap((x) =>
-            decodeRecordBatch(x, b.topic, b.partition, b.raw!.fromOffset),
-          ),
-        );
-      await waitFor(() => got().length >= codecs.length * perCodec || undefined, { timeoutMs: 20_000 });
-      await raw.stop();
+      const { batches, records: got } = await consumeRaw(topic, codecs.length * perCodec);
       // Each codec's records went out compressed with it (the batch attributes say so).
       const used = new Set(
         batches.flatMap((b) => b.raw!.batches.map((x) => readBatchHeader(x)!.attributes & 7)),
@@ -164,13 +158,13 @@ describe.skipIf(!bus)('raw record batches from Kafka', () => {
         })),
       );
       expect(
-        got().map((r) => ({
+        got.map((r) => ({
           key: r.key?.toString(),
           value: r.value?.toString(),
           headers: r.headers.map((h) => [h.key, h.value.toString()]),
         })),
       ).toEqual(expected);
-      expect(got().map((r) => r.offset)).toEqual(expected.map((_, i) => i));
+      expect(got.map((r) => r.offset)).toEqual(expected.map((_, i) => i));
     } finally {
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
