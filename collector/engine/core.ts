@@ -8,7 +8,7 @@ import { decodeRecord, type DecodedRecord, type DecodeOptions } from '../ingest/
 import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
-import type { LandedChunk, LandingChunk, RetentionResult, Store } from '../store/types.ts';
+import type { LandedChunk, LandingChunk, RetentionResult, Store, StoreTx } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
 import { createDerivationCache } from './cache.ts';
 import { decodeRecordBatch, readBatchHeader, RecordBatchError } from '../../lib/bus/kafka-record-batch.ts';
@@ -32,6 +32,10 @@ import { packedLayout, readPackedRecords, type PackedBatch } from './protocol.ts
 //     is not catching up, in transactions kept short while batches keep arriving, long when the
 //     engine has the time (fewer page writes per record). Records reach the API and the metrics
 //     when they are indexed.
+//
+// Landing has priority, so a burst or a catch-up from the start of a topic becomes an indexing
+// backlog on local disk (reported as `waiting`), not consumer lag that the broker's retention
+// could delete. Up to COLLECTOR_MAX_UNINDEXED: past it, landing waits for indexing.
 //
 // The live tail is not fed here: it gets records as they are fetched (ingest/tail-feed.ts).
 
@@ -248,96 +252,129 @@ export function createEngineCore(deps: {
   }
 
   /**
-   * Per partition, the highest offset landed or indexed (read from the store on first sight): a
-   * record above it is new without a probe. Only ever too high (a landing rolled back), which only
-   * costs probes; never too low, as this engine is landing's one writer.
+   * Per partition, the highest offset landed or indexed (read from the store on first sight, raised
+   * after each landing commits): a record above it is new without a probe. Never too low, as this
+   * engine is landing's one writer; should retention delete records below it, those are probed.
    */
   const highest = new Map<string, number>();
 
+  interface Landing {
+    readonly chunks: LandingChunk[];
+    /** Records of the batch already landed or indexed. */
+    readonly held: number;
+    /** The partition's highest offset landed, this batch included. */
+    readonly mark: number;
+  }
+
+  /**
+   * Kafka record batches land whole, each a chunk, from the first offset not yet held: a
+   * partition's records land in offset order, so every record at or below `mark` is held.
+   */
+  function kafkaChunks(batch: PackedBatch, landedAt: number, mark: number): Landing {
+    const { topic, partition } = batch;
+    const buf = Buffer.from(batch.bytes);
+    const chunks: LandingChunk[] = [];
+    let held = 0;
+    for (let at = 0; at < buf.length;) {
+      const h = readBatchHeader(buf, at);
+      if (!h) throw new Error(`a fetched record batch of ${topic}/${partition} is cut short`);
+      const start = Math.max(h.baseOffset, batch.fromOffset);
+      const from = Math.max(start, mark + 1);
+      held += Math.max(0, Math.min(from, h.lastOffset + 1) - start);
+      if (from <= h.lastOffset) {
+        chunks.push({
+          topic,
+          partition,
+          format: 'kafka',
+          firstOffset: from,
+          lastOffset: h.lastOffset,
+          count: h.recordCount,
+          landedAt,
+          body: buf.subarray(at, at + h.size),
+        });
+        mark = h.lastOffset;
+      }
+      at += h.size;
+    }
+    return { chunks, held, mark };
+  }
+
+  /**
+   * Packed records land in chunks of consecutive new ones. A record above `mark` is new; one at or
+   * below it is probed (a redelivery, or a record the store's retention deleted and a reset re-read).
+   */
+  async function packedChunks(
+    tx: StoreTx,
+    batch: PackedBatch,
+    landedAt: number,
+    mark: number,
+  ): Promise<Landing> {
+    const { topic, partition } = batch;
+    const buf = Buffer.from(batch.bytes);
+    const { offsets, ends } = packedLayout(buf, batch.count);
+    const chunks: LandingChunk[] = [];
+    // Records from..to-1 are new: cut them into chunks.
+    const cut = (from: number, to: number) => {
+      for (let i = from; i < to;) {
+        const start = i === 0 ? 0 : ends[i - 1]!;
+        let j = i + 1;
+        while (j < to && j - i < CHUNK_RECORDS && ends[j]! - start <= CHUNK_BYTES) j++;
+        chunks.push({
+          topic,
+          partition,
+          format: 'packed',
+          firstOffset: offsets[i]!,
+          lastOffset: offsets[j - 1]!,
+          count: j - i,
+          landedAt,
+          body: buf.subarray(start, ends[j - 1]),
+        });
+        i = j;
+      }
+    };
+    let run = -1;
+    let held = 0;
+    for (let i = 0; i < batch.count; i++) {
+      const o = offsets[i]!;
+      if (o > mark || !(await tx.landing.holds(topic, partition, o))) {
+        if (run < 0) run = i;
+        mark = Math.max(mark, o);
+        continue;
+      }
+      held++;
+      if (run >= 0) cut(run, i);
+      run = -1;
+    }
+    if (run >= 0) cut(run, batch.count);
+    return { chunks, held, mark };
+  }
+
   async function landGroup(jobs: readonly LandJob[]): Promise<void> {
     const landedAt = now();
-    let chunks: LandingChunk[] = [];
-    let duplicates: number[] = [];
-    let marks = new Map<string, number>();
-    await store.transaction(async (tx) => {
-      chunks = [];
-      duplicates = [];
-      marks = new Map();
+    const landings = await store.transaction(async (tx) => {
+      const marks = new Map<string, number>();
+      const out: Landing[] = [];
       for (const { batch } of jobs) {
-        const { topic, partition } = batch;
-        const key = `${topic}\u0000${partition}`;
-        let mark = marks.get(key) ?? highest.get(key) ?? (await tx.landing.highestOffset(topic, partition));
-        const buf = Buffer.from(batch.bytes);
-        if (batch.format === 'kafka') {
-          // Kafka record batches land whole, each a chunk, from the first offset not yet held:
-          // records of a partition land in offset order, so what is at or below `mark` is held.
-          let dup = 0;
-          for (let at = 0; at < buf.length;) {
-            const h = readBatchHeader(buf, at);
-            if (!h) throw new Error(`a fetched record batch of ${topic}/${partition} is cut short`);
-            const start = Math.max(h.baseOffset, batch.fromOffset);
-            const from = Math.max(start, mark + 1);
-            dup += Math.max(0, Math.min(from, h.lastOffset + 1) - start);
-            if (from <= h.lastOffset) {
-              chunks.push({
-                topic,
-                partition,
-                format: 'kafka',
-                firstOffset: from,
-                lastOffset: h.lastOffset,
-                count: h.recordCount,
-                landedAt,
-                body: buf.subarray(at, at + h.size),
-              });
-              mark = h.lastOffset;
-            }
-            at += h.size;
-          }
-          marks.set(key, mark);
-          duplicates.push(dup);
-          continue;
-        }
-        const { offsets, ends } = packedLayout(buf, batch.count);
-        // Records from..to-1 are new: cut them into chunks.
-        const cut = (from: number, to: number) => {
-          for (let i = from; i < to;) {
-            const start = i === 0 ? 0 : ends[i - 1]!;
-            let j = i + 1;
-            while (j < to && j - i < CHUNK_RECORDS && ends[j]! - start <= CHUNK_BYTES) j++;
-            chunks.push({
-              topic,
-              partition,
-              format: 'packed',
-              firstOffset: offsets[i]!,
-              lastOffset: offsets[j - 1]!,
-              count: j - i,
-              landedAt,
-              body: buf.subarray(start, ends[j - 1]),
-            });
-            i = j;
-          }
-        };
-        let run = -1;
-        let dup = 0;
-        for (let i = 0; i < batch.count; i++) {
-          const o = offsets[i]!;
-          if (o > mark || !(await tx.landing.holds(topic, partition, o))) {
-            if (run < 0) run = i;
-            mark = Math.max(mark, o);
-            continue;
-          }
-          dup++;
-          if (run >= 0) cut(run, i);
-          run = -1;
-        }
-        if (run >= 0) cut(run, batch.count);
-        marks.set(key, mark);
-        duplicates.push(dup);
+        const key = `${batch.topic}\u0000${batch.partition}`;
+        const mark =
+          marks.get(key) ??
+          highest.get(key) ??
+          (await tx.landing.highestOffset(batch.topic, batch.partition));
+        const l =
+          batch.format === 'kafka'
+            ? kafkaChunks(batch, landedAt, mark)
+            : await packedChunks(tx, batch, landedAt, mark);
+        marks.set(key, l.mark);
+        out.push(l);
       }
-      await tx.landing.append(chunks);
+      await tx.landing.append(out.flatMap((l) => l.chunks));
+      return out;
     });
-    for (const [k, v] of marks) highest.set(k, v);
-    jobs.forEach((j, i) => j.resolve(duplicates[i]!));
+    jobs.forEach((j, i) => {
+      const l = landings[i]!;
+      highest.set(`${j.batch.topic}\u0000${j.batch.partition}`, l.mark);
+      j.resolve(l.held);
+    });
   }
 
   const decodeOptions = (at: number): DecodeOptions => ({
