@@ -80,7 +80,7 @@ export function createIngest(deps: IngestDeps) {
   async function handleBatch(batch: RecordBatch): Promise<BatchReceipt> {
     while (engine.backlog() >= MAX_BACKLOG_RECORDS) await new Promise<void>((r) => roomWaiters.push(r));
     // Only these outlive the hand-over: the records, held until the batch lands, would survive
-    // young-generation collections and be promoted (measured: most of the GC threads' work).
+    // young-generation collections and be promoted to the old generation.
     const { topic, partition } = batch;
     const records = batch.records.length + (batch.raw?.count ?? 0);
     tail.offer(batch);

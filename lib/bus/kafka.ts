@@ -322,6 +322,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           const records: ConsumedRecord[] = [];
           const rawBatches: Buffer[] = [];
           let rawCount = 0;
+          let rawFirst = Infinity;
+          let rawLast = -1;
           let first = Infinity;
           let last = -1;
           // kafkajs 2.x types Batch without the offset it fetched from.
@@ -330,8 +332,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             if (isRawBatchMessage(m)) {
               rawBatches.push(m.raw);
               rawCount += m.recordCount;
-              first = Math.min(first, Math.max(m.baseOffset, fetchedOffset));
-              last = Math.max(last, m.lastOffset);
+              rawFirst = Math.min(rawFirst, Math.max(m.baseOffset, fetchedOffset));
+              rawLast = Math.max(rawLast, m.lastOffset);
+              first = Math.min(first, rawFirst);
+              last = Math.max(last, rawLast);
               continue;
             }
             const offset = Number(m.offset);
@@ -361,7 +365,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
                   records,
                   highWatermark: Number(batch.highWatermark),
                   ...(rawBatches.length && {
-                    raw: { fromOffset: first, lastOffset: last, count: rawCount, batches: rawBatches },
+                    raw: {
+                      fromOffset: rawFirst,
+                      lastOffset: rawLast,
+                      count: rawCount,
+                      batches: rawBatches,
+                    },
                   }),
                 },
                 { commit, isRunning: () => isRunning() && !isStale() },
