@@ -36,7 +36,7 @@ interface Segments {
   close(): void;
 }
 
-function segmentFiles(dir: string): Segments {
+function segmentFiles(dir: string, segmentBytes: number): Segments {
   const path = (n: number) => join(dir, `${String(n).padStart(10, '0')}.seg`);
   const existing = () =>
     readdirSync(dir)
@@ -45,6 +45,8 @@ function segmentFiles(dir: string): Segments {
       .map(Number);
   const readers = new Map<number, number>();
   let writer: { n: number; fd: number; size: number } | undefined;
+  /** The lowest segment number left on disk after the last prune (unknown before the first). */
+  let lowestOnDisk: number | undefined;
   const closeReader = (n: number) => {
     const fd = readers.get(n);
     if (fd !== undefined) closeSync(fd);
@@ -52,12 +54,13 @@ function segmentFiles(dir: string): Segments {
   };
   return {
     write(bodies) {
-      if (!writer || writer.size >= SEGMENT_BYTES) {
+      if (!writer || writer.size >= segmentBytes) {
         if (writer) closeSync(writer.fd);
         mkdirSync(dir, { recursive: true });
         // Never appends to a segment of an earlier run: its tail may be a torn write.
         const n = Math.max(writer?.n ?? 0, ...existing()) + 1;
         writer = { n, fd: openSync(path(n), 'wx'), size: 0 };
+        if (lowestOnDisk !== undefined) lowestOnDisk = Math.min(lowestOnDisk, n);
       }
       const w = writer;
       const at: number[] = [];
@@ -89,6 +92,9 @@ function segmentFiles(dir: string): Segments {
       return out;
     },
     prune(keepFrom) {
+      // Nothing to delete while the oldest segment on disk is still referenced (no directory scan).
+      const limit = keepFrom ?? writer?.n ?? Infinity;
+      if (lowestOnDisk !== undefined && lowestOnDisk >= limit) return;
       let names: number[];
       try {
         names = existing();
@@ -100,6 +106,8 @@ function segmentFiles(dir: string): Segments {
         closeReader(n);
         rmSync(path(n), { force: true });
       }
+      const left = names.filter((n) => n === writer?.n || (keepFrom !== null && n >= keepFrom));
+      lowestOnDisk = left.length ? Math.min(...left) : Infinity;
     },
     close() {
       for (const n of [...readers.keys()]) closeReader(n);
@@ -112,13 +120,17 @@ function segmentFiles(dir: string): Segments {
 export interface LandingRepoOptions {
   /** Where segment files go (a file store); without it, chunks' bytes stay in the table. */
   readonly segmentDir?: string;
+  /** A new segment file once the current one holds this much (default 64 MB). */
+  readonly segmentBytes?: number;
 }
 
 export function createLandingRepo(
   sql: Sql,
   options: LandingRepoOptions = {},
 ): SyncRepo<LandingRepo> & { close(): void } {
-  const segments = options.segmentDir ? segmentFiles(options.segmentDir) : undefined;
+  const segments = options.segmentDir
+    ? segmentFiles(options.segmentDir, options.segmentBytes ?? SEGMENT_BYTES)
+    : undefined;
   const bodyOf = (r: Row): Buffer => {
     const seg = num(r, 'segment');
     if (seg !== null && segments) return segments.read(seg, reqNum(r, 'segment_at'), reqNum(r, 'size'));
@@ -129,8 +141,12 @@ export function createLandingRepo(
       if (!chunks.length) return;
       let placed: { segment: number; at: number[] } | undefined;
       if (segments) {
-        // Segments no row points into any more: their deletions are committed (see above).
-        const oldest = sql.get('SELECT min(segment) AS s FROM landing');
+        // Segments no row points into any more: their deletions are committed (see above). Rows
+        // leave in seq order and segments grow with seq: the first row with a segment has the
+        // oldest (rows before it are a v4 store's, their bytes in the table).
+        const oldest = sql.get(
+          'SELECT segment AS s FROM landing WHERE segment IS NOT NULL ORDER BY seq LIMIT 1',
+        );
         segments.prune(oldest ? num(oldest, 's') : null);
         placed = segments.write(chunks.map((c) => c.body));
       }

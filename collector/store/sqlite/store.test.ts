@@ -192,6 +192,37 @@ describe('SQLite store', () => {
     expect(await b.landing.stats()).toEqual({ waiting: 2 });
   });
 
+  it('deletes each segment file once nothing landed in it waits, as segments rotate', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'landing-'));
+    dirs.push(dir);
+    const sql = openSql(join(dir, 'c.db'));
+    migrate(sql);
+    const repo = createLandingRepo(sql, { segmentDir: join(dir, 'seg'), segmentBytes: 100 });
+    const chunk = (first: number) => ({
+      topic: 't',
+      partition: 0,
+      format: 'packed' as const,
+      firstOffset: first,
+      lastOffset: first,
+      count: 1,
+      landedAt: 1,
+      body: Buffer.alloc(60, first),
+    });
+    const files = () => readdirSync(join(dir, 'seg')).map((f) => Number(f.slice(0, -4)));
+    // 60 bytes each: a segment takes two appends, then the next one starts.
+    for (let o = 1; o <= 6; o++) repo.append([chunk(o)]);
+    expect(files()).toEqual([1, 2, 3]);
+    repo.remove(3); // offsets 1-3: segment 1 and half of 2
+    repo.append([chunk(7)]);
+    expect(files()).toEqual([2, 3, 4]);
+    repo.remove(7);
+    repo.append([chunk(8)]);
+    expect(files()).toEqual([4]);
+    expect(repo.next(10, 1e9).map((c) => [c.firstOffset, c.body[0]])).toEqual([[8, 8]]);
+    repo.close();
+    sql.db.close();
+  });
+
   it('keeps the rows a v4 store landed, as chunks of one', () => {
     const sql = openSql(':memory:');
     migrate(sql, 4);
