@@ -21,6 +21,18 @@ const open = (path = ':memory:') => {
   return s;
 };
 
+/** A landing chunk of one record at `first` of t/0: `bytes` bytes, each `first`. */
+const recordChunk = (first: number, bytes: number) => ({
+  topic: 't',
+  partition: 0,
+  format: 'packed' as const,
+  firstOffset: first,
+  lastOffset: first,
+  count: 1,
+  landedAt: 1,
+  body: Buffer.alloc(bytes, first),
+});
+
 const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRecord =>
   baseRecord(offset, {
     key: Buffer.from('k'),
@@ -158,19 +170,9 @@ describe('SQLite store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'landing-'));
     dirs.push(dir);
     const path = join(dir, 'c.db');
-    const chunk = (first: number, bytes: number) => ({
-      topic: 't',
-      partition: 0,
-      format: 'packed' as const,
-      firstOffset: first,
-      lastOffset: first,
-      count: 1,
-      landedAt: 1,
-      body: Buffer.alloc(bytes, first),
-    });
     const segments = () => readdirSync(landingSegmentDir(path)).sort();
     const a = createSqliteStore({ path });
-    await a.transaction((tx) => tx.landing.append([chunk(1, 10), chunk(2, 70_000)]));
+    await a.transaction((tx) => tx.landing.append([recordChunk(1, 10), recordChunk(2, 70_000)]));
     expect(segments()).toEqual(['0000000001.seg']);
     await a.close();
     // A restart reads what the last run landed and writes a segment of its own.
@@ -179,11 +181,11 @@ describe('SQLite store', () => {
       [1, 10, 1],
       [2, 70_000, 2],
     ]);
-    await b.transaction((tx) => tx.landing.append([chunk(3, 5)]));
+    await b.transaction((tx) => tx.landing.append([recordChunk(3, 5)]));
     expect(segments()).toEqual(['0000000001.seg', '0000000002.seg']);
     // Indexed (removed), the old segment goes at the next append; the one being written stays.
     await b.transaction((tx) => tx.landing.remove(2));
-    await b.transaction((tx) => tx.landing.append([chunk(4, 5)]));
+    await b.transaction((tx) => tx.landing.append([recordChunk(4, 5)]));
     expect(segments()).toEqual(['0000000002.seg']);
     expect((await b.landing.next(10, 1e9)).map((c) => [c.firstOffset, [...c.body]])).toEqual([
       [3, [3, 3, 3, 3, 3]],
@@ -198,16 +200,7 @@ describe('SQLite store', () => {
     const sql = openSql(join(dir, 'c.db'));
     migrate(sql);
     const repo = createLandingRepo(sql, { segmentDir: join(dir, 'seg'), segmentBytes: 100 });
-    const chunk = (first: number) => ({
-      topic: 't',
-      partition: 0,
-      format: 'packed' as const,
-      firstOffset: first,
-      lastOffset: first,
-      count: 1,
-      landedAt: 1,
-      body: Buffer.alloc(60, first),
-    });
+    const chunk = (first: number) => recordChunk(first, 60);
     const files = () => readdirSync(join(dir, 'seg')).map((f) => Number(f.slice(0, -4)));
     // 60 bytes each: a segment takes two appends, then the next one starts.
     for (let o = 1; o <= 6; o++) repo.append([chunk(o)]);
