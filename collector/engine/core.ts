@@ -4,7 +4,12 @@ import type { Logger } from '../../lib/logger.ts';
 import { createChainTracker } from '../chains/tracker.ts';
 import type { CollectorConfig } from '../config.ts';
 import { createCatchUpWatch } from '../ingest/catch-up.ts';
-import { decodeRecord, type DecodedRecord, type DecodeOptions } from '../ingest/decode-record.ts';
+import {
+  decodeOptionsOf,
+  decodeRecord,
+  type DecodedRecord,
+  type DecodeOptions,
+} from '../ingest/decode-record.ts';
 import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
@@ -377,12 +382,6 @@ export function createEngineCore(deps: {
     });
   }
 
-  const decodeOptions = (at: number): DecodeOptions => ({
-    maxValueBytes: config.MAX_VALUE_BYTES,
-    dlqSuffixes: config.DLQ_TOPIC_SUFFIXES,
-    now: at,
-  });
-
   function decodeChunk(chunk: LandingChunk, opts: DecodeOptions): DecodedRecord[] {
     const body = Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
     if (chunk.format === 'packed')
@@ -428,7 +427,7 @@ export function createEngineCore(deps: {
     if (!chunks.length) return false;
     const at = now();
     const decoded: DecodedRecord[][] = [];
-    const opts = decodeOptions(at);
+    const opts = decodeOptionsOf(config, at);
     const decodedAt = (i: number) => (decoded[i] ??= decodeChunk(chunks[i]!, opts));
     const t0 = performance.now();
     const run = (safe: boolean, upTo: number) =>

@@ -6,7 +6,7 @@ import type { SagaDefinition } from '../sagas/definitions.ts';
 import { createSagaCatalog } from '../sagas/definitions.ts';
 import type { Store } from '../store/types.ts';
 import { createEngineCore, type BatchOutcome, type EngineConfig, type MaintenanceResult } from './core.ts';
-import { packBatches, type Reply, type Request, type WorkerInit } from './protocol.ts';
+import { packBatches, type PackedBatch, type Reply, type Request, type WorkerInit } from './protocol.ts';
 
 // The ingest engine as the rest of the collector sees it. Two homes, one code (core.ts):
 //  - a worker thread with its own connection to the SQLite file, the default for a file store:
@@ -34,6 +34,29 @@ export interface IngestEngine {
   close(): Promise<void>;
 }
 
+/**
+ * `land` and `backlog` of both engines: a batch is packed at once (its records are not referenced
+ * past that, so they die young), its parts (packed records, raw Kafka batches) land through
+ * `landOne`, and the records handed over and not yet landed are counted.
+ */
+function createLander(landOne: (p: PackedBatch) => Promise<number>) {
+  let backlog = 0;
+  return {
+    land: async (batch: RecordBatch): Promise<number> => {
+      const packed = packBatches(batch);
+      const count = packed.reduce((n, p) => n + p.count, 0);
+      backlog += count;
+      try {
+        const duplicates = await Promise.all(packed.map(landOne));
+        return duplicates.reduce((a, b) => a + b, 0);
+      } finally {
+        backlog -= count;
+      }
+    },
+    backlog: () => backlog,
+  };
+}
+
 export function createInlineEngine(deps: {
   store: Store;
   config: EngineConfig;
@@ -47,23 +70,13 @@ export function createInlineEngine(deps: {
     catalog: createSagaCatalog(deps.sagaDefinitions),
     onIndexed: (o) => deps.events.onIndexed(o),
   });
-  let backlog = 0;
+  // Packed as for the worker: one landing path, and the same bytes in the landing table.
+  const lander = createLander((p) => core.land(p));
   return {
-    async land(batch) {
-      // Packed as for the worker: one landing path, and the same bytes in the landing table.
-      const packed = packBatches(batch);
-      const count = packed.reduce((n, p) => n + p.count, 0);
-      backlog += count;
-      try {
-        const duplicates = await Promise.all(packed.map((p) => core.land(p)));
-        return duplicates.reduce((a, b) => a + b, 0);
-      } finally {
-        backlog -= count;
-      }
-    },
+    land: lander.land,
     storeSpans: (spans) => core.storeSpans(spans),
     maintain: (opts) => core.maintain(opts),
-    backlog: () => backlog,
+    backlog: lander.backlog,
     close: () => core.stop(),
   };
 }
@@ -95,7 +108,6 @@ export async function createWorkerEngine(
 ): Promise<WorkerEngine> {
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
-  let backlog = 0;
   let closing = false;
   let current: Promise<Worker>;
 
@@ -180,24 +192,12 @@ export async function createWorkerEngine(
 
   current = spawnWorker();
   await current;
+  const lander = createLander((p) => call<number>({ op: 'land', batch: p }, [p.bytes]));
   return {
-    async land(batch) {
-      // Packed now, and `batch` not referenced past this point: its records die young.
-      const packed = packBatches(batch);
-      const count = packed.reduce((n, p) => n + p.count, 0);
-      backlog += count;
-      try {
-        const duplicates = await Promise.all(
-          packed.map((p) => call<number>({ op: 'land', batch: p }, [p.bytes])),
-        );
-        return duplicates.reduce((a, b) => a + b, 0);
-      } finally {
-        backlog -= count;
-      }
-    },
+    land: lander.land,
     storeSpans: (spans) => call<number>({ op: 'spans', spans }),
     maintain: (opts) => call<MaintenanceResult>({ op: 'maintain', opts }),
-    backlog: () => backlog,
+    backlog: lander.backlog,
     async crashForTest() {
       await (await current).terminate();
     },

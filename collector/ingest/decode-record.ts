@@ -40,6 +40,12 @@ export interface DecodeOptions {
   readonly now: number;
 }
 
+/** The decode options the collector's configuration gives, as of `now`. */
+export const decodeOptionsOf = (
+  config: { readonly MAX_VALUE_BYTES: number; readonly DLQ_TOPIC_SUFFIXES: readonly string[] },
+  now: number,
+): DecodeOptions => ({ maxValueBytes: config.MAX_VALUE_BYTES, dlqSuffixes: config.DLQ_TOPIC_SUFFIXES, now });
+
 // Keys are indexed for search; a pathological multi-megabyte key is kept whole as bytes only.
 const MAX_KEY_TEXT = 4096;
 const JSON_START = /^\s*[[{]/;

@@ -6,7 +6,7 @@ import { toSummary } from '../api/record-views.ts';
 import { recordAnomalies } from '../chains/anomalies.ts';
 import type { CollectorConfig } from '../config.ts';
 import { createCatchUpWatch } from './catch-up.ts';
-import { decodeRecord } from './decode-record.ts';
+import { decodeOptionsOf, decodeRecord } from './decode-record.ts';
 
 // The live tail, fed as batches are fetched: a record reaches the WebSocket clients before it is
 // landed or indexed, so the tail's latency is the fetch's, whatever the store is doing (an
@@ -52,11 +52,7 @@ export function createTailFeed(deps: {
       if (last <= after) return;
       shown.set(key, last);
       try {
-        const opts = {
-          maxValueBytes: config.MAX_VALUE_BYTES,
-          dlqSuffixes: config.DLQ_TOPIC_SUFFIXES,
-          now: deps.now(),
-        };
+        const opts = decodeOptionsOf(config, deps.now());
         const summaries = recordsOf(batch, after).map((r) => {
           const d = decodeRecord(r, opts);
           const anomalies = recordAnomalies(d.record, d.envelope, {
