@@ -45,7 +45,10 @@ beforeAll(() => {
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`no ${kind}/${name} among ${objects.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
+  if (!o)
+    throw new Error(
+      `no ${kind}/${name} among ${objects.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`,
+    );
   return o;
 }
 /** The rendered object, typed as @kubernetes-models declares its kind (the schema tests check it is one). */
@@ -128,7 +131,9 @@ describe('the processes it runs', () => {
         .map((name) => `${workload}: ${name} is not in the ${proc.kind} env schema`);
       // A name given twice (a chart-set one repeated in `env`) leaves which value wins to the reader.
       const names = (container.env ?? []).map((e) => e.name);
-      const twice = names.filter((n, i) => names.indexOf(n) !== i).map((n) => `${workload}: ${n} is set twice`);
+      const twice = names
+        .filter((n, i) => names.indexOf(n) !== i)
+        .map((n) => `${workload}: ${n} is set twice`);
       const parsed = proc.schema.safeParse(env);
       return [...unknown, ...twice, ...(parsed.success ? [] : [`${workload}: ${parsed.error.message}`])];
     });
@@ -139,7 +144,12 @@ describe('the processes it runs', () => {
   });
 
   it('notices a misspelt or invalid extra variable (so the test above can fail)', () => {
-    const objects = renderChart(['--set', 'collector.env.COLLECTOR_PROT=1', '--set', 'console.env.PORT=http']);
+    const objects = renderChart([
+      '--set',
+      'collector.env.COLLECTOR_PROT=1',
+      '--set',
+      'console.env.PORT=http',
+    ]);
     const problems = envProblems(containersOf(objects)).join('\n');
     expect(problems).toMatch(/causeway-collector: COLLECTOR_PROT is not in the collector env schema/);
     expect(problems).toMatch(/causeway-console: PORT is set twice/);
@@ -166,7 +176,9 @@ describe('the processes it runs', () => {
   it('probes each process on its own health endpoint and port', () => {
     for (const { workload, container, proc } of all()) {
       const env = envOf(container);
-      const port = (container.ports as { name: string; containerPort: number }[]).find((p) => p.name === 'http');
+      const port = (container.ports as { name: string; containerPort: number }[]).find(
+        (p) => p.name === 'http',
+      );
       const expected = {
         collector: { path: '/api/health', port: Number(env.COLLECTOR_PORT) },
         console: { path: '/', port: Number(env.PORT) },
@@ -174,7 +186,10 @@ describe('the processes it runs', () => {
       }[proc!.kind];
       expect(port?.containerPort, workload).toBe(expected.port);
       for (const probe of ['readinessProbe', 'livenessProbe'])
-        expect((container[probe] as IProbe).httpGet, `${workload} ${probe}`).toEqual({ path: expected.path, port: 'http' });
+        expect((container[probe] as IProbe).httpGet, `${workload} ${probe}`).toEqual({
+          path: expected.path,
+          port: 'http',
+        });
     }
   });
 });
@@ -209,7 +224,10 @@ describe('the two collector modes', () => {
     const d = deployment(defaults, 'causeway-collector');
     expect(envVar(d, 'KAFKA_BROKERS')?.value).toBe(KAFKA_BOOTSTRAP);
     expect(envVar(d, 'KAFKA_SASL_USERNAME')?.value).toBe(COLLECTOR_USER);
-    expect(envVar(d, 'KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: COLLECTOR_USER, key: 'password' });
+    expect(envVar(d, 'KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+      name: COLLECTOR_USER,
+      key: 'password',
+    });
     const ca = d.spec?.template.spec?.volumes?.find((v) => v.name === 'kafka-ca');
     expect(ca?.secret?.secretName).toBe(KAFKA_CA_SECRET);
     for (const service of SHOP_SERVICE_NAMES) {
@@ -223,7 +241,9 @@ describe('the two collector modes', () => {
   });
 
   it('mounts saga definitions from a ConfigMap the collector can read', () => {
-    const file: unknown = JSON.parse(readFileSync(new URL('../collector/sagas/shop.sagas.json', import.meta.url), 'utf8'));
+    const file: unknown = JSON.parse(
+      readFileSync(new URL('../collector/sagas/shop.sagas.json', import.meta.url), 'utf8'),
+    );
     const objects = renderChart(['-f', valuesFile({ collector: { sagaDefinitions: file } })]);
     const cm = as<IConfigMap>(find(objects, 'ConfigMap', 'causeway-sagas'));
     expect(sagaDefinitionsFileSchema.safeParse(JSON.parse(cm.data?.['sagas.json'] ?? '')).success).toBe(true);
@@ -236,14 +256,19 @@ describe('the two collector modes', () => {
 describe('monitoring resources', () => {
   it('renders the PrometheusRule from the alert definitions, linking runbooks to this console', () => {
     const rule = as<IPrometheusRule>(find(scaleOut, 'PrometheusRule', 'causeway'));
-    const source = parse(renderRulesFile({ consoleUrl: 'https://causeway.example.com' })) as { groups: unknown };
+    const source = parse(renderRulesFile({ consoleUrl: 'https://causeway.example.com' })) as {
+      groups: unknown;
+    };
     expect(rule.spec.groups).toEqual(source.groups);
   });
 
   it('ships the Grafana dashboard for the sidecar', () => {
     const cm = as<IConfigMap>(find(scaleOut, 'ConfigMap', 'causeway-dashboard'));
     expect(cm.metadata?.labels?.grafana_dashboard).toBe('1');
-    const committed = readFileSync(new URL('../dashboards/grafana/causeway-overview.json', import.meta.url), 'utf8');
+    const committed = readFileSync(
+      new URL('../dashboards/grafana/causeway-overview.json', import.meta.url),
+      'utf8',
+    );
     expect(JSON.parse(cm.data?.['causeway-overview.json'] ?? '')).toEqual(JSON.parse(committed));
   });
 

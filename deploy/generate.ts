@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { renderRulesFile } from '../dashboards/alerts/generate.ts';
-import { kafkaCluster, kafkaTopics, kafkaUsers } from './strimzi/manifests.ts';
+import { KAFKA_VERSION, kafkaCluster, kafkaTopics, kafkaUsers } from './strimzi/manifests.ts';
+import { STRIMZI_API_VERSION, STRIMZI_VERSION } from './strimzi/schemas/vendor.ts';
 
 // Writes every generated file under deploy/ from its one source:
 //   node deploy/generate.ts
@@ -28,11 +29,16 @@ const generatedBy = (source: string) =>
 /** The `groups:` of the PrometheusRule's spec: the rules file's own groups, unchanged. */
 export function prometheusRuleGroups(): string {
   const rules = parse(renderRulesFile({ consoleUrl: CONSOLE_URL_PLACEHOLDER })) as { groups: unknown[] };
-  return generatedBy('dashboards/alerts (the alert definitions)') + stringify({ groups: rules.groups }, { lineWidth: 0 });
+  return (
+    generatedBy('dashboards/alerts (the alert definitions)') +
+    stringify({ groups: rules.groups }, { lineWidth: 0 })
+  );
 }
 
+const STRIMZI_TARGET = `# For Strimzi ${STRIMZI_VERSION} (${STRIMZI_API_VERSION}), Kafka ${KAFKA_VERSION} in KRaft mode.\n`;
+
 const yamlDocs = (source: string, docs: unknown[]): string =>
-  generatedBy(source) + docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('');
+  generatedBy(source) + STRIMZI_TARGET + docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('');
 
 /** Path (relative to deploy/) to content, for every generated file. */
 export function generatedFiles(): Record<string, string> {

@@ -12,7 +12,12 @@ import { SHOP_CONSUMED_TOPICS, shopTopicSpecs, type ShopTopicKey } from '../shop
 import { SHOP_SERVICE_NAMES } from '../shop-services/types.ts';
 import { deployPath, generatedFiles } from './generate.ts';
 import { COLLECTOR_USER, KAFKA_CLUSTER, shopGroups, shopUser } from './strimzi/manifests.ts';
-import { schemaFile, STRIMZI_API_VERSION, STRIMZI_KINDS, type StrimziKind } from './strimzi/schemas/vendor.ts';
+import {
+  schemaFile,
+  STRIMZI_API_VERSION,
+  STRIMZI_KINDS,
+  type StrimziKind,
+} from './strimzi/schemas/vendor.ts';
 import { SHOP_ACCESS } from './strimzi/shop-access.ts';
 
 interface Acl {
@@ -31,7 +36,9 @@ interface StrimziObject {
 }
 
 const manifests = (file: string): StrimziObject[] =>
-  parseAllDocuments(readFileSync(deployPath(`strimzi/${file}`), 'utf8')).map((d) => d.toJS() as StrimziObject);
+  parseAllDocuments(readFileSync(deployPath(`strimzi/${file}`), 'utf8')).map(
+    (d) => d.toJS() as StrimziObject,
+  );
 const objects = ['kafka.yaml', 'topics.yaml', 'users.yaml'].flatMap(manifests);
 
 /**
@@ -42,8 +49,14 @@ const objects = ['kafka.yaml', 'topics.yaml', 'users.yaml'].flatMap(manifests);
 function closed(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closed);
   if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, closed(v)]));
-  if (out.properties && !out['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined)
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, closed(v)]),
+  );
+  if (
+    out.properties &&
+    !out['x-kubernetes-preserve-unknown-fields'] &&
+    out.additionalProperties === undefined
+  )
     out.additionalProperties = false;
   return out;
 }
@@ -62,7 +75,9 @@ function problems(o: StrimziObject): string[] {
   const validate = validators[o.kind];
   if (!validate) return [`${id}: no vendored schema for this kind`];
   if (validate(o)) return [];
-  return (validate.errors ?? []).map((e) => `${id} ${e.instancePath}: ${e.message} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? []).map(
+    (e) => `${id} ${e.instancePath}: ${e.message} ${JSON.stringify(e.params)}`,
+  );
 }
 
 describe('generated files under deploy/', () => {
@@ -78,7 +93,8 @@ describe('Strimzi manifests', () => {
     for (const o of objects) {
       expect(o.apiVersion).toBe(STRIMZI_API_VERSION);
       expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
-      if (o.kind !== 'Kafka') expect(o.metadata.labels?.['strimzi.io/cluster'], o.metadata.name).toBe(KAFKA_CLUSTER);
+      if (o.kind !== 'Kafka')
+        expect(o.metadata.labels?.['strimzi.io/cluster'], o.metadata.name).toBe(KAFKA_CLUSTER);
     }
     expect(objects.flatMap(problems)).toEqual([]);
   });
@@ -92,7 +108,9 @@ describe('Strimzi manifests', () => {
     const found = [...problems(topic), ...problems(user)].join('\n');
     expect(found).toMatch(/\/spec\/partitions: must be >= 1/);
     expect(found).toMatch(/must NOT have additional properties \{"additionalProperty":"replica"\}/);
-    expect(found).toMatch(/\/spec\/authorization\/acls\/0\/operations\/0: must be equal to one of the allowed values/);
+    expect(found).toMatch(
+      /\/spec\/authorization\/acls\/0\/operations\/0: must be equal to one of the allowed values/,
+    );
   });
 
   it('run Kafka in KRaft on a node pool, with a TLS listener and SCRAM-SHA-512', () => {
@@ -125,7 +143,8 @@ describe('Strimzi manifests', () => {
 
 describe('KafkaUsers', () => {
   const users = objects.filter((o) => o.kind === 'KafkaUser');
-  const acls = (name: string): Acl[] => users.find((u) => u.metadata.name === name)?.spec.authorization?.acls ?? [];
+  const acls = (name: string): Acl[] =>
+    users.find((u) => u.metadata.name === name)?.spec.authorization?.acls ?? [];
   const topicsWith = (name: string, op: string): string[] =>
     acls(name)
       .filter((a) => a.resource.type === 'topic' && a.operations.includes(op))
@@ -141,24 +160,41 @@ describe('KafkaUsers', () => {
     return { reads: [...new Set(reads)].sort(), writes: [...new Set(writes)].sort() };
   }
 
-  it.each(SHOP_SERVICE_NAMES)('%s: the access table matches what the service code reads and writes', (service) => {
-    const table = SHOP_ACCESS[service];
-    expect(accessInSource(service)).toEqual({ reads: [...table.reads].sort(), writes: [...table.writes].sort() });
-  });
+  it.each(SHOP_SERVICE_NAMES)(
+    '%s: the access table matches what the service code reads and writes',
+    (service) => {
+      const table = SHOP_ACCESS[service];
+      expect(accessInSource(service)).toEqual({
+        reads: [...table.reads].sort(),
+        writes: [...table.writes].sort(),
+      });
+    },
+  );
 
-  it.each(SHOP_SERVICE_NAMES)('%s: reads and writes exactly its own topics, describes all shop topics', (service) => {
-    const name = shopUser(service);
-    const { reads, writes } = SHOP_ACCESS[service];
-    const read = reads.map((k) => SHOP_TOPICS[k]);
-    expect(topicsWith(name, 'Read')).toEqual([...read, ...read.map(retryTopic)].sort());
-    expect(topicsWith(name, 'Write')).toEqual(
-      [...new Set([...writes.map((k) => SHOP_TOPICS[k]), ...read.map(retryTopic), ...read.map(dltTopic)])].sort(),
-    );
-    expect(topicsWith(name, 'Describe')).toEqual(shopTopicSpecs('', SHOP_PARTITIONS).map((s) => s.topic).sort());
-    const groups = acls(name).filter((a) => a.resource.type === 'group');
-    expect(groups.map((g) => [g.resource.name, g.operations])).toEqual(shopGroups(service).map((g) => [g, ['Read']]));
-    expect(acls(name).some((a) => a.resource.type === 'cluster')).toBe(false);
-  });
+  it.each(SHOP_SERVICE_NAMES)(
+    '%s: reads and writes exactly its own topics, describes all shop topics',
+    (service) => {
+      const name = shopUser(service);
+      const { reads, writes } = SHOP_ACCESS[service];
+      const read = reads.map((k) => SHOP_TOPICS[k]);
+      expect(topicsWith(name, 'Read')).toEqual([...read, ...read.map(retryTopic)].sort());
+      expect(topicsWith(name, 'Write')).toEqual(
+        [
+          ...new Set([...writes.map((k) => SHOP_TOPICS[k]), ...read.map(retryTopic), ...read.map(dltTopic)]),
+        ].sort(),
+      );
+      expect(topicsWith(name, 'Describe')).toEqual(
+        shopTopicSpecs('', SHOP_PARTITIONS)
+          .map((s) => s.topic)
+          .sort(),
+      );
+      const groups = acls(name).filter((a) => a.resource.type === 'group');
+      expect(groups.map((g) => [g.resource.name, g.operations])).toEqual(
+        shopGroups(service).map((g) => [g, ['Read']]),
+      );
+      expect(acls(name).some((a) => a.resource.type === 'cluster')).toBe(false);
+    },
+  );
 
   it('let the collector read everything and write only to replay targets', () => {
     expect(topicsWith(COLLECTOR_USER, 'Read')).toEqual(['*']);

@@ -21,6 +21,8 @@ export const shopGroups = (service: ShopServiceName): string[] => [
   `${service}-service-retry`,
 ];
 
+/** A Kafka release Strimzi 1.2.0 supports (4.2.x and 4.3.x). */
+export const KAFKA_VERSION = '4.3.1';
 const REPLICAS = 3;
 const DAY_MS = 24 * 3600_000;
 /** Dead letters wait for an operator's replay; retries are only ever minutes old. */
@@ -52,7 +54,9 @@ export function kafkaCluster(): Manifest[] {
     metadata: { name: KAFKA_CLUSTER },
     spec: {
       kafka: {
-        // KRaft with node pools is the only mode of Strimzi 1.x; the version is the operator's default.
+        // KRaft with node pools is the only mode of Strimzi 1.x (no ZooKeeper, no opt-in annotations).
+        // Pinned, so upgrading the operator does not roll the brokers onto a new Kafka unasked.
+        version: KAFKA_VERSION,
         listeners: [
           { name: 'tls', port: 9093, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' } },
         ],
@@ -145,7 +149,12 @@ function shopAcls(service: ShopServiceName): Acl[] {
   for (const t of writes.map(topicName)) grant(t, 'Write');
   const order: Op[] = ['Read', 'Write', 'Describe'];
   return [
-    ...[...ops].map(([topic, set]) => topicAcl(topic, order.filter((op) => set.has(op)))),
+    ...[...ops].map(([topic, set]) =>
+      topicAcl(
+        topic,
+        order.filter((op) => set.has(op)),
+      ),
+    ),
     ...shopGroups(service).map((g) => groupAcl(g, ['Read'])),
   ];
 }

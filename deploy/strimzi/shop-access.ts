@@ -17,7 +17,13 @@ export const SHOP_ACCESS: Readonly<Record<ShopServiceName, TopicAccess>> = {
   order: { reads: ['orderEvents'], writes: ['orderEvents', 'customerProfiles'] },
   orchestrator: {
     reads: ['orderEvents', 'inventoryEvents', 'paymentEvents', 'shippingEvents'],
-    writes: ['inventoryCommands', 'paymentCommands', 'shippingCommands', 'sagaOrderFulfilment', 'orderEvents'],
+    writes: [
+      'inventoryCommands',
+      'paymentCommands',
+      'shippingCommands',
+      'sagaOrderFulfilment',
+      'orderEvents',
+    ],
   },
   inventory: { reads: ['inventoryCommands'], writes: ['inventoryEvents'] },
   payment: { reads: ['paymentCommands'], writes: ['paymentEvents'] },

@@ -117,4 +117,5 @@ export function renderChart(args: readonly string[] = []): K8sObject[] {
   return parseManifests(r.stdout);
 }
 
-export const helmVersion = (): string => execFileSync(helmBinary(), ['version', '--short'], { encoding: 'utf8' }).trim();
+export const helmVersion = (): string =>
+  execFileSync(helmBinary(), ['version', '--short'], { encoding: 'utf8' }).trim();

@@ -61,7 +61,8 @@ export function envOf(container: Container): Record<string, string> {
   return Object.fromEntries(
     (container.env ?? []).map((e) => [
       e.name,
-      e.value ?? (e.name.endsWith('_URL') ? 'postgres://user:secret@db.example:5432/causeway' : 'from-a-secret-0123'),
+      e.value ??
+        (e.name.endsWith('_URL') ? 'postgres://user:secret@db.example:5432/causeway' : 'from-a-secret-0123'),
     ]),
   );
 }
