@@ -18,6 +18,7 @@ import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/mon
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
@@ -76,15 +77,90 @@ describe('the chart', () => {
     }
   });
 
-  it.each([
+  /** Other combinations of the values that change which objects and fields render. */
+  const variants: Record<string, string[]> = {
+    'plain Kafka, tokens from a Secret': [
+      '--set',
+      'kafka.brokers=kafka-0.kafka:9092\\,kafka-1.kafka:9092',
+      '--set',
+      'kafka.tls.enabled=false',
+      '--set',
+      'kafka.sasl.mechanism=',
+      '--set',
+      'auth.existingSecret=causeway-tokens',
+      '--set',
+      'networkPolicy.enabled=false',
+      '--set',
+      'serviceAccount.create=false',
+    ],
+    'SASL password and tokens as values, system CAs, TLS Ingress': [
+      '--set',
+      'kafka.sasl.existingSecret=',
+      '--set',
+      'kafka.sasl.password=s3cret-pass',
+      '--set',
+      'kafka.tls.caSecret=',
+      '--set',
+      'auth.operatorToken=operator-token-1',
+      '--set',
+      'auth.viewerToken=viewer-token-1',
+      '--set',
+      'ingress.enabled=true',
+      '--set',
+      'ingress.tls.enabled=true',
+      '--set',
+      'collector.store=postgres',
+      '--set',
+      'collector.replicas=2',
+      '--set',
+      'collector.postgres.url=postgres://causeway:pw@db:5432/causeway',
+    ],
+  };
+
+  const renders: [string, () => K8sObject[]][] = [
     ['default', () => defaults],
     ['scale-out', () => scaleOut],
-  ])('renders only objects that validate against their schemas (%s values)', async (_, objects) => {
-    expect(objects().length).toBeGreaterThan(5);
-    for (const o of objects()) {
-      const Model = await modelOf(o);
-      expect(() => new Model(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+    ...Object.entries(variants).map(([name, args]): [string, () => K8sObject[]] => [
+      name,
+      () => renderChart(args),
+    ]),
+  ];
+  it.each(renders)(
+    'renders only objects that validate against their schemas (%s values)',
+    async (_, render) => {
+      const objects = render();
+      expect(objects.length).toBeGreaterThan(5);
+      for (const o of objects) {
+        const Model = await modelOf(o);
+        expect(() => new Model(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+      }
+    },
+  );
+
+  it('keeps given secrets in its own Secret and points the processes at them', () => {
+    const objects = renderChart(variants['SASL password and tokens as values, system CAs, TLS Ingress']);
+    const secret = as<ISecret>(find(objects, 'Secret', 'causeway'));
+    const data = Object.fromEntries(
+      Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
+    expect(data).toEqual({
+      'operator-token': 'operator-token-1',
+      'viewer-token': 'viewer-token-1',
+      'kafka-password': 's3cret-pass',
+      'postgres-url': 'postgres://causeway:pw@db:5432/causeway',
+    });
+    const d = deployment(objects, 'causeway-collector');
+    for (const [name, key] of [
+      ['OPERATOR_TOKEN', 'operator-token'],
+      ['VIEWER_TOKEN', 'viewer-token'],
+      ['KAFKA_SASL_PASSWORD', 'kafka-password'],
+      ['COLLECTOR_STORE_URL', 'postgres-url'],
+    ] as const) {
+      expect(envVar(d, name)?.valueFrom?.secretKeyRef, name).toEqual({ name: 'causeway', key });
     }
+    expect(envVar(d, 'KAFKA_SSL_CA_FILE')).toBeUndefined();
+    const console = deployment(objects, 'causeway-console');
+    expect(envVar(console, 'COLLECTOR_PUBLIC_URL')?.value).toBe('https://causeway.example.com');
   });
 
   it('has a validator that catches a wrong type (so the test above can fail)', async () => {
