@@ -11,7 +11,13 @@ import { parse, stringify } from 'yaml';
 import { sagaDefinitionsFileSchema } from '../collector/sagas/definitions.ts';
 import { renderRulesFile } from '../dashboards/alerts/generate.ts';
 import { SHOP_SERVICE_NAMES } from '../shop-services/types.ts';
-import { COLLECTOR_USER, KAFKA_BOOTSTRAP, KAFKA_CA_SECRET, shopUser } from './strimzi/manifests.ts';
+import {
+  COLLECTOR_GROUP,
+  COLLECTOR_USER,
+  KAFKA_BOOTSTRAP,
+  KAFKA_CA_SECRET,
+  shopUser,
+} from './strimzi/manifests.ts';
 import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
@@ -300,6 +306,7 @@ describe('the two collector modes', () => {
     const d = deployment(defaults, 'causeway-collector');
     expect(envVar(d, 'KAFKA_BROKERS')?.value).toBe(KAFKA_BOOTSTRAP);
     expect(envVar(d, 'KAFKA_SASL_USERNAME')?.value).toBe(COLLECTOR_USER);
+    expect(envVar(d, 'COLLECTOR_GROUP_ID')?.value).toBe(COLLECTOR_GROUP);
     expect(envVar(d, 'KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
       name: COLLECTOR_USER,
       key: 'password',

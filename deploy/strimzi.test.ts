@@ -171,6 +171,15 @@ describe('KafkaUsers', () => {
     },
   );
 
+  it('grant the consumer groups the shop really uses', () => {
+    // shop-services/index.ts names a service's group, consumer.ts its retry group.
+    const index = readFileSync(new URL('../shop-services/index.ts', import.meta.url), 'utf8');
+    const consumer = readFileSync(new URL('../shop-services/runtime/consumer.ts', import.meta.url), 'utf8');
+    expect(index).toContain('groupId: `${namespace}${name}-service`');
+    expect(consumer).toContain('groupId: `${groupId}-retry`');
+    expect(shopGroups('payment')).toEqual(['payment-service', 'payment-service-retry']);
+  });
+
   it.each(SHOP_SERVICE_NAMES)(
     '%s: reads and writes exactly its own topics, describes all shop topics',
     (service) => {
