@@ -22,6 +22,7 @@ import type { IPodMonitor } from '@kubernetes-models/prometheus-operator/monitor
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
@@ -272,6 +273,33 @@ describe('the processes it runs', () => {
           path: expected.path,
           port: 'http',
         });
+    }
+  });
+});
+
+describe('network policies', () => {
+  it('select pods that exist and open only ports those pods serve', () => {
+    const policies = scaleOut.filter((o) => o.kind === 'NetworkPolicy').map((o) => as<INetworkPolicy>(o));
+    expect(policies.map((p) => p.metadata?.name).sort()).toEqual([
+      'causeway-collector',
+      'causeway-console',
+      'causeway-shop',
+    ]);
+    const workloads = scaleOut.filter((o) => o.kind === 'Deployment').map((o) => as<IDeployment>(o));
+    for (const policy of policies) {
+      const wanted = Object.entries(policy.spec?.podSelector?.matchLabels ?? {});
+      const selected = workloads.filter((d) =>
+        wanted.every(([k, v]) => d.spec?.template.metadata?.labels?.[k] === v),
+      );
+      expect(selected.length, policy.metadata?.name).toBeGreaterThan(0);
+      const served = new Set(
+        selected.flatMap(
+          (d) => d.spec?.template.spec?.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name)) ?? [],
+        ),
+      );
+      for (const rule of policy.spec?.ingress ?? [])
+        for (const port of rule.ports ?? [])
+          expect(served, `${policy.metadata?.name} opens ${port.port}`).toContain(port.port);
     }
   });
 });
