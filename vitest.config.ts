@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // under their own configs.
 export default defineConfig({
   test: {
-    include: ['{lib,collector,shop-services,app,dashboards,docker,scripts}/**/*.test.ts'],
+    include: ['{lib,collector,shop-services,app,dashboards,docker,deploy,scripts}/**/*.test.ts'],
     exclude: ['**/*.int.test.ts', 'node_modules/**'],
     testTimeout: 20_000,
     pool: 'forks',

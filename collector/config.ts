@@ -21,6 +21,8 @@ export const collectorEnvSchema = busEnvSchema.extend({
   COLLECTOR_TOPIC_INCLUDE: z.string().default('.*'),
   COLLECTOR_TOPIC_EXCLUDE: z.string().optional(),
   COLLECTOR_DB_PATH: z.string().optional(),
+  /** postgres://… : the shared PostgreSQL store, for several collector replicas (deploy/helm). */
+  COLLECTOR_STORE_URL: z.string().optional(),
   LAG_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   RETENTION_HOURS: z.coerce.number().positive().default(72),
   RETENTION_MAX_RECORDS: z.coerce.number().int().positive().default(2_000_000),
