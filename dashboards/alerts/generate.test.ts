@@ -14,8 +14,7 @@ import {
 import { formatDuration } from './durations.ts';
 import { renderRulesFile, RULES_FILE } from './generate.ts';
 import type { Expr } from './model.ts';
-import { toPromQL } from './promql.ts';
-import { rangeMetrics } from './vector-eval.ts';
+import { rangeMetrics, toPromQL } from './promql.ts';
 
 interface RulesDoc {
   groups: { name: string; rules: Record<string, unknown>[] }[];

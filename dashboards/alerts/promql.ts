@@ -1,3 +1,4 @@
+import { durationMs } from './durations.ts';
 import type { Expr, Selector } from './model.ts';
 
 // Renders the expression model as PromQL. Parentheses are added only where PromQL's precedence
@@ -53,5 +54,23 @@ export function toPromQL(e: Expr): string {
       return `${operand(e.lhs, 2)} ${e.op} ${e.value}`;
     case 'and':
       return `${operand(e.lhs, 0)} and ${operand(e.rhs, 1)}`;
+  }
+}
+
+/** Metric names some range function reads: the only ones whose history is worth keeping. */
+export function rangeMetrics(e: Expr): { metric: string; windowMs: number }[] {
+  switch (e.type) {
+    case 'selector':
+      return [];
+    case 'range':
+      return [{ metric: e.selector.metric, windowMs: durationMs(e.window) }];
+    case 'aggregate':
+    case 'quantile':
+    case 'age':
+    case 'compare':
+      return rangeMetrics('arg' in e ? e.arg : e.lhs);
+    case 'divide':
+    case 'and':
+      return [...rangeMetrics(e.lhs), ...rangeMetrics(e.rhs)];
   }
 }

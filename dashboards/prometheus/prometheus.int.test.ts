@@ -5,9 +5,9 @@ import type { Alert } from '../../lib/api/alerts.ts';
 import { collectorMetrics as m } from '../../lib/metrics-catalog.ts';
 import { alertDefinitions, DEFAULT_CONSOLE_URL, ruleGroups } from '../alerts/definitions.ts';
 import { scaleDurations } from '../alerts/durations.ts';
-import { createAlertEvaluator } from '../alerts/evaluate.ts';
+import { createAlertEvaluator } from '../../collector/alerts/evaluate.ts';
 import { renderRulesFile } from '../alerts/generate.ts';
-import { createPrometheusSource } from '../alerts/prometheus-source.ts';
+import { createPrometheusSource } from '../../collector/alerts/prometheus-source.ts';
 import { startPrometheus, type RunningPrometheus } from './prometheus-harness.ts';
 
 // The generated rules in a real Prometheus, scraping a small exporter that stands in for the

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alertDefinitions } from './definitions.ts';
+import { alertDefinitions } from '../../dashboards/alerts/definitions.ts';
 import { formatE, formatG } from './go-format.ts';
 import { humanize, humanizeDuration, humanizePercentage, renderTemplate } from './go-template.ts';
 

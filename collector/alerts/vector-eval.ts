@@ -1,5 +1,5 @@
-import { durationMs } from './durations.ts';
-import type { Comparison, Expr } from './model.ts';
+import { durationMs } from '../../dashboards/alerts/durations.ts';
+import type { Comparison, Expr } from '../../dashboards/alerts/model.ts';
 import { bucketQuantile, deriv, extrapolatedRate, type Bucket } from './range-functions.ts';
 import type { Labels } from './samples.ts';
 import { NAME, seriesKey, type SeriesStore, type VectorElement } from './series-store.ts';
@@ -121,23 +121,5 @@ export function evaluateExpr(e: Expr, ctx: EvalContext): VectorElement[] {
       const rhs = new Set(evaluateExpr(e.rhs, ctx).map((x) => seriesKey(withoutName(x.labels))));
       return evaluateExpr(e.lhs, ctx).filter((x) => rhs.has(seriesKey(withoutName(x.labels))));
     }
-  }
-}
-
-/** Metric names some range function reads: the only ones whose history is worth keeping. */
-export function rangeMetrics(e: Expr): { metric: string; windowMs: number }[] {
-  switch (e.type) {
-    case 'selector':
-      return [];
-    case 'range':
-      return [{ metric: e.selector.metric, windowMs: durationMs(e.window) }];
-    case 'aggregate':
-    case 'quantile':
-    case 'age':
-    case 'compare':
-      return rangeMetrics('arg' in e ? e.arg : e.lhs);
-    case 'divide':
-    case 'and':
-      return [...rangeMetrics(e.lhs), ...rangeMetrics(e.rhs)];
   }
 }

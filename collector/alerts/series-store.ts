@@ -1,4 +1,4 @@
-import type { Matcher, Selector } from './model.ts';
+import type { Matcher, Selector } from '../../dashboards/alerts/model.ts';
 import type { Labels, Sample } from './samples.ts';
 
 // What the native evaluator remembers between ticks. The instant view is only the latest tick,

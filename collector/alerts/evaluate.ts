@@ -1,14 +1,14 @@
 import type { Alert, AlertsResponse, Rule } from '../../lib/api/alerts.ts';
-import { conditionExpr } from './conditions.ts';
-import { annotationTemplates, consoleUrlFromEnv, ruleGroups } from './definitions.ts';
-import { durationMs } from './durations.ts';
+import { conditionExpr } from '../../dashboards/alerts/conditions.ts';
+import { annotationTemplates, consoleUrlFromEnv, ruleGroups } from '../../dashboards/alerts/definitions.ts';
+import { durationMs } from '../../dashboards/alerts/durations.ts';
 import { formatE } from './go-format.ts';
 import { renderTemplate } from './go-template.ts';
-import type { AlertDefinition, Expr, RuleGroup } from './model.ts';
-import { toPromQL } from './promql.ts';
+import type { AlertDefinition, Expr, RuleGroup } from '../../dashboards/alerts/model.ts';
+import { rangeMetrics, toPromQL } from '../../dashboards/alerts/promql.ts';
 import { flattenMetricsJson, type Labels, type MetricJson, type Sample } from './samples.ts';
 import { createSeriesStore, NAME, seriesKey } from './series-store.ts';
-import { EvalError, evaluateExpr, rangeMetrics } from './vector-eval.ts';
+import { EvalError, evaluateExpr } from './vector-eval.ts';
 
 // The collector's in-process stand-in for Prometheus's rule manager: same definitions, same
 // expressions, same pending → firing → keep_firing_for life cycle, same API shapes. It lets the

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { RuleGroup } from './model.ts';
+import type { RuleGroup } from '../../dashboards/alerts/model.ts';
 import { createAlertEvaluator } from './evaluate.ts';
 import type { Sample } from './samples.ts';
 

@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { alertDefinitions, DEFAULT_CONSOLE_URL } from './definitions.ts';
+import { alertDefinitions, DEFAULT_CONSOLE_URL } from '../../dashboards/alerts/definitions.ts';
 import { expandValues, parseSeries, replayPromtoolTests } from './promtool-replay.ts';
 
-const TEST_FILE = fileURLToPath(new URL('../prometheus/causeway.rules.test.yml', import.meta.url));
+const TEST_FILE = fileURLToPath(
+  new URL('../../dashboards/prometheus/causeway.rules.test.yml', import.meta.url),
+);
 const promOnly = new Set(alertDefinitions.filter((d) => !d.nativeSupported).map((d) => d.alert));
 
 describe('native evaluator replaying the promtool tests', () => {
