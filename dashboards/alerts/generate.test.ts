@@ -107,6 +107,8 @@ describe('definitions', () => {
           return [e.selector.metric];
         case 'divide':
         case 'and':
+        case 'unless':
+        case 'or':
           return [...selectors(e.lhs), ...selectors(e.rhs)];
         case 'compare':
           return selectors(e.lhs);
@@ -147,6 +149,21 @@ describe('PromQL rendering', () => {
     expect(toPromQL(cmp)).toBe('(a < 1) > 0');
     expect(toPromQL({ type: 'age', arg: { type: 'divide', lhs: sel('a'), rhs: sel('b') } })).toBe(
       'time() - a / b',
+    );
+  });
+
+  it('renders set operators and offsets with PromQL precedence (or < and, unless)', () => {
+    const unless: Expr = {
+      type: 'unless',
+      lhs: sel('a'),
+      rhs: { type: 'selector', selector: { metric: 'a' }, offset: '5m' },
+    };
+    expect(toPromQL(unless)).toBe('a unless a offset 5m');
+    const or: Expr = { type: 'or', lhs: { type: 'or', lhs: sel('a'), rhs: sel('b') }, rhs: unless };
+    expect(toPromQL(or)).toBe('a or b or a unless a offset 5m');
+    expect(toPromQL({ type: 'and', lhs: or, rhs: sel('c') })).toBe('(a or b or a unless a offset 5m) and c');
+    expect(toPromQL({ type: 'or', lhs: sel('a'), rhs: { type: 'or', lhs: sel('b'), rhs: sel('c') } })).toBe(
+      'a or (b or c)',
     );
   });
 
