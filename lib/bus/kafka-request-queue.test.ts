@@ -50,10 +50,10 @@ function setup() {
     q.fulfillRequest({ correlationId, payload: Buffer.alloc(0), size: 0 });
   const delays: number[] = [];
   const real = globalThis.setTimeout;
-  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation((fn: () => void, ms?: number) => {
     delays.push(ms ?? 0);
     return real(fn, ms);
-  }));
+  });
   return { q, sent, request, respond, delays };
 }
 
