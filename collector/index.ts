@@ -200,6 +200,10 @@ export function createCollector(deps: CollectorDeps): Collector {
       // "Last batch stored" starts at the last stored record or now, never at 1970 (which would
       // fire the not-ingesting alert on every restart).
       metrics.lastIngestTimestamp.set(((await store.records.stats()).lastStoredAt ?? now()) / 1000);
+      // Dead-letter series of the topic pairs already known start at 0, so the first dead letter
+      // after this start is an increase (the rule also catches pairs never seen before).
+      for (const g of (await store.dlq.groups()).byOrigin)
+        metrics.dlqRecords.inc({ dlq_topic: g.dlqTopic, origin_topic: g.originTopic ?? 'unknown' }, 0);
       await ingest.start();
       lag?.start();
       alerts.start?.();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { collectorEnvSchema } from '../collector/config.ts';
 import { shopEnvSchema } from '../shop-services/config.ts';
 import { consoleEnvSchema } from '../app/_lib/config.ts';
+import { CONSOLE_URL_LABEL } from '../dashboards/alerts/definitions.ts';
 
 const readYaml = (file: string): unknown =>
   // Compose files use YAML merge keys (`<<: *anchor`), which YAML 1.2 leaves off by default.
@@ -27,6 +28,7 @@ type Service = z.infer<typeof serviceSchema>;
 const composeSchema = z.looseObject({ services: z.record(z.string(), serviceSchema) });
 
 const promSchema = z.looseObject({
+  global: z.looseObject({ external_labels: z.record(z.string(), z.string()).optional() }),
   rule_files: z.array(z.string()),
   scrape_configs: z.array(
     z.looseObject({
@@ -152,6 +154,14 @@ describe('prometheus.yml', () => {
     );
     expect(loaded).toContain('causeway.rules.yml');
     expect(loaded.filter((file) => !file.endsWith('.rules.yml'))).toEqual([]);
+  });
+
+  // The shipped rules link runbooks through this label; see dashboards/alerts/definitions.ts.
+  it('sets the console_url external label from the environment Compose gives Prometheus', () => {
+    expect(prometheus.global.external_labels?.[CONSOLE_URL_LABEL]).toBe('${CAUSEWAY_CONSOLE_URL}');
+    const service = compose.services.prometheus ?? {};
+    expect(service.command).toContain('--enable-feature=expand-external-labels');
+    expect(envOf(service).CAUSEWAY_CONSOLE_URL).toMatch(/^\$\{CAUSEWAY_CONSOLE_URL:-https?:\/\/[^}]+\}$/);
   });
 
   it('scrapes the collector on its REST port', () => {

@@ -1,13 +1,13 @@
 import type { Registry } from 'prom-client';
 import type { AlertsResponse, RulesResponse } from '../../lib/api/alerts.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { createAlertEvaluator } from '../../dashboards/alerts/evaluate.ts';
-import { createPrometheusSource } from '../../dashboards/alerts/prometheus-source.ts';
+import { createAlertEvaluator } from './evaluate.ts';
+import { createPrometheusSource } from './prometheus-source.ts';
 import { ruleGroups } from '../../dashboards/alerts/definitions.ts';
 import { scaleDurations } from '../../dashboards/alerts/durations.ts';
 
 // Where `GET /api/alerts` gets its answer: a Prometheus when PROMETHEUS_URL is set (it evaluates
-// the generated rules), else the in-process evaluator from dashboards/alerts ticking over this
+// the generated rules), else the in-process evaluator (evaluate.ts) ticking over this
 // collector's own registry, else nothing (native, empty).
 
 /** Pluggable: only `list` is required; the collector starts / stops a source that has a clock. */

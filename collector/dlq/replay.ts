@@ -14,7 +14,8 @@ import { replayHeaders } from './replay-headers.ts';
 // requests in this process share one in-flight promise. The record goes back to its origin topic
 // (and origin partition when it still exists, so it lands behind the same key's records), with
 // its original key, value and headers. The loop guard refuses an entry replayed too often and
-// quarantines it.
+// quarantines it; its count is taken in the store by one conditional write per replay (see
+// `begin`), so it holds across concurrent requests and across collectors sharing one store.
 
 export interface ReplayResponse {
   readonly replay: Replay;
@@ -50,10 +51,12 @@ export function createReplayer(deps: ReplayerDeps) {
   const log = deps.logger.child({ component: 'replay' });
   const inflight = new Map<string, Promise<ReplayResponse>>();
 
-  /** Why an entry cannot be replayed, or undefined when it can. */
+  const loopGuard = (count: number) =>
+    `loop guard: ${count} of ${deps.maxReplays} allowed replays (REPLAY_MAX_COUNT) already produced or in flight; entry quarantined`;
+
+  /** Why an entry cannot be replayed, or undefined when it can (as far as its row says). */
   async function refusal(entry: DlqEntryRow): Promise<string | undefined> {
-    if (entry.replayCount >= deps.maxReplays)
-      return `loop guard: already replayed ${entry.replayCount} times (REPLAY_MAX_COUNT=${deps.maxReplays}); entry quarantined`;
+    if (entry.replayCount >= deps.maxReplays) return loopGuard(entry.replayCount);
     if (!entry.originTopic) return 'the dead-letter record names no origin topic';
     const rid = parseRecordId(entry.recordId);
     const rec = rid ? await store.records.get(rid.topic, rid.partition, rid.offset) : undefined;
@@ -63,13 +66,19 @@ export function createReplayer(deps: ReplayerDeps) {
     return undefined;
   }
 
+  // The audit row and the loop-guard slot are written in one transaction: the slot is taken by the
+  // store's conditional increment (not by comparing a count read earlier), so however many
+  // requests with different keys arrive at once, at most the remaining allowance gets a slot.
   async function begin(entryId: string, replayKey: string, requestedBy: string, jobId: string | null) {
     return store.transaction(async (tx) => {
       const existing = await tx.replays.byKey(entryId, replayKey);
       if (existing) return { row: existing, duplicate: true };
       const entry = await tx.dlq.get(entryId);
       if (!entry) throw notFound(`No dead-letter entry ${entryId}`);
-      const why = await refusal(entry);
+      let why = await refusal(entry);
+      const count = why ? undefined : await tx.dlq.reserveReplay(entryId, deps.maxReplays);
+      if (!why && count === undefined)
+        why = loopGuard((await tx.dlq.get(entryId))?.replayCount ?? deps.maxReplays);
       const row: ReplayRow = {
         id: randomUUID(),
         entryId,
@@ -87,70 +96,84 @@ export function createReplayer(deps: ReplayerDeps) {
         ceId: entry.ceId,
         jobId,
       };
-      await tx.replays.insert(row);
-      if (why && entry.replayCount >= deps.maxReplays)
-        await tx.dlq.update(entryId, { status: 'quarantined' });
-      return { row, duplicate: false, entry };
+      if (!(await tx.replays.insert(row))) {
+        // Another collector sharing the store inserted this key first: its replay is the one.
+        if (count !== undefined) await tx.dlq.releaseReplay(entryId);
+        const first = await tx.replays.byKey(entryId, replayKey);
+        if (first) return { row: first, duplicate: true };
+        throw new Error(`replay key ${replayKey} of ${entryId} conflicts but is not stored`);
+      }
+      if (why?.startsWith('loop guard')) await tx.dlq.update(entryId, { status: 'quarantined' });
+      return { row, duplicate: false, entry, count };
     });
   }
 
-  async function produce(row: ReplayRow, entry: DlqEntryRow): Promise<ReplayRow> {
+  async function send(entry: DlqEntryRow, replayId: string, count: number) {
     const rid = parseRecordId(entry.recordId)!;
     const rec = await store.records.get(rid.topic, rid.partition, rid.offset);
+    if (!rec) throw new Error('the dead-letter record disappeared before the replay');
     const topic = entry.originTopic!;
-    const count = entry.replayCount + 1;
+    const partitions = await bus.admin.topicOffsets(topic);
+    const partition =
+      entry.originPartition !== null && partitions.some((p) => p.partition === entry.originPartition)
+        ? entry.originPartition
+        : undefined;
+    const [meta] = await bus.produce([
+      {
+        topic,
+        key: rec.key,
+        value: rec.value,
+        headers: replayHeaders(rec.headers, { replayId, from: entry.recordId, count }),
+        ...(partition !== undefined && { partition }),
+      },
+    ]);
+    return meta;
+  }
+
+  /** Produces a replay holding slot `count`; a failed produce gives its slot back. */
+  async function produce(row: ReplayRow, entry: DlqEntryRow, count: number): Promise<ReplayRow> {
+    let meta: Awaited<ReturnType<typeof send>>;
     try {
-      if (!rec) throw new Error('the dead-letter record disappeared before the replay');
-      const partitions = await bus.admin.topicOffsets(topic);
-      const partition =
-        entry.originPartition !== null && partitions.some((p) => p.partition === entry.originPartition)
-          ? entry.originPartition
-          : undefined;
-      const [meta] = await bus.produce([
-        {
-          topic,
-          key: rec.key,
-          value: rec.value,
-          headers: replayHeaders(rec.headers, { replayId: row.id, from: entry.recordId, count }),
-          ...(partition !== undefined && { partition }),
-        },
-      ]);
-      const done: ReplayRow = {
-        ...row,
-        state: 'produced',
-        targetTopic: topic,
-        targetPartition: meta?.partition ?? null,
-        targetOffset: meta?.offset ?? null,
-      };
-      await store.transaction(async (tx) => {
-        await tx.replays.update(row.id, {
-          state: 'produced',
-          targetTopic: topic,
-          targetPartition: done.targetPartition,
-          targetOffset: done.targetOffset,
-        });
-        await tx.dlq.update(entry.id, { status: 'replayed', replayCount: count });
-      });
-      metrics.replays.inc({ result: 'succeeded' });
-      log.info(
-        {
-          entry: entry.id,
-          replay: row.id,
-          topic,
-          partition: done.targetPartition,
-          offset: done.targetOffset,
-          by: row.requestedBy,
-        },
-        'replayed',
-      );
-      return done;
+      meta = await send(entry, row.id, count);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      await store.transaction((tx) => tx.replays.update(row.id, { state: 'failed', error }));
+      await store.transaction(async (tx) => {
+        await tx.replays.update(row.id, { state: 'failed', error });
+        await tx.dlq.releaseReplay(entry.id);
+      });
       metrics.replays.inc({ result: 'failed' });
       log.warn({ entry: entry.id, replay: row.id, err }, 'replay failed');
       return { ...row, state: 'failed', error };
     }
+    const done: ReplayRow = {
+      ...row,
+      state: 'produced',
+      targetTopic: entry.originTopic,
+      targetPartition: meta?.partition ?? null,
+      targetOffset: meta?.offset ?? null,
+    };
+    await store.transaction(async (tx) => {
+      await tx.replays.update(row.id, {
+        state: 'produced',
+        targetTopic: done.targetTopic,
+        targetPartition: done.targetPartition,
+        targetOffset: done.targetOffset,
+      });
+      await tx.dlq.update(entry.id, { status: 'replayed' });
+    });
+    metrics.replays.inc({ result: 'succeeded' });
+    log.info(
+      {
+        entry: entry.id,
+        replay: row.id,
+        topic: done.targetTopic,
+        partition: done.targetPartition,
+        offset: done.targetOffset,
+        by: row.requestedBy,
+      },
+      'replayed',
+    );
+    return done;
   }
 
   function replay(
@@ -170,7 +193,10 @@ export function createReplayer(deps: ReplayerDeps) {
         log.warn({ entry: entryId, reason: started.row.error }, 'replay refused');
         return { replay: toApiReplay(started.row), duplicate: false };
       }
-      return { replay: toApiReplay(await produce(started.row, started.entry)), duplicate: false };
+      return {
+        replay: toApiReplay(await produce(started.row, started.entry, started.count!)),
+        duplicate: false,
+      };
     })();
     inflight.set(key, p);
     void p.finally(() => inflight.delete(key)).catch(() => undefined);

@@ -52,7 +52,17 @@ export interface DlqRepo {
     byOrigin: { dlqTopic: string; originTopic: string | null; total: number; unresolved: number }[];
     byError: { errorClass: string | null; total: number; unresolved: number }[];
   }>;
-  update(id: string, patch: { status?: DlqStatus; replayCount?: number }): Promise<void>;
+  update(id: string, patch: { status?: DlqStatus }): Promise<void>;
+  /**
+   * The loop guard's one write: takes a replay slot by raising `replayCount` by one only while it
+   * is below `max`, as a single conditional UPDATE, so concurrent replays (in this process or in
+   * other collectors sharing the store) cannot take the same last slot. Returns the new count, or
+   * undefined when no slot is left (or no such entry). `replayCount` only ever changes here and in
+   * `releaseReplay`, so it counts replays produced or in flight.
+   */
+  reserveReplay(id: string, max: number): Promise<number | undefined>;
+  /** Gives back a slot taken by `reserveReplay` whose produce failed (never below 0). */
+  releaseReplay(id: string): Promise<void>;
   setChain(fromChainId: string, toChainId: string): Promise<void>;
   bySagaOrCorrelation(sagaId: string, correlationId: string | null): Promise<string[]>;
   /** Unresolved depth and the oldest unresolved failure time per DLQ topic (metrics). */

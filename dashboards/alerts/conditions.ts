@@ -26,8 +26,8 @@ export function conditionExpr(c: Condition): Expr {
         : base;
       return { type: 'compare', op: c.op, lhs, value: c.value };
     }
-    case 'increase':
-      return {
+    case 'increase': {
+      const increase: Expr = {
         type: 'compare',
         op: c.op,
         value: c.value,
@@ -38,6 +38,25 @@ export function conditionExpr(c: Condition): Expr {
           arg: { type: 'range', fn: 'increase', selector: c.series, window: c.window },
         },
       };
+      if (!c.newSeries) return increase;
+      // `x unless x offset <window>`: the series that did not exist one window ago, at their value.
+      const born: Expr = {
+        type: 'compare',
+        op: c.op,
+        value: c.value,
+        lhs: {
+          type: 'aggregate',
+          op: 'sum',
+          by: c.sumBy,
+          arg: {
+            type: 'unless',
+            lhs: select(c.series),
+            rhs: { type: 'selector', selector: c.series, offset: c.window },
+          },
+        },
+      };
+      return { type: 'or', lhs: increase, rhs: born };
+    }
     case 'ratio': {
       const denominator = operand(c.denominator);
       const ratio: Expr = {

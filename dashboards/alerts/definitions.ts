@@ -25,7 +25,19 @@ export const alertDefinitions: readonly AlertDefinition[] = ruleGroups.flatMap((
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3000';
 
-/** The console base URL runbook links point at; read once when rules are generated. */
+/**
+ * The Prometheus external label holding the console's base URL. The shipped rules link runbooks
+ * as `{{ $externalLabels.console_url }}/alerts/runbook/<Alert>`, so each deployment sets its
+ * console URL in its Prometheus config (`global.external_labels`), not in the rule file; without
+ * the label the link is relative.
+ */
+export const CONSOLE_URL_LABEL = 'console_url';
+const CONSOLE_URL_TEMPLATE = `{{ $externalLabels.${CONSOLE_URL_LABEL} }}`;
+
+/**
+ * The console base URL the collector's native evaluator uses as its `console_url`
+ * (CAUSEWAY_CONSOLE_URL, default http://127.0.0.1:3000).
+ */
 export function consoleUrlFromEnv(env: Record<string, string | undefined> = process.env): string {
   const parsed = z
     .url({ protocol: /^https?$/ })
@@ -39,12 +51,16 @@ export function consoleUrlFromEnv(env: Record<string, string | undefined> = proc
 
 export const runbookPath = (alert: string): string => `/alerts/runbook/${encodeURIComponent(alert)}`;
 
-/** The annotations Prometheus (and the native evaluator) attach to an alert, before templating. */
-export function annotationTemplates(def: AlertDefinition, consoleUrl: string): Record<string, string> {
+/**
+ * The annotations Prometheus (and the native evaluator) attach to an alert, before templating.
+ * The runbook link's base is the `console_url` external label, or `consoleUrl` when one is given
+ * (a rule file made for one deployment).
+ */
+export function annotationTemplates(def: AlertDefinition, consoleUrl?: string): Record<string, string> {
   return {
     summary: def.summary,
     description: def.description,
-    runbook_url: `${consoleUrl}${runbookPath(def.alert)}`,
+    runbook_url: `${consoleUrl ?? CONSOLE_URL_TEMPLATE}${runbookPath(def.alert)}`,
   };
 }
 

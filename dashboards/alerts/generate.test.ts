@@ -14,8 +14,7 @@ import {
 import { formatDuration } from './durations.ts';
 import { renderRulesFile, RULES_FILE } from './generate.ts';
 import type { Expr } from './model.ts';
-import { toPromQL } from './promql.ts';
-import { rangeMetrics } from './vector-eval.ts';
+import { rangeMetrics, toPromQL } from './promql.ts';
 
 interface RulesDoc {
   groups: { name: string; rules: Record<string, unknown>[] }[];
@@ -25,8 +24,7 @@ const committed = readFileSync(RULES_FILE, 'utf8');
 
 describe('generated rules file', () => {
   it('is up to date with definitions.ts', () => {
-    // The committed file is generated with the default console URL; deployments regenerate.
-    const fresh = renderRulesFile({ consoleUrl: DEFAULT_CONSOLE_URL });
+    const fresh = renderRulesFile();
     expect(committed === fresh, 'causeway.rules.yml is stale: run `node dashboards/alerts/generate.ts`').toBe(
       true,
     );
@@ -46,8 +44,17 @@ describe('generated rules file', () => {
       expect(Object.keys(annotations).sort(), name).toEqual(['description', 'runbook_url', 'summary']);
       expect(annotations.summary?.length, name).toBeGreaterThan(10);
       expect(annotations.description?.length, name).toBeGreaterThan(10);
-      expect(annotations.runbook_url, name).toBe(`${DEFAULT_CONSOLE_URL}/alerts/runbook/${name}`);
+      expect(annotations.runbook_url, name).toBe(`{{ $externalLabels.console_url }}/alerts/runbook/${name}`);
     }
+  });
+
+  it('holds no host: the console URL is set where Prometheus is deployed', () => {
+    expect(committed).not.toMatch(/[a-z][a-z0-9+.-]*:\/\//i);
+    expect(committed).not.toMatch(/localhost|127\.0\.0\.1|\b\d{1,3}(\.\d{1,3}){3}\b|:\d{2,5}\b/);
+    // A file made for one deployment may still name its console.
+    expect(renderRulesFile({ consoleUrl: DEFAULT_CONSOLE_URL })).toContain(
+      `runbook_url: ${DEFAULT_CONSOLE_URL}/alerts/runbook/DeadLetterRecords`,
+    );
   });
 
   it('scales for and keep_firing_for only when asked', () => {
@@ -108,6 +115,8 @@ describe('definitions', () => {
           return [e.selector.metric];
         case 'divide':
         case 'and':
+        case 'unless':
+        case 'or':
           return [...selectors(e.lhs), ...selectors(e.rhs)];
         case 'compare':
           return selectors(e.lhs);
@@ -148,6 +157,21 @@ describe('PromQL rendering', () => {
     expect(toPromQL(cmp)).toBe('(a < 1) > 0');
     expect(toPromQL({ type: 'age', arg: { type: 'divide', lhs: sel('a'), rhs: sel('b') } })).toBe(
       'time() - a / b',
+    );
+  });
+
+  it('renders set operators and offsets with PromQL precedence (or < and, unless)', () => {
+    const unless: Expr = {
+      type: 'unless',
+      lhs: sel('a'),
+      rhs: { type: 'selector', selector: { metric: 'a' }, offset: '5m' },
+    };
+    expect(toPromQL(unless)).toBe('a unless a offset 5m');
+    const or: Expr = { type: 'or', lhs: { type: 'or', lhs: sel('a'), rhs: sel('b') }, rhs: unless };
+    expect(toPromQL(or)).toBe('a or b or a unless a offset 5m');
+    expect(toPromQL({ type: 'and', lhs: or, rhs: sel('c') })).toBe('(a or b or a unless a offset 5m) and c');
+    expect(toPromQL({ type: 'or', lhs: sel('a'), rhs: { type: 'or', lhs: sel('b'), rhs: sel('c') } })).toBe(
+      'a or (b or c)',
     );
   });
 

@@ -24,7 +24,8 @@ export interface Selector {
 
 /** An instant-vector expression: the PromQL subset shared by both evaluators. */
 export type Expr =
-  | { readonly type: 'selector'; readonly selector: Selector }
+  /** An instant vector; with `offset`, as it was that long ago (PromQL `offset`). */
+  | { readonly type: 'selector'; readonly selector: Selector; readonly offset?: Duration }
   | {
       readonly type: 'range';
       readonly fn: RangeFunction;
@@ -42,7 +43,11 @@ export type Expr =
   /** `time() - arg`: seconds since a Unix-time gauge. */
   | { readonly type: 'age'; readonly arg: Expr }
   | { readonly type: 'compare'; readonly op: Comparison; readonly lhs: Expr; readonly value: number }
-  | { readonly type: 'and'; readonly lhs: Expr; readonly rhs: Expr };
+  | { readonly type: 'and'; readonly lhs: Expr; readonly rhs: Expr }
+  /** The left side where the right side has no match. */
+  | { readonly type: 'unless'; readonly lhs: Expr; readonly rhs: Expr }
+  /** The left side, plus the right side where the left side has no match. */
+  | { readonly type: 'or'; readonly lhs: Expr; readonly rhs: Expr };
 
 /** One side of a ratio: a recorded series as is, or `sum by (...) (fn(series[window]))`. */
 export type Operand =
@@ -70,6 +75,13 @@ export type Condition =
       readonly sumBy: readonly string[];
       readonly op: Comparison;
       readonly value: number;
+      /**
+       * Also count a series that appeared within the window, with its whole value. `increase()`
+       * needs two samples, so a counter whose series is born by its first event (at 1, or at 4
+       * when four arrive before a scrape) never increases: without this the first event of a
+       * kind after a process start would go unnoticed.
+       */
+      readonly newSeries?: boolean;
     }
   | {
       readonly kind: 'ratio';

@@ -1,3 +1,4 @@
+import { durationMs } from './durations.ts';
 import type { Expr, Selector } from './model.ts';
 
 // Renders the expression model as PromQL. Parentheses are added only where PromQL's precedence
@@ -13,7 +14,10 @@ export function selectorPromQL(s: Selector): string {
 
 const precedence = (e: Expr): number => {
   switch (e.type) {
+    case 'or':
+      return 0;
     case 'and':
+    case 'unless':
       return 1;
     case 'compare':
       return 2;
@@ -35,7 +39,7 @@ function operand(e: Expr, parent: number): string {
 export function toPromQL(e: Expr): string {
   switch (e.type) {
     case 'selector':
-      return selectorPromQL(e.selector);
+      return e.offset ? `${selectorPromQL(e.selector)} offset ${e.offset}` : selectorPromQL(e.selector);
     case 'range':
       return `${e.fn}(${selectorPromQL(e.selector)}[${e.window}])`;
     case 'aggregate':
@@ -52,6 +56,35 @@ export function toPromQL(e: Expr): string {
     case 'compare':
       return `${operand(e.lhs, 2)} ${e.op} ${e.value}`;
     case 'and':
-      return `${operand(e.lhs, 0)} and ${operand(e.rhs, 1)}`;
+    case 'unless':
+      return `${operand(e.lhs, 0)} ${e.type} ${operand(e.rhs, 1)}`;
+    case 'or':
+      return `${operand(e.lhs, -1)} or ${operand(e.rhs, 0)}`;
+  }
+}
+
+/** PromQL's lookback: an instant selector sees the latest sample at most this old. */
+export const LOOKBACK_MS = 5 * 60_000;
+
+/**
+ * Metric names some range function or offset reads, and how far back: the only ones whose history
+ * is worth keeping.
+ */
+export function rangeMetrics(e: Expr): { metric: string; windowMs: number }[] {
+  switch (e.type) {
+    case 'selector':
+      return e.offset ? [{ metric: e.selector.metric, windowMs: durationMs(e.offset) + LOOKBACK_MS }] : [];
+    case 'range':
+      return [{ metric: e.selector.metric, windowMs: durationMs(e.window) }];
+    case 'aggregate':
+    case 'quantile':
+    case 'age':
+    case 'compare':
+      return rangeMetrics('arg' in e ? e.arg : e.lhs);
+    case 'divide':
+    case 'and':
+    case 'unless':
+    case 'or':
+      return [...rangeMetrics(e.lhs), ...rangeMetrics(e.rhs)];
   }
 }

@@ -8,7 +8,7 @@ import { uniqueName, waitFor } from '../../lib/testing/wait-for.ts';
 import { startTestCollector } from '../../collector/testing.ts';
 import { DEFAULT_CONSOLE_URL } from '../alerts/definitions.ts';
 import { renderRulesFile } from '../alerts/generate.ts';
-import { createPrometheusSource } from '../alerts/prometheus-source.ts';
+import { createPrometheusSource } from '../../collector/alerts/prometheus-source.ts';
 import { startPrometheus, type RunningPrometheus } from './prometheus-harness.ts';
 
 // The real path, end to end: records on the bus -> the collector's lag monitor and DLQ decoding

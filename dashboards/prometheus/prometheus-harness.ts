@@ -27,6 +27,8 @@ export interface StartPrometheusOptions {
   readonly port?: number;
   readonly scrapeIntervalMs?: number;
   readonly readyTimeoutMs?: number;
+  /** `global.external_labels`, e.g. the `console_url` the runbook links read. */
+  readonly externalLabels?: Readonly<Record<string, string>>;
 }
 
 export interface RunningPrometheus {
@@ -74,7 +76,12 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   }
   const interval = seconds(options.scrapeIntervalMs ?? 1000);
   const config = {
-    global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
+    global: {
+      scrape_interval: interval,
+      evaluation_interval: interval,
+      scrape_timeout: interval,
+      ...(options.externalLabels && { external_labels: { ...options.externalLabels } }),
+    },
     rule_files: ruleFiles,
     scrape_configs: options.scrapeTargets.map((t) => ({
       job_name: t.job,

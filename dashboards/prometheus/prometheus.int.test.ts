@@ -3,11 +3,16 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../lib/api/alerts.ts';
 import { collectorMetrics as m } from '../../lib/metrics-catalog.ts';
-import { alertDefinitions, DEFAULT_CONSOLE_URL, ruleGroups } from '../alerts/definitions.ts';
+import {
+  alertDefinitions,
+  CONSOLE_URL_LABEL,
+  DEFAULT_CONSOLE_URL,
+  ruleGroups,
+} from '../alerts/definitions.ts';
 import { scaleDurations } from '../alerts/durations.ts';
-import { createAlertEvaluator } from '../alerts/evaluate.ts';
+import { createAlertEvaluator } from '../../collector/alerts/evaluate.ts';
 import { renderRulesFile } from '../alerts/generate.ts';
-import { createPrometheusSource } from '../alerts/prometheus-source.ts';
+import { createPrometheusSource } from '../../collector/alerts/prometheus-source.ts';
 import { startPrometheus, type RunningPrometheus } from './prometheus-harness.ts';
 
 // The generated rules in a real Prometheus, scraping a small exporter that stands in for the
@@ -81,12 +86,9 @@ describe('generated rules in a live Prometheus', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     prometheus = await startPrometheus({
       scrapeTargets: [{ job: 'causeway-collector', targets: [`127.0.0.1:${port}`] }],
-      ruleFiles: [
-        {
-          fileName: 'causeway.rules.yml',
-          contents: renderRulesFile({ consoleUrl: DEFAULT_CONSOLE_URL, durationScale: SCALE }),
-        },
-      ],
+      // The shipped template: the runbook links' host comes from the external label.
+      ruleFiles: [{ fileName: 'causeway.rules.yml', contents: renderRulesFile({ durationScale: SCALE }) }],
+      externalLabels: { [CONSOLE_URL_LABEL]: DEFAULT_CONSOLE_URL },
     });
   });
 

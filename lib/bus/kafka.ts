@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import { normalizeHeaders, type RecordHeader } from '../events/headers.ts';
 import { createAckTracker } from './acks.ts';
 import { isRawBatchMessage, rawSocketFactory } from './kafka-raw-fetch.ts';
+import { fixRequestQueueTimer } from './kafka-request-queue.ts';
 import { partitionForKey } from './murmur2.ts';
 import {
   BusError,
@@ -81,6 +82,7 @@ function toSasl(s: NonNullable<KafkaBusOptions['sasl']>): SASLOptions {
 }
 
 export function createKafkaBus(options: KafkaBusOptions): Bus {
+  fixRequestQueueTimer();
   const log = options.logger;
   const ssl =
     typeof options.ssl === 'object'

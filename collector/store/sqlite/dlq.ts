@@ -159,8 +159,18 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
     update(id, patch) {
       if (patch.status !== undefined)
         sql.run('UPDATE dlq_entries SET status = ? WHERE id = ?', [patch.status, id]);
-      if (patch.replayCount !== undefined)
-        sql.run('UPDATE dlq_entries SET replay_count = ? WHERE id = ?', [patch.replayCount, id]);
+    },
+    reserveReplay(id, max) {
+      const r = sql.get(
+        'UPDATE dlq_entries SET replay_count = replay_count + 1 WHERE id = ? AND replay_count < ? RETURNING replay_count',
+        [id, max],
+      );
+      return r ? reqNum(r, 'replay_count') : undefined;
+    },
+    releaseReplay(id) {
+      sql.run('UPDATE dlq_entries SET replay_count = replay_count - 1 WHERE id = ? AND replay_count > 0', [
+        id,
+      ]);
     },
     setChain(from, to) {
       sql.run('UPDATE dlq_entries SET chain_id = ? WHERE chain_id = ?', [to, from]);

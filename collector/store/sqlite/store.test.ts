@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NewRecord, Store } from '../types.ts';
+import type { DlqEntryRow, NewRecord, Store } from '../types.ts';
 import { newRecord as baseRecord } from '../testing.ts';
 import { openSql } from './db.ts';
 import { createSqliteStore } from './index.ts';
@@ -94,6 +94,45 @@ describe('SQLite store', () => {
       ),
     );
     expect((await s.records.list({}, { cursor: null, limit: 500 })).items).toHaveLength(40);
+  });
+
+  it('takes replay slots only below the maximum, one conditional write each, and gives them back', async () => {
+    const s = open();
+    const entry: DlqEntryRow = {
+      id: 'd:0:0',
+      recordSeq: 1,
+      recordId: 'd:0:0',
+      dlqTopic: 'd',
+      convention: 'spring',
+      originTopic: 't',
+      originPartition: 0,
+      originOffset: 0,
+      originGroup: null,
+      errorClass: null,
+      errorCauseClass: null,
+      errorMessage: null,
+      errorStack: null,
+      attempts: null,
+      firstFailedAt: 1,
+      lastFailedAt: 1,
+      key: null,
+      ceId: null,
+      ceType: null,
+      correlationId: null,
+      sagaId: null,
+      chainId: null,
+      status: 'unresolved',
+      replayCount: 1,
+    };
+    await s.dlq.insert(entry);
+    const slots = await Promise.all([1, 2, 3, 4].map(() => s.dlq.reserveReplay(entry.id, 3)));
+    expect(slots.sort()).toEqual([2, 3, undefined, undefined]);
+    expect((await s.dlq.get(entry.id))?.replayCount).toBe(3);
+    await s.dlq.releaseReplay(entry.id);
+    expect(await s.dlq.reserveReplay(entry.id, 3)).toBe(3);
+    expect(await s.dlq.reserveReplay('no-such-entry', 3)).toBeUndefined();
+    for (let i = 0; i < 5; i++) await s.dlq.releaseReplay(entry.id);
+    expect((await s.dlq.get(entry.id))?.replayCount).toBe(0);
   });
 
   it('keeps data across reopening a file database and does not re-run migrations', async () => {

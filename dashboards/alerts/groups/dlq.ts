@@ -14,6 +14,8 @@ export const dlqAlerts: readonly AlertDefinition[] = [
       sumBy: ['dlq_topic', 'origin_topic'],
       op: '>',
       value: 0,
+      // The first dead letter of a topic pair after a collector start creates the series.
+      newSeries: true,
     },
     // A dead letter is a discrete event: waiting would only delay the news.
     for: '0s',
@@ -81,6 +83,8 @@ export const dlqAlerts: readonly AlertDefinition[] = [
       sumBy: [],
       op: '>',
       value: 0,
+      // The first failed replay after a collector start creates the series.
+      newSeries: true,
     },
     for: '0s',
     severity: 'warning',

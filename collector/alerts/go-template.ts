@@ -7,6 +7,8 @@ import { formatG } from './go-format.ts';
 export interface TemplateData {
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;
+  /** Prometheus's `global.external_labels` (`$externalLabels`). */
+  readonly externalLabels?: Readonly<Record<string, string>>;
 }
 
 const SI_UP = ['k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
@@ -67,6 +69,8 @@ function operand(token: string, data: TemplateData): Value {
   const label = /^(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(token);
   // Prometheus renders with missingkey=zero: an absent label is an empty string.
   if (label?.[1] !== undefined) return data.labels[label[1]] ?? '';
+  const external = /^\$externalLabels\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(token);
+  if (external?.[1] !== undefined) return data.externalLabels?.[external[1]] ?? '';
   throw new Error(`Unsupported template operand "${token}"`);
 }
 

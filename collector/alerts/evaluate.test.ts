@@ -2,9 +2,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { alertsResponseSchema, ruleSchema } from '../../lib/api/alerts.ts';
 import { collectorMetrics as m } from '../../lib/metrics-catalog.ts';
-import { DEFAULT_CONSOLE_URL } from './definitions.ts';
+import { DEFAULT_CONSOLE_URL } from '../../dashboards/alerts/definitions.ts';
 import { createAlertEvaluator } from './evaluate.ts';
-import type { RuleGroup } from './model.ts';
+import type { RuleGroup } from '../../dashboards/alerts/model.ts';
 import { flattenMetricsJson, type Sample } from './samples.ts';
 import { createSeriesStore } from './series-store.ts';
 

@@ -1,4 +1,4 @@
-import type { Matcher, Selector } from './model.ts';
+import type { Matcher, Selector } from '../../dashboards/alerts/model.ts';
 import type { Labels, Sample } from './samples.ts';
 
 // What the native evaluator remembers between ticks. The instant view is only the latest tick,
@@ -38,6 +38,11 @@ export interface SeriesStore {
   instant(selector: Selector): VectorElement[];
   /** Points in the closed interval [now - windowMs, now], as Prometheus 2.x selects them. */
   range(selector: Selector, windowMs: number): RangeSeries[];
+  /**
+   * The instant view as it was at `atMs` (PromQL `offset`): each tracked series' latest point in
+   * [atMs - lookbackMs, atMs].
+   */
+  at(selector: Selector, atMs: number, lookbackMs: number): VectorElement[];
   seriesCount(): number;
 }
 
@@ -114,6 +119,15 @@ export function createSeriesStore(options: SeriesStoreOptions): SeriesStore {
         if (!selects(selector, s.labels)) continue;
         const points = s.points.filter((p) => p.t >= from && p.t <= now);
         if (points.length > 0) out.push({ labels: s.labels, points });
+      }
+      return out;
+    },
+    at(selector, atMs, lookbackMs) {
+      const out: VectorElement[] = [];
+      for (const s of history.values()) {
+        if (!selects(selector, s.labels)) continue;
+        const p = s.points.findLast((x) => x.t >= atMs - lookbackMs && x.t <= atMs);
+        if (p) out.push({ labels: s.labels, value: p.v });
       }
       return out;
     },

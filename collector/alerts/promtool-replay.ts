@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { RuleGroup } from './model.ts';
+import { CONSOLE_URL_LABEL } from '../../dashboards/alerts/definitions.ts';
+import type { RuleGroup } from '../../dashboards/alerts/model.ts';
 import { createAlertEvaluator } from './evaluate.ts';
 import type { Sample } from './samples.ts';
 
@@ -35,6 +36,7 @@ const testFileSchema = z.object({
     z.object({
       name: z.string().optional(),
       interval: durationSchema.optional(),
+      external_labels: z.record(z.string(), z.string()).default({}),
       input_series: z.array(z.object({ series: z.string(), values: z.string() })),
       alert_rule_test: z
         .array(
@@ -98,7 +100,7 @@ const sortedRecord = (r: Record<string, string>) =>
 
 export function replayPromtoolTests(
   file: string,
-  options: { definitions?: readonly RuleGroup[]; consoleUrl: string; skipAlerts?: ReadonlySet<string> },
+  options: { definitions?: readonly RuleGroup[]; skipAlerts?: ReadonlySet<string> } = {},
 ): ReplayedAssertion[] {
   const doc = testFileSchema.parse(parse(readFileSync(file, 'utf8')));
   const evalMs = promDurationMs(doc.evaluation_interval);
@@ -114,7 +116,8 @@ export function replayPromtoolTests(
       values: expandValues(s.values),
     }));
     const evaluator = createAlertEvaluator({
-      consoleUrl: options.consoleUrl,
+      // The test's external labels, as promtool gives them to the templates.
+      consoleUrl: test.external_labels[CONSOLE_URL_LABEL] ?? '',
       ...(options.definitions ? { definitions: options.definitions } : {}),
     });
     const lastMs = Math.max(...asserts.map((a) => promDurationMs(a.eval_time)));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alertDefinitions } from './definitions.ts';
+import { alertDefinitions } from '../../dashboards/alerts/definitions.ts';
 import { formatE, formatG } from './go-format.ts';
 import { humanize, humanizeDuration, humanizePercentage, renderTemplate } from './go-template.ts';
 
@@ -70,7 +70,15 @@ describe('renderTemplate', () => {
   it('refuses what it cannot render identically to Prometheus', () => {
     expect(() => renderTemplate('{{ printf "%.2f" $value }}', data)).toThrow(/Unsupported/);
     expect(() => renderTemplate('{{ $value | title }}', data)).toThrow(/Unsupported template function/);
-    expect(() => renderTemplate('{{ $externalLabels.x }}', data)).toThrow(/Unsupported template operand/);
+    expect(() => renderTemplate('{{ $externalURL }}', data)).toThrow(/Unsupported template operand/);
+  });
+
+  it('reads $externalLabels, an absent one as empty (Prometheus drops empty external labels)', () => {
+    const t = '{{ $externalLabels.console_url }}/alerts/runbook/A';
+    expect(renderTemplate(t, { ...data, externalLabels: { console_url: 'https://c.example' } })).toBe(
+      'https://c.example/alerts/runbook/A',
+    );
+    expect(renderTemplate(t, data)).toBe('/alerts/runbook/A');
   });
 
   it('can render every annotation of every definition', () => {

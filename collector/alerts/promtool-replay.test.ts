@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { alertDefinitions, DEFAULT_CONSOLE_URL } from './definitions.ts';
+import { alertDefinitions } from '../../dashboards/alerts/definitions.ts';
 import { expandValues, parseSeries, replayPromtoolTests } from './promtool-replay.ts';
 
-const TEST_FILE = fileURLToPath(new URL('../prometheus/causeway.rules.test.yml', import.meta.url));
+const TEST_FILE = fileURLToPath(
+  new URL('../../dashboards/prometheus/causeway.rules.test.yml', import.meta.url),
+);
 const promOnly = new Set(alertDefinitions.filter((d) => !d.nativeSupported).map((d) => d.alert));
 
 describe('native evaluator replaying the promtool tests', () => {
-  const results = replayPromtoolTests(TEST_FILE, { consoleUrl: DEFAULT_CONSOLE_URL, skipAlerts: promOnly });
+  const results = replayPromtoolTests(TEST_FILE, { skipAlerts: promOnly });
 
   it('covers every natively supported alert, firing and silent', () => {
     for (const def of alertDefinitions.filter((d) => d.nativeSupported)) {

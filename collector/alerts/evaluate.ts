@@ -1,14 +1,19 @@
 import type { Alert, AlertsResponse, Rule } from '../../lib/api/alerts.ts';
-import { conditionExpr } from './conditions.ts';
-import { annotationTemplates, consoleUrlFromEnv, ruleGroups } from './definitions.ts';
-import { durationMs } from './durations.ts';
+import { conditionExpr } from '../../dashboards/alerts/conditions.ts';
+import {
+  annotationTemplates,
+  CONSOLE_URL_LABEL,
+  consoleUrlFromEnv,
+  ruleGroups,
+} from '../../dashboards/alerts/definitions.ts';
+import { durationMs } from '../../dashboards/alerts/durations.ts';
 import { formatE } from './go-format.ts';
 import { renderTemplate } from './go-template.ts';
-import type { AlertDefinition, Expr, RuleGroup } from './model.ts';
-import { toPromQL } from './promql.ts';
+import type { AlertDefinition, Expr, RuleGroup } from '../../dashboards/alerts/model.ts';
+import { rangeMetrics, toPromQL } from '../../dashboards/alerts/promql.ts';
 import { flattenMetricsJson, type Labels, type MetricJson, type Sample } from './samples.ts';
 import { createSeriesStore, NAME, seriesKey } from './series-store.ts';
-import { EvalError, evaluateExpr, rangeMetrics } from './vector-eval.ts';
+import { EvalError, evaluateExpr } from './vector-eval.ts';
 
 // The collector's in-process stand-in for Prometheus's rule manager: same definitions, same
 // expressions, same pending → firing → keep_firing_for life cycle, same API shapes. It lets the
@@ -19,7 +24,10 @@ export interface AlertEvaluatorOptions {
   readonly definitions?: readonly RuleGroup[];
   /** Clock for `collect()`; `tick()` takes its time explicitly. */
   readonly now?: () => number;
-  /** Base of `runbook_url`; defaults to CAUSEWAY_CONSOLE_URL as for the generated rules. */
+  /**
+   * The `console_url` external label the runbook links are rendered with (Prometheus gets it from
+   * its config); defaults to CAUSEWAY_CONSOLE_URL. Empty: relative links.
+   */
   readonly consoleUrl?: string;
   /** Bound on kept history per series; at one tick per second this covers 34 minutes. */
   readonly maxPointsPerSeries?: number;
@@ -68,6 +76,8 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions = {}): Alert
   const groups = options.definitions ?? ruleGroups;
   const now = options.now ?? Date.now;
   const consoleUrl = options.consoleUrl ?? consoleUrlFromEnv();
+  // Prometheus drops an external label with an empty value.
+  const externalLabels: Record<string, string> = consoleUrl ? { [CONSOLE_URL_LABEL]: consoleUrl } : {};
   const states: RuleState[] = groups.flatMap((g) =>
     g.kind === 'recording'
       ? g.rules.map((r) => ruleState(g.name, r.record, r.expr))
@@ -104,11 +114,11 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions = {}): Alert
   }
 
   function evaluateAlert(s: RuleState, def: AlertDefinition, nowMs: number): void {
-    const templates = annotationTemplates(def, consoleUrl);
+    const templates = annotationTemplates(def);
     const seen = new Map<string, { labels: Labels; annotations: Record<string, string>; value: number }>();
     for (const r of evaluateExpr(s.expr, { nowMs, store })) {
       const resultLabels = dropName(r.labels);
-      const data = { labels: resultLabels, value: r.value };
+      const data = { labels: resultLabels, value: r.value, externalLabels };
       const annotations = Object.fromEntries(
         Object.entries(templates).map(([k, t]) => [k, renderTemplate(t, data)]),
       );
@@ -182,7 +192,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions = {}): Alert
       // Prometheus reports 0 when unset; so do we, to keep the two sources interchangeable.
       keepFiringFor: def.keepFiringFor ? durationMs(def.keepFiringFor) / 1000 : 0,
       labels: { severity: def.severity },
-      annotations: annotationTemplates(def, consoleUrl),
+      annotations: annotationTemplates(def),
     };
   };
 

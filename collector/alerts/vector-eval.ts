@@ -1,12 +1,14 @@
-import { durationMs } from './durations.ts';
-import type { Comparison, Expr } from './model.ts';
+import { durationMs } from '../../dashboards/alerts/durations.ts';
+import type { Comparison, Expr } from '../../dashboards/alerts/model.ts';
+import { LOOKBACK_MS } from '../../dashboards/alerts/promql.ts';
 import { bucketQuantile, deriv, extrapolatedRate, type Bucket } from './range-functions.ts';
 import type { Labels } from './samples.ts';
 import { NAME, seriesKey, type SeriesStore, type VectorElement } from './series-store.ts';
 
 // Evaluates the expression model over the series store with PromQL's semantics for the subset it
 // covers: functions and arithmetic drop the metric name, comparisons filter, binary operators match
-// one-to-one on all remaining labels, `and` keeps the left side where the right side has a match.
+// one-to-one on all remaining labels, `and` keeps the left side where the right side has a match,
+// `unless` where it has none, `or` adds the right side's unmatched elements to the left side.
 
 export class EvalError extends Error {
   override name = 'EvalError';
@@ -21,6 +23,9 @@ const withoutName = (labels: Labels): Labels => {
   const { [NAME]: _name, ...rest } = labels;
   return rest;
 };
+
+/** Set operators match on every label but the metric name. */
+const matchKey = (e: VectorElement) => seriesKey(withoutName(e.labels));
 
 const compare: Record<Comparison, (a: number, b: number) => boolean> = {
   '>': (a, b) => a > b,
@@ -83,7 +88,9 @@ function quantile(q: number, input: VectorElement[]): VectorElement[] {
 export function evaluateExpr(e: Expr, ctx: EvalContext): VectorElement[] {
   switch (e.type) {
     case 'selector':
-      return ctx.store.instant(e.selector);
+      return e.offset
+        ? ctx.store.at(e.selector, ctx.nowMs - durationMs(e.offset), LOOKBACK_MS)
+        : ctx.store.instant(e.selector);
     case 'range': {
       const windowMs = durationMs(e.window);
       const out: VectorElement[] = [];
@@ -117,27 +124,15 @@ export function evaluateExpr(e: Expr, ctx: EvalContext): VectorElement[] {
       }));
     case 'compare':
       return evaluateExpr(e.lhs, ctx).filter((x) => compare[e.op](x.value, e.value));
-    case 'and': {
-      const rhs = new Set(evaluateExpr(e.rhs, ctx).map((x) => seriesKey(withoutName(x.labels))));
-      return evaluateExpr(e.lhs, ctx).filter((x) => rhs.has(seriesKey(withoutName(x.labels))));
-    }
-  }
-}
-
-/** Metric names some range function reads: the only ones whose history is worth keeping. */
-export function rangeMetrics(e: Expr): { metric: string; windowMs: number }[] {
-  switch (e.type) {
-    case 'selector':
-      return [];
-    case 'range':
-      return [{ metric: e.selector.metric, windowMs: durationMs(e.window) }];
-    case 'aggregate':
-    case 'quantile':
-    case 'age':
-    case 'compare':
-      return rangeMetrics('arg' in e ? e.arg : e.lhs);
-    case 'divide':
     case 'and':
-      return [...rangeMetrics(e.lhs), ...rangeMetrics(e.rhs)];
+    case 'unless': {
+      const rhs = new Set(evaluateExpr(e.rhs, ctx).map(matchKey));
+      return evaluateExpr(e.lhs, ctx).filter((x) => rhs.has(matchKey(x)) === (e.type === 'and'));
+    }
+    case 'or': {
+      const lhs = evaluateExpr(e.lhs, ctx);
+      const seen = new Set(lhs.map(matchKey));
+      return [...lhs, ...evaluateExpr(e.rhs, ctx).filter((x) => !seen.has(matchKey(x)))];
+    }
   }
 }

@@ -1,0 +1,53 @@
+import { createRequire } from 'node:module';
+
+// kafkajs 2.2.4 schedules its pending-request check from an absolute timestamp: after every
+// response, `scheduleCheckPendingRequests` arms `setTimeout(check, throttledUntil - Date.now())`,
+// and `throttledUntil` is -1 until the broker ever throttles. With nothing pending that is a delay
+// of minus the epoch time: Node prints `TimeoutNegativeWarning: -17964...` and clamps it to 1 ms,
+// and since the check re-arms itself, every broker connection then spins a 1 ms timer for as long
+// as it stays open (hundreds of timers a second, measured on an idle admin client).
+//
+// The check is only needed while requests wait in the queue: `push` arms it when it queues one.
+// This replaces the method (kafkajs is pinned; kafka-raw-fetch.ts reaches into it the same way)
+// with one that arms nothing when nothing waits, waits out a throttle that is still running, and
+// otherwise rechecks after kafkajs's own 10 ms.
+
+const require = createRequire(import.meta.url);
+
+/** kafkajs's CHECK_PENDING_REQUESTS_INTERVAL. */
+const RECHECK_MS = 10;
+
+export interface RequestQueueInternals {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+}
+
+export const requestQueueClass = () =>
+  require('kafkajs/src/network/requestQueue/index.js') as {
+    new (options: Record<string, unknown>): RequestQueueInternals;
+    prototype: RequestQueueInternals;
+  };
+
+export function scheduleCheckPendingRequests(this: RequestQueueInternals): void {
+  if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
+  const throttledFor = this.throttledUntil - Date.now();
+  this.throttleCheckTimeoutId = setTimeout(
+    () => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    },
+    throttledFor > 0 ? throttledFor : RECHECK_MS,
+  );
+}
+
+let installed = false;
+
+/** Installs the fixed scheduler on kafkajs's request queue (idempotent). */
+export function fixRequestQueueTimer(): void {
+  if (installed) return;
+  installed = true;
+  requestQueueClass().prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+}
