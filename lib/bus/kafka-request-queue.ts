@@ -43,11 +43,21 @@ export function scheduleCheckPendingRequests(this: RequestQueueInternals): void 
   );
 }
 
-let installed = false;
+/**
+ * The only kafkajs release this replacement was read against. kafkajs has had no release since
+ * 2.2.4 and the upstream fixes (tulios/kafkajs#1667, #1768) are unmerged; if the pin ever moves,
+ * the replacement is not installed (and the unit test fails) rather than silently overriding a
+ * method whose contract may have changed.
+ */
+export const KAFKAJS_VERSION_READ = '2.2.4';
 
-/** Installs the fixed scheduler on kafkajs's request queue (idempotent). */
-export function fixRequestQueueTimer(): void {
-  if (installed) return;
-  installed = true;
-  requestQueueClass().prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+let installed: boolean | undefined;
+
+/** Installs the fixed scheduler on kafkajs's request queue (idempotent); false when not installed. */
+export function fixRequestQueueTimer(): boolean {
+  if (installed !== undefined) return installed;
+  const { version } = require('kafkajs/package.json') as { version: string };
+  installed = version === KAFKAJS_VERSION_READ;
+  if (installed) requestQueueClass().prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+  return installed;
 }
