@@ -74,6 +74,10 @@ export const collectorEnvSchema = busEnvSchema.extend({
    * waits for indexing: bounds the disk a long catch-up can take before Kafka's own lag grows.
    */
   COLLECTOR_MAX_UNINDEXED: z.coerce.number().int().positive().default(2_000_000),
+  /** JSON masking policy (collector/masking/policy.ts); unset: the built-in card and e-mail rules. */
+  MASKING_POLICY_FILE: z.string().optional(),
+  /** HMAC key for the `hash` action; unset: a random key per process (hashes change on restart). */
+  MASKING_HASH_KEY: z.string().min(16).optional(),
 });
 export type CollectorConfig = z.infer<typeof collectorEnvSchema>;
 

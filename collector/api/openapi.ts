@@ -13,7 +13,15 @@ import {
   replayRequestSchema,
   replayResponseSchema,
 } from '../../lib/api/dlq.ts';
-import { recordDetailSchema, recordsPageSchema, recordsQuerySchema } from '../../lib/api/records.ts';
+import { auditPageSchema, auditQuerySchema } from '../../lib/api/audit.ts';
+import {
+  recordDetailQuerySchema,
+  recordDetailSchema,
+  recordsExportQuerySchema,
+  recordsExportSchema,
+  recordsPageSchema,
+  recordsQuerySchema,
+} from '../../lib/api/records.ts';
 import { sagaDetailSchema, sagasPageSchema, sagasQuerySchema } from '../../lib/api/sagas.ts';
 import { healthSchema, topologySchema } from '../../lib/api/topology.ts';
 import { clientFrameSchema, serverFrameSchema } from '../../lib/api/ws.ts';
@@ -49,9 +57,26 @@ const OPS: readonly Op[] = [
   {
     method: 'get',
     path: '/api/records/{id}',
-    summary: 'One record with headers and value',
+    summary:
+      'One record with headers and value, masked by the masking policy; ?unmask=1 with the operator token reveals it (audited)',
     params: { id: 'topic:partition:offset' },
+    query: recordDetailQuerySchema,
     response: recordDetailSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/records/export',
+    summary: 'Records matching the query with headers and values, masked (a JSON attachment)',
+    query: recordsExportQuerySchema,
+    response: recordsExportSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/audit',
+    summary: 'Who revealed masked values, when, which record (operator token)',
+    query: auditQuerySchema,
+    response: auditPageSchema,
+    write: true,
   },
   {
     method: 'get',

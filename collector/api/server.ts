@@ -79,8 +79,10 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
       query: queryObject(url.searchParams),
       body,
       identity,
+      remoteAddr: req.socket.remoteAddress ?? 'unknown',
+      actor: actorOf(req.headers['x-causeway-actor']),
     });
-    sendJson(res, result.status ?? 200, result.body);
+    sendJson(res, result.status ?? 200, result.body, result.headers ? { ...result.headers } : {});
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -104,6 +106,16 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
     });
   };
 }
+
+/** A self-declared operator name for the audit log: printable, bounded. */
+const actorOf = (h: string | string[] | undefined) => {
+  const v = Array.isArray(h) ? h[0] : h;
+  const clean = v
+    ?.replace(/[^\x20-\x7e]/g, '')
+    .trim()
+    .slice(0, 100);
+  return clean || undefined;
+};
 
 export async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {

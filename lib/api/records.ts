@@ -76,6 +76,10 @@ export const recordDetailSchema = recordSummarySchema.extend({
   valueBase64: z.string().nullable(),
   problems: z.array(z.object({ header: z.string().optional(), problem: z.string() })),
   dlq: dlqInfoSchema.nullable(),
+  /** Paths the masking policy masked, hashed or dropped (`header <key>` for headers). */
+  masked: z.array(z.string()).optional(),
+  /** True when an operator revealed the masked values (the reveal is in the audit log). */
+  unmasked: z.boolean().optional(),
 });
 export type RecordDetail = z.infer<typeof recordDetailSchema>;
 
@@ -99,3 +103,21 @@ export const recordsQuerySchema = z.object({
 export type RecordsQuery = z.infer<typeof recordsQuerySchema>;
 
 export const recordsPageSchema = pageSchema(recordSummarySchema);
+
+/** `GET /api/records/:id?unmask=1`: the operator reveals masked values (audited). */
+export const recordDetailQuerySchema = z.object({
+  unmask: boolParamSchema.optional(),
+  reason: z.string().max(500).optional(),
+});
+
+/** `GET /api/records/export`: the records query; the payloads masked as everywhere else. */
+export const recordsExportQuerySchema = recordsQuerySchema.omit({ cursor: true, limit: true }).extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export const recordsExportSchema = z.object({
+  exportedAt: z.number(),
+  count: z.number().int(),
+  /** True when the limit cut the export short. */
+  truncated: z.boolean(),
+  records: z.array(recordDetailSchema),
+});

@@ -7,6 +7,7 @@ import { formatBytes, formatDateTime } from '../../_lib/format.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { ErrorState, Loading } from '../../_components/states.tsx';
 import { useRecord } from './api.ts';
+import { MaskedNotice } from './masked-notice.tsx';
 import {
   groupHeaders,
   HEADER_GROUP_LABELS,
@@ -122,12 +123,15 @@ function Payload({ record }: { record: RecordDetail }) {
 }
 
 export function RecordInspector({
-  record,
+  record: stored,
   onClose,
 }: {
   record: RecordDetail;
   onClose?: (() => void) | undefined;
 }) {
+  // An operator's reveal replaces the masked view until another record is shown.
+  const [revealed, setRevealed] = useState<RecordDetail | null>(null);
+  const record = revealed?.id === stored.id ? revealed : stored;
   return (
     <div className="inspector card" data-testid="record-inspector" data-record-id={record.id}>
       <div className="row">
@@ -213,6 +217,7 @@ export function RecordInspector({
       ) : null}
       <section>
         <h3>Payload</h3>
+        <MaskedNotice record={record} onRevealed={setRevealed} />
         <Payload record={record} />
       </section>
       <section>
