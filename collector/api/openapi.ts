@@ -37,6 +37,8 @@ interface Op {
   readonly body?: z.ZodType;
   readonly response: z.ZodType;
   readonly write?: boolean;
+  /** Open to anyone even when VIEWER_TOKEN is set. */
+  readonly open?: boolean;
   readonly params?: Record<string, string>;
 }
 
@@ -46,6 +48,13 @@ const OPS: readonly Op[] = [
     path: '/api/health',
     summary: 'Collector health, ingest rate, DLQ depth, stuck sagas',
     response: healthSchema,
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness for probes: always open (no token), answers only that the process serves HTTP',
+    response: z.object({ status: z.literal('ok') }),
+    open: true,
   },
   {
     method: 'get',
@@ -206,6 +215,7 @@ export function buildOpenApi(): unknown {
         requestBody: { required: true, content: { 'application/json': { schema: json(op.body, 'input') } } },
       }),
       ...(op.write && { security: [{ operatorToken: [] }] }),
+      ...(op.open && { security: [] }),
       responses: {
         200: { description: 'OK', content: { 'application/json': { schema: json(op.response, 'output') } } },
         400: errorResponse('Invalid input; the message names each problem'),
@@ -224,7 +234,7 @@ export function buildOpenApi(): unknown {
       title: 'Causeway collector API',
       version: String(API_VERSION),
       description:
-        'Records, chains, sagas, dead letters, replay, consumer lag, topology and alerts. Reads need a viewer token only when VIEWER_TOKEN is set; writes always need the operator token. Live tail: WebSocket /ws (frames in x-websocket). Prometheus metrics: GET /metrics.',
+        'Records, chains, sagas, dead letters, replay, consumer lag, topology and alerts. Reads need a viewer token only when VIEWER_TOKEN is set; writes always need the operator token. Live tail: WebSocket /ws (frames in x-websocket). Prometheus metrics: GET /metrics (viewer token when VIEWER_TOKEN is set). Liveness: GET /healthz, always open.',
     },
     servers: [{ url: '/' }],
     security: [{ viewerToken: [] }, {}],

@@ -39,6 +39,8 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
     const url = new URL(req.url ?? '/', 'http://collector');
     const method = req.method ?? 'GET';
     if (url.pathname === '/metrics' && method === 'GET') {
+      // Same read permission as the API: with VIEWER_TOKEN set, Prometheus scrapes with a bearer token.
+      ctx.auth.check('read', bearerOf(req.headers.authorization), req.socket.remoteAddress ?? 'unknown');
       const text = await deps.registry.metrics();
       res.writeHead(200, { 'content-type': deps.registry.contentType });
       res.end(text);
