@@ -103,6 +103,21 @@ describe('masking policy engine', () => {
     expect(m.header('t', 'traceparent', tp)).toBe(tp);
   });
 
+  it('stays linear on hostile text (one 256 KB word, runs of digits, thousands of pairs)', () => {
+    const m = createMasker({ rules: DEFAULT_RULES });
+    const started = Date.now();
+    for (const text of [
+      'x'.repeat(262_144),
+      '1'.repeat(262_144),
+      'a@'.repeat(131_072),
+      '{"k":1,'.repeat(40_000),
+    ]) {
+      m.text('t', text);
+      m.jsonText('t', text);
+    }
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('rejects a policy file with a clear message naming each problem', () => {
     expect(() => parseMaskingPolicy({ rules: [{ fields: ['/[/'] }, { action: 'mask' }] })).toThrow(
       ConfigError,

@@ -60,7 +60,10 @@ function compile(rule: MaskRule): CompiledRule {
 // Card numbers: 13 – 19 digits, optionally grouped by spaces or dashes, not part of a longer
 // run of letters or digits (hex ids), and Luhn-valid, which keeps order numbers and timestamps out.
 const CARD_CANDIDATE = /(?<![\p{L}\p{N}])\d(?:[ -]?\d){12,18}(?![\p{L}\p{N}])/gu;
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
+// Bounded parts and a start-of-run lookbehind keep this linear on a long run of letters (a
+// 256 KB value of one word would otherwise be tried from every position).
+const EMAIL =
+  /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,8}\.\p{L}{2,24}(?![\p{L}\p{N}])/gu;
 
 function luhn(digits: string): boolean {
   let sum = 0;
