@@ -8,6 +8,7 @@ import {
 } from '../../lib/events/dlq.ts';
 import { decodeEnvelopeHeaders, type DecodedEnvelope } from '../../lib/events/envelope.ts';
 import { decodeUtf8, displayHeaderValue, lastHeader } from '../../lib/events/headers.ts';
+import { schemaPayloads } from '../schemas/index.ts';
 import type { NewRecord, RecordProblem, StoredHeader, ValueKind } from '../store/types.ts';
 
 // Turns a consumed record into what the store keeps. It never throws: whatever a producer wrote
@@ -113,6 +114,9 @@ export function decodeRecord(r: ConsumedRecord, opts: DecodeOptions): DecodedRec
 
   const value = classifyValue(r.value, env.contentType);
   problems.push(...value.problems);
+  // Schema-registry formats (Avro, Protobuf, JSON Schema): the one hook into collector/schemas.
+  const schemas = schemaPayloads(r);
+  problems.push(...schemas.problems);
   for (const m of value.malformed) malformed.add(m);
 
   let stored = r.value;
@@ -139,7 +143,7 @@ export function decodeRecord(r: ConsumedRecord, opts: DecodeOptions): DecodedRec
   return {
     envelope: env,
     malformed: [...malformed],
-    payload: truncated ? undefined : value.payload,
+    payload: schemas.payload !== undefined ? schemas.payload : truncated ? undefined : value.payload,
     replayCount: Number.isInteger(count) && count >= 0 ? count : null,
     record: {
       topic: r.topic,
@@ -151,6 +155,7 @@ export function decodeRecord(r: ConsumedRecord, opts: DecodeOptions): DecodedRec
       keyText: key ? key.text.slice(0, MAX_KEY_TEXT) : null,
       keyEncoding: key?.encoding ?? null,
       value: stored,
+      decodedText: schemas.searchText,
       valueKind: value.kind,
       valueSize: r.value?.length ?? 0,
       valueTruncated: truncated,

@@ -1,6 +1,6 @@
 import type { Chain } from '../../lib/api/chains.ts';
 import type { DlqEntry } from '../../lib/api/dlq.ts';
-import type { RecordDetail, RecordSummary } from '../../lib/api/records.ts';
+import type { DecodedPart, RecordDetail, RecordSummary } from '../../lib/api/records.ts';
 import type { SagaDetail } from '../../lib/api/sagas.ts';
 import type { StoredRecord } from '../store/types.ts';
 import type { Masker } from './engine.ts';
@@ -39,6 +39,24 @@ export function createOutputMasking(masker: Masker) {
     return { valueText: text, masked: text !== r.valueText ? ['(text)'] : [] };
   }
 
+  function decodedPart(
+    topic: string,
+    part: string,
+    d: DecodedPart | null,
+    masked: string[],
+  ): DecodedPart | null {
+    if (!d?.text) return d;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(d.text) as unknown;
+    } catch {
+      return { ...d, text: masker.text(topic, d.text) };
+    }
+    const out = masker.json(topic, parsed);
+    masked.push(...out.masked.map((p) => (part === 'value' ? p : `key ${p}`)));
+    return { ...d, text: out.masked.length ? JSON.stringify(out.value) : d.text };
+  }
+
   return {
     summary,
     detail(r: RecordDetail): RecordDetail {
@@ -54,11 +72,20 @@ export function createOutputMasking(masker: Masker) {
         if (shown !== h.value) masked.push(`header ${h.key}`);
         if (shown !== null) headers.push({ ...h, value: shown, size: Buffer.byteLength(shown, 'utf8') });
       }
+      const decoded = r.decoded && {
+        key: decodedPart(r.topic, 'key', r.decoded.key, masked),
+        value: decodedPart(r.topic, 'value', r.decoded.value, masked),
+      };
+      // The raw bytes of a decoded value hold the same fields in the clear (Avro and Protobuf
+      // strings are plain UTF-8): when a policy applies they are withheld, the decoded view is shown.
+      const withhold = r.decoded?.value?.text != null && masker.applies(r.topic);
+      if (withhold) masked.push('(raw bytes of the decoded value)');
       return {
         ...summary(r),
         headers,
-        valueText: v.valueText,
-        valueBase64: r.valueBase64,
+        valueText: withhold ? null : v.valueText,
+        valueBase64: withhold ? null : r.valueBase64,
+        ...(decoded && { decoded }),
         problems: r.problems,
         dlq: r.dlq && {
           ...r.dlq,
@@ -108,6 +135,8 @@ export function createOutputMasking(masker: Masker) {
         d.key ?? '',
         ...d.headers.map((h) => (h.encoding === 'utf8' ? h.value : '')),
         d.valueText ?? '',
+        d.decoded?.key?.text ?? '',
+        d.decoded?.value?.text ?? '',
       ]
         .join('\n')
         .slice(0, 32_768);

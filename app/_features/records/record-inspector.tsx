@@ -7,6 +7,7 @@ import { formatBytes, formatDateTime } from '../../_lib/format.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { ErrorState, Loading } from '../../_components/states.tsx';
 import { useRecord } from './api.ts';
+import { DecodedPayload } from './decoded-payload.tsx';
 import { MaskedNotice } from './masked-notice.tsx';
 import {
   groupHeaders,
@@ -218,6 +219,7 @@ export function RecordInspector({
       <section>
         <h3>Payload</h3>
         <MaskedNotice record={record} onRevealed={setRevealed} />
+        <DecodedPayload record={record} />
         <Payload record={record} />
       </section>
       <section>
