@@ -46,8 +46,23 @@ export function toJsonSafe(v: unknown): unknown {
   return v;
 }
 
+// Avro longs are 64-bit; avsc's default refuses values past 2^53 rather than round them. Read
+// them as bigint (toJsonSafe turns them into numbers when exact, strings otherwise).
+const exactLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (v: unknown) => BigInt(v as string),
+  toJSON: (n: bigint) => Number(n),
+  isValid: (n: unknown) => typeof n === 'bigint',
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
 function avroDecoder(src: SchemaSource): PayloadDecoder {
-  const registry: Record<string, avro.Type> = {};
+  const registry: Record<string, avro.Type> = { long: exactLong };
   // Referenced named types first, so the main schema can use them by name.
   for (const r of src.references ?? []) avro.Type.forSchema(JSON.parse(r.text) as avro.Schema, { registry });
   const type = avro.Type.forSchema(JSON.parse(src.text) as avro.Schema, { registry });
