@@ -14,6 +14,7 @@ import {
   replayResponseSchema,
 } from '../../lib/api/dlq.ts';
 import { auditPageSchema, auditQuerySchema } from '../../lib/api/audit.ts';
+import { schemaHistorySchema, schemasQuerySchema } from '../../lib/api/schemas.ts';
 import {
   recordDetailQuerySchema,
   recordDetailSchema,
@@ -78,6 +79,13 @@ const OPS: readonly Op[] = [
     summary: 'Records matching the query with headers and values, masked (a JSON attachment)',
     query: recordsExportQuerySchema,
     response: recordsExportSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/schemas',
+    summary: "A topic's schemas per event type (id / version or inferred shape) and its schema-drift flags",
+    query: schemasQuerySchema,
+    response: schemaHistorySchema,
   },
   {
     method: 'get',

@@ -17,6 +17,7 @@ import { chainRoutes } from './routes/chains.ts';
 import { dlqRoutes } from './routes/dlq.ts';
 import { recordRoutes } from './routes/records.ts';
 import { sagaRoutes } from './routes/sagas.ts';
+import { schemaRoutes } from './routes/schemas.ts';
 import { systemRoutes } from './routes/system.ts';
 
 // The REST API and /metrics on one node:http server (the WebSocket tail attaches to it too).
@@ -33,6 +34,7 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
     ...sagaRoutes(ctx),
     ...dlqRoutes(ctx),
     ...systemRoutes(ctx),
+    ...schemaRoutes(ctx),
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {

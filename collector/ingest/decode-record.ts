@@ -8,7 +8,7 @@ import {
 } from '../../lib/events/dlq.ts';
 import { decodeEnvelopeHeaders, type DecodedEnvelope } from '../../lib/events/envelope.ts';
 import { decodeUtf8, displayHeaderValue, lastHeader } from '../../lib/events/headers.ts';
-import { schemaPayloads } from '../schemas/index.ts';
+import { schemaPayloads, type SchemaProblemKind } from '../schemas/index.ts';
 import type { NewRecord, RecordProblem, StoredHeader, ValueKind } from '../store/types.ts';
 
 // Turns a consumed record into what the store keeps. It never throws: whatever a producer wrote
@@ -22,7 +22,8 @@ export const REPLAY_HEADERS = {
 } as const;
 
 /** Problem labels of `causeway_records_malformed_total` (bounded). */
-export type MalformedKind = 'not_json' | 'not_utf8' | 'truncated' | 'bad_traceparent' | 'bad_header';
+export type MalformedKind =
+  'not_json' | 'not_utf8' | 'truncated' | 'bad_traceparent' | 'bad_header' | SchemaProblemKind;
 
 export interface DecodedRecord {
   /** The record as stored, before chain and anomaly derivation fill in `chainId` / `anomalies`. */
@@ -115,8 +116,9 @@ export function decodeRecord(r: ConsumedRecord, opts: DecodeOptions): DecodedRec
   const value = classifyValue(r.value, env.contentType);
   problems.push(...value.problems);
   // Schema-registry formats (Avro, Protobuf, JSON Schema): the one hook into collector/schemas.
-  const schemas = schemaPayloads(r);
+  const schemas = schemaPayloads(r, value.payload, env.type ?? null);
   problems.push(...schemas.problems);
+  for (const k of schemas.kinds) malformed.add(k);
   for (const m of value.malformed) malformed.add(m);
 
   let stored = r.value;

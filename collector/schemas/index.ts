@@ -1,5 +1,6 @@
 import type { RecordProblem } from '../store/types.ts';
 import { createSchemaDecoding, type PartOutcome, type RecordLike, type SchemaDecoding } from './decoding.ts';
+import { createDriftTracker, type DriftFlag, type DriftTracker, type SchemaSeen } from './drift.ts';
 import { loadLocalSchemas } from './local.ts';
 import { createSyncRegistry } from './sync-registry.ts';
 
@@ -66,37 +67,62 @@ export function schemaDecoding(): SchemaDecoding {
 const describe = (o: PartOutcome & { ok: true }) =>
   `${o.format}${o.schemaId !== null ? ` schema id ${o.schemaId}` : ` (${o.origin})`}`;
 
+let drift: DriftTracker | undefined;
+
+/** Problem labels this stage adds to `causeway_records_malformed_total` (bounded). */
+export type SchemaProblemKind = 'not_decoded' | DriftFlag['change'];
+
+const schemaSeen = (o: PartOutcome | undefined): SchemaSeen | null => {
+  if (!o?.ok) return null;
+  if (o.schemaId !== null)
+    return {
+      key: `id:${o.schemaId}`,
+      label: `id ${o.schemaId}${o.subject ? ` (${o.subject} v${o.version ?? '?'})` : ''}`,
+    };
+  return o.guid ? { key: `guid:${o.guid}`, label: o.guid } : { key: `file:${o.origin}`, label: o.origin };
+};
+
 /**
  * What the ingest decode stage needs (collector/ingest/decode-record.ts): the decoded value as
- * the record's payload (chains, sagas), the decoded key and value as text for search, and a
- * problem for each part that carries a schema reference but could not be decoded.
+ * the record's payload (chains, sagas), the decoded key and value as text for search, a problem
+ * for each part that carries a schema reference but could not be decoded, and a schema-drift
+ * problem when this record's schema or shape differs from what its topic and type had before.
  */
-export function schemaPayloads(r: RecordLike): {
-  payload: unknown;
-  problems: RecordProblem[];
-  searchText: string | null;
-} {
+export function schemaPayloads(
+  r: RecordLike,
+  jsonPayload: unknown,
+  eventType: string | null,
+): { payload: unknown; problems: RecordProblem[]; kinds: SchemaProblemKind[]; searchText: string | null } {
   const d = schemaDecoding();
-  if (!d.enabled) return { payload: undefined, problems: [], searchText: null };
-  const out = d.decode(r);
+  drift ??= createDriftTracker();
+  const out = d.enabled ? d.decode(r) : {};
   const problems: RecordProblem[] = [];
+  const kinds: SchemaProblemKind[] = [];
   const texts: string[] = [];
   for (const part of ['key', 'value'] as const) {
     const o = out[part];
     if (!o) continue;
-    if (!o.ok) problems.push({ problem: `${part} not decoded: ${o.reason}` });
-    else {
+    if (!o.ok) {
+      problems.push({ problem: `${part} not decoded: ${o.reason}` });
+      kinds.push('not_decoded');
+    } else {
       texts.push(JSON.stringify(o.json));
       for (const v of o.violations)
         problems.push({ problem: `${part} (${describe(o)}) does not match its schema: ${v}` });
     }
   }
   const value = out.value;
-  return {
-    payload: value?.ok ? value.json : undefined,
-    problems,
-    searchText: texts.length ? texts.join('\n') : null,
-  };
+  const payload = value?.ok ? value.json : undefined;
+  const observed = payload !== undefined ? payload : jsonPayload;
+  if (observed !== undefined && observed !== null && typeof observed === 'object') {
+    const type = eventType ?? (value?.ok ? value.typeName : null);
+    const flag = drift.observe(r.topic, type, schemaSeen(value), observed);
+    if (flag) {
+      problems.push({ problem: `schema drift (${type ?? 'no event type'}): ${flag.detail}` });
+      kinds.push(flag.change);
+    }
+  }
+  return { payload, problems, kinds, searchText: texts.length ? texts.join('\n') : null };
 }
 
 export type { PartOutcome, SchemaDecoding } from './decoding.ts';

@@ -7,3 +7,4 @@ export * from './consumers.ts';
 export * from './topology.ts';
 export * from './ws.ts';
 export * from './audit.ts';
+export * from './schemas.ts';

@@ -7,6 +7,7 @@ import { formatBytes, formatDateTime } from '../../_lib/format.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { ErrorState, Loading } from '../../_components/states.tsx';
 import { useRecord } from './api.ts';
+import { SchemaHistoryPanel } from '../schemas/schema-history.tsx';
 import { DecodedPayload } from './decoded-payload.tsx';
 import { MaskedNotice } from './masked-notice.tsx';
 import {
@@ -222,6 +223,7 @@ export function RecordInspector({
         <DecodedPayload record={record} />
         <Payload record={record} />
       </section>
+      <SchemaHistoryPanel topic={record.topic} type={record.ceType} />
       <section>
         <h3>Headers ({record.headers.length})</h3>
         {record.headers.length === 0 ? <p className="muted">No headers.</p> : null}
