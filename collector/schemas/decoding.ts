@@ -32,6 +32,9 @@ export type PartOutcome =
 
 export interface RecordLike {
   readonly topic: string;
+  /** Where the record is (drift judges each record once); absent for ad-hoc decodes. */
+  readonly partition?: number;
+  readonly offset?: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: readonly RecordHeader[];

@@ -29,6 +29,15 @@ describe('schema drift', () => {
     expect(d.observe('pay', 'PaymentRefunded', v3, { orderId: 'o', amount: '1.00' })).toBeNull();
   });
 
+  it('answers the same for a record seen twice (the live tail decodes it too)', () => {
+    const d = createDriftTracker();
+    expect(d.observe('pay', 'P', v1, { a: 1 }, '0:1')).toBeNull();
+    const flag = d.observe('pay', 'P', v2, { a: 1 }, '0:2');
+    expect(flag?.change).toBe('schema_changed');
+    expect(d.observe('pay', 'P', v2, { a: 1 }, '0:2')).toEqual(flag);
+    expect(d.observe('pay', 'P', v2, { a: 1 }, '0:3')).toBeNull();
+  });
+
   it('flags a changed field type in schemaless JSON, not fields that come and go', () => {
     const d = createDriftTracker();
     expect(

@@ -44,10 +44,13 @@ interface PairState {
   latestKey: string | null;
   latestLabel: string;
   shapes: Map<string, Map<string, string>>;
+  /** Flags given, by record position: a record decoded twice (live tail, redelivery) gets the same answer. */
+  flagged: Map<string, DriftFlag>;
 }
 
 const MAX_PAIRS = 5000;
 const MAX_KEYS_PER_PAIR = 64;
+const MAX_FLAGS_REMEMBERED = 256;
 
 function differences(before: Shape, after: Shape, reportRemoved: boolean): string[] {
   const out: string[] = [];
@@ -60,51 +63,66 @@ function differences(before: Shape, after: Shape, reportRemoved: boolean): strin
   return out;
 }
 
+function judge(p: PairState, schema: SchemaSeen | null, payload: unknown): DriftFlag | null {
+  const shape = inferShape(payload);
+  if (schema) {
+    const known = p.shapes.get(schema.key);
+    const previous = p.latestKey;
+    const before = previous ? p.shapes.get(previous) : undefined;
+    const label = p.latestLabel;
+    if (!known && p.shapes.size < MAX_KEYS_PER_PAIR) p.shapes.set(schema.key, new Map(shape));
+    p.latestKey = schema.key;
+    p.latestLabel = schema.label;
+    if (known || !previous || previous === schema.key || !before) return null;
+    // Removed fields only count between schemas: each schema's records carry all its fields.
+    const diff = differences(before, shape, true);
+    return diff.length
+      ? { change: 'schema_incompatible', detail: `${schema.label} after ${label}: ${diff.join('; ')}` }
+      : { change: 'schema_changed', detail: `new schema ${schema.label} after ${label}` };
+  }
+  if (shape.size === 0) return null;
+  const merged = p.shapes.get('shape');
+  if (!merged) {
+    p.shapes.set('shape', new Map(shape));
+    return null;
+  }
+  const changed = differences(merged, shape, false);
+  for (const [k, v] of shape) if (merged.size < MAX_PATHS || merged.has(k)) merged.set(k, v);
+  return changed.length
+    ? { change: 'schema_incompatible', detail: `shape changed: ${changed.join('; ')}` }
+    : null;
+}
+
 export function createDriftTracker() {
   const pairs = new Map<string, PairState>();
 
   return {
-    /** The change this record shows, if any; `schema` is null for records without a schema id. */
+    /**
+     * The change this record shows, if any; `schema` is null for records without a schema id.
+     * `position` (topic:partition:offset) makes a second look at the same record give the same answer.
+     */
     observe(
       topic: string,
       type: string | null,
       schema: SchemaSeen | null,
       payload: unknown,
+      position?: string,
     ): DriftFlag | null {
       const pk = `${topic}\u0000${type ?? ''}`;
       let p = pairs.get(pk);
       if (!p) {
         if (pairs.size >= MAX_PAIRS) pairs.delete(pairs.keys().next().value!);
-        p = { latestKey: null, latestLabel: '', shapes: new Map() };
+        p = { latestKey: null, latestLabel: '', shapes: new Map(), flagged: new Map() };
         pairs.set(pk, p);
       }
-      const shape = inferShape(payload);
-      if (schema) {
-        const known = p.shapes.get(schema.key);
-        const previous = p.latestKey;
-        const before = previous ? p.shapes.get(previous) : undefined;
-        const label = p.latestLabel;
-        if (!known && p.shapes.size < MAX_KEYS_PER_PAIR) p.shapes.set(schema.key, new Map(shape));
-        p.latestKey = schema.key;
-        p.latestLabel = schema.label;
-        if (known || !previous || previous === schema.key || !before) return null;
-        // Removed fields only count between schemas: each schema's records carry all its fields.
-        const diff = differences(before, shape, true);
-        return diff.length
-          ? { change: 'schema_incompatible', detail: `${schema.label} after ${label}: ${diff.join('; ')}` }
-          : { change: 'schema_changed', detail: `new schema ${schema.label} after ${label}` };
+      const again = position !== undefined ? p.flagged.get(position) : undefined;
+      if (again) return again;
+      const flag = judge(p, schema, payload);
+      if (flag && position !== undefined) {
+        if (p.flagged.size >= MAX_FLAGS_REMEMBERED) p.flagged.delete(p.flagged.keys().next().value!);
+        p.flagged.set(position, flag);
       }
-      if (shape.size === 0) return null;
-      const merged = p.shapes.get('shape');
-      if (!merged) {
-        p.shapes.set('shape', new Map(shape));
-        return null;
-      }
-      const changed = differences(merged, shape, false);
-      for (const [k, v] of shape) if (merged.size < MAX_PATHS || merged.has(k)) merged.set(k, v);
-      return changed.length
-        ? { change: 'schema_incompatible', detail: `shape changed: ${changed.join('; ')}` }
-        : null;
+      return flag;
     },
   };
 }

@@ -116,7 +116,8 @@ export function schemaPayloads(
   const observed = payload !== undefined ? payload : jsonPayload;
   if (observed !== undefined && observed !== null && typeof observed === 'object') {
     const type = eventType ?? (value?.ok ? value.typeName : null);
-    const flag = drift.observe(r.topic, type, schemaSeen(value), observed);
+    const position = r.offset !== undefined ? `${r.partition ?? 0}:${r.offset}` : undefined;
+    const flag = drift.observe(r.topic, type, schemaSeen(value), observed, position);
     if (flag) {
       problems.push({ problem: `schema drift (${type ?? 'no event type'}): ${flag.detail}` });
       kinds.push(flag.change);
