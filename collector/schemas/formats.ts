@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import avro from 'avsc';
 import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor.js';
 import { readMessageIndexes } from './wire.ts';
 
 // Compiles a schema once into a decoder for its payloads: Avro binary (avsc), Protobuf (protobufjs;
@@ -19,6 +20,11 @@ export interface SchemaSource {
   readonly references?: readonly { readonly name: string; readonly text: string }[];
   /** Local .proto files: the message to use when the record names none (no message indexes). */
   readonly messageName?: string;
+  /**
+   * A compiled FileDescriptorSet (`protoc --descriptor_set_out --include_imports`) instead of .proto
+   * text; message indexes count the messages of its last file (the one protoc was asked for).
+   */
+  readonly descriptorSet?: Buffer;
 }
 
 export interface Decoded {
@@ -78,7 +84,28 @@ function messagesOf(ns: protobuf.NamespaceBase): protobuf.Type[] {
   return ns.nestedArray.filter((x): x is protobuf.Type => x instanceof protobuf.Type);
 }
 
+interface FileDescriptorLike {
+  readonly package?: string;
+  readonly messageType?: readonly { readonly name?: string }[];
+}
+
+/** A root from a descriptor set, and its last file's top-level messages in declaration order. */
+function descriptorRoot(set: Buffer): { root: protobuf.Root; topLevel: protobuf.Type[] } {
+  const decoded = descriptor.FileDescriptorSet.decode(set) as unknown as { file?: FileDescriptorLike[] };
+  const last = decoded.file?.at(-1);
+  if (!last) throw new Error('the descriptor set holds no file');
+  const root = protobuf.Root.fromDescriptor(set, { keepCase: true });
+  root.resolveAll();
+  const prefix = last.package ? `${last.package}.` : '';
+  const topLevel = (last.messageType ?? []).map((m) => root.lookupType(`${prefix}${m.name ?? ''}`));
+  return { root, topLevel };
+}
+
 function protobufDecoder(src: SchemaSource): PayloadDecoder {
+  if (src.descriptorSet) {
+    const { root, topLevel } = descriptorRoot(src.descriptorSet);
+    return protobufMessages(root, topLevel, src.messageName);
+  }
   const root = new protobuf.Root();
   const main = protobuf.parse(src.text, root, { keepCase: true });
   const pkg = main.package ? root.lookup(main.package) : root;
@@ -95,7 +122,15 @@ function protobufDecoder(src: SchemaSource): PayloadDecoder {
     if (common && !(src.references ?? []).some((r) => r.name === imp)) root.addJSON(common.nested ?? {});
   }
   root.resolveAll();
-  const byName = src.messageName ? root.lookupType(src.messageName) : undefined;
+  return protobufMessages(root, topLevel, src.messageName);
+}
+
+function protobufMessages(
+  root: protobuf.Root,
+  topLevel: protobuf.Type[],
+  messageName: string | undefined,
+): PayloadDecoder {
+  const byName = messageName ? root.lookupType(messageName) : undefined;
   return (rest, framed) => {
     let type: protobuf.Type | undefined = byName;
     let payload = rest;

@@ -38,7 +38,13 @@ const FORMAT_BY_EXT: Record<string, SchemaFormat> = {
   '.avsc': 'avro',
   '.proto': 'protobuf',
   '.json': 'json',
+  '.desc': 'protobuf',
+  '.pb': 'protobuf',
+  '.binpb': 'protobuf',
+  '.protoset': 'protobuf',
 };
+/** Compiled Protobuf descriptor sets (binary), as protoc writes them. */
+const DESCRIPTOR_EXTS = new Set(['.desc', '.pb', '.binpb', '.protoset']);
 const globRe = (g: string) =>
   new RegExp(
     `^${g
@@ -63,6 +69,15 @@ export function loadLocalSchemas(configFile: string | undefined) {
         `Invalid SCHEMA_FILES_CONFIG ${configFile}:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
       );
     const dir = dirname(resolve(configFile));
+    const bytes = (f: string) => {
+      try {
+        return readFileSync(resolve(dir, f));
+      } catch (err) {
+        throw new ConfigError(
+          `SCHEMA_FILES_CONFIG ${configFile}: cannot read ${f}: ${(err as Error).message}`,
+        );
+      }
+    };
     const text = (f: string) => {
       try {
         return readFileSync(resolve(dir, f), 'utf8');
@@ -80,7 +95,9 @@ export function loadLocalSchemas(configFile: string | undefined) {
         file: e.file,
         source: {
           format,
-          text: text(e.file),
+          ...(DESCRIPTOR_EXTS.has(extname(e.file).toLowerCase())
+            ? { text: '', descriptorSet: bytes(e.file) }
+            : { text: text(e.file) }),
           references: e.references.map((r) => ({ name: r.name, text: text(r.file) })),
           ...(e.message && { messageName: e.message }),
         },

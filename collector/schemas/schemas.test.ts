@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchemaDecoding } from './decoding.ts';
 import { loadLocalSchemas } from './local.ts';
@@ -247,6 +248,18 @@ describe('local schema files', () => {
     ).toMatchObject({
       ok: true,
       schemaId: 42,
+    });
+    // A compiled descriptor set (as protoc writes it) instead of .proto text.
+    const set = descriptor.FileDescriptorSet.encode(orderRoot.toDescriptor('proto3')).finish();
+    writeFileSync(`${dir}/order.desc`, set);
+    writeFileSync(`${dir}/desc.json`, JSON.stringify({ schemas: [{ ids: [77], file: 'order.desc' }] }));
+    const fromSet = createSchemaDecoding({ local: loadLocalSchemas(`${dir}/desc.json`) });
+    expect(
+      fromSet.decode({ topic: 'x', key: null, value: frame(77, Buffer.from(order), [1]), headers: [] }).value,
+    ).toMatchObject({
+      ok: true,
+      typeName: 'shop.proto.OrderPlaced',
+      json: { order_id: 'o', total_cents: '5' },
     });
     // No registry configured: a framed id without a local file says so.
     const none = d.decode({ topic: 'any', key: null, value: frame(43, Buffer.from('x')), headers: [] }).value;
