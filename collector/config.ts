@@ -76,6 +76,21 @@ export const collectorEnvSchema = busEnvSchema.extend({
    * waits for indexing: bounds the disk a long catch-up can take before Kafka's own lag grows.
    */
   COLLECTOR_MAX_UNINDEXED: z.coerce.number().int().positive().default(2_000_000),
+  /** JSON masking policy (collector/masking/policy.ts); unset: the built-in card and e-mail rules. */
+  MASKING_POLICY_FILE: z.string().optional(),
+  /** HMAC key for the `hash` action; unset: a random key per process (hashes change on restart). */
+  MASKING_HASH_KEY: z.string().min(16).optional(),
+  /** Confluent-compatible schema registry (collector/schemas); unset: local schema files only. */
+  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  SCHEMA_REGISTRY_USERNAME: z.string().optional(),
+  SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
+  SCHEMA_REGISTRY_CA_FILE: z.string().optional(),
+  SCHEMA_REGISTRY_CERT_FILE: z.string().optional(),
+  SCHEMA_REGISTRY_KEY_FILE: z.string().optional(),
+  SCHEMA_REGISTRY_REJECT_UNAUTHORIZED: envBool(true),
+  SCHEMA_REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(3000),
+  /** JSON file mapping topics / schema ids to .avsc, .proto and JSON Schema files. */
+  SCHEMA_FILES_CONFIG: z.string().optional(),
 });
 export type CollectorConfig = z.infer<typeof collectorEnvSchema>;
 

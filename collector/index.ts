@@ -21,6 +21,10 @@ import { createMaintenance } from './maintenance.ts';
 import { createCollectorMetrics } from './metrics/registry.ts';
 import { decodeOtlpRequest } from './otlp/index.ts';
 import { createSagaCatalog, loadSagaDefinitions, type SagaDefinition } from './sagas/definitions.ts';
+import { createMasker } from './masking/engine.ts';
+import { configureSchemaDecoding, schemaDecodingFromConfig } from './schemas/index.ts';
+import { createOutputMasking } from './masking/outputs.ts';
+import { loadMaskingRules } from './masking/policy.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { createOtlpReceiver } from './traces/receiver.ts';
@@ -73,7 +77,14 @@ export function createCollector(deps: CollectorDeps): Collector {
   const metrics = createCollectorMetrics(registry, { store, now });
   const sagaDefinitions = deps.sagaDefinitions ?? loadSagaDefinitions(config.SAGA_DEFINITIONS_FILE);
   const catalog = createSagaCatalog(sagaDefinitions);
+  // This thread's schema decoding (ingest when inline, the record view); the engine's worker
+  // builds its own from the same environment.
+  configureSchemaDecoding(schemaDecodingFromConfig(config));
+  const masking = createOutputMasking(
+    createMasker({ rules: loadMaskingRules(config.MASKING_POLICY_FILE), hashKey: config.MASKING_HASH_KEY }),
+  );
   const hub = createTailHub({
+    mask: masking.summary,
     bufferSize: config.WS_CLIENT_BUFFER,
     onDropped: (n) => metrics.wsDropped.inc(n),
     onClients: (n) => metrics.wsClients.set(n),
@@ -147,6 +158,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     alerts,
     ingestStatus: ingest.status,
     traffic,
+    masking,
   };
   const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
   const tail = attachTailServer({ server, hub, auth, logger });

@@ -265,7 +265,7 @@ describe('the processes it runs', () => {
         (p) => p.name === 'http',
       );
       const expected = {
-        collector: { path: '/api/health', port: Number(env.COLLECTOR_PORT) },
+        collector: { path: '/healthz', port: Number(env.COLLECTOR_PORT) },
         console: { path: '/', port: Number(env.PORT) },
         shop: { path: '/healthz', port: Number(env.SERVICE_PORT) },
       }[proc!.kind];

@@ -21,6 +21,8 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
         'config.KAFKA_SASL_PASSWORD',
         'config.OPERATOR_TOKEN',
         'config.VIEWER_TOKEN',
+        'config.SCHEMA_REGISTRY_PASSWORD',
+        'config.MASKING_HASH_KEY',
       ],
       censor: '[redacted]',
     },

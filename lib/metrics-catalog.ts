@@ -25,7 +25,7 @@ export const collectorMetrics = {
   recordsMalformed: spec({
     name: 'causeway_records_malformed_total',
     kind: 'counter',
-    help: 'Stored records whose value or headers could not be decoded, by topic and problem (not_json, not_utf8, truncated, bad_traceparent, bad_header).',
+    help: 'Stored records whose value or headers could not be decoded, or whose schema drifted, by topic and problem (not_json, not_utf8, truncated, bad_traceparent, bad_header, not_decoded, schema_changed, schema_incompatible).',
     labels: ['topic', 'problem'],
   }),
   ingestDelay: spec({

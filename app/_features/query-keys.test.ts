@@ -7,6 +7,7 @@ import { healthKeys } from './health/api.ts';
 import { topologyKeys } from './overview/api.ts';
 import { recordKeys, recordPath } from './records/api.ts';
 import { sagaKeys, sagaPaths } from './sagas/api.ts';
+import { schemaKeys } from './schemas/api.ts';
 
 const startsWith = (key: readonly unknown[], prefix: readonly unknown[]) =>
   prefix.every((p, i) => key[i] === p);
@@ -22,6 +23,7 @@ describe('query key factories', () => {
       topologyKeys.all,
       recordKeys.all,
       sagaKeys.all,
+      schemaKeys.all,
     ].map((k) => k[0]);
     expect(new Set(roots).size).toBe(roots.length);
   });

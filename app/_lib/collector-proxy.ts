@@ -4,7 +4,12 @@
 /** Request headers worth forwarding; everything else (cookies, host) stays at the console. */
 const FORWARDED_REQUEST_HEADERS = ['authorization', 'content-type', 'accept', 'traceparent'] as const;
 /** Response headers worth passing back. */
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after'] as const;
+const FORWARDED_RESPONSE_HEADERS = [
+  'content-type',
+  'cache-control',
+  'retry-after',
+  'content-disposition',
+] as const;
 
 /** Collector REST calls are small; a stuck collector should not hold a browser request forever. */
 export const PROXY_TIMEOUT_MS = 15_000;

@@ -47,11 +47,30 @@ describe('collector HTTP API', () => {
     expect(
       (await api('/api/records', { headers: { authorization: 'Bearer operator-token-1' } })).status,
     ).toBe(200);
-    expect((await api('/api/health')).status).toBe(200);
     expect((await api('/api/dlq/x:0:1/replay', replay())).status).toBe(401);
     expect((await api('/api/dlq/x:0:1/replay', replay('viewer-token-1'))).status).toBe(403);
     // Authorised, but the entry does not exist.
     expect((await api('/api/dlq/x:0:1/replay', replay('operator-token-1'))).status).toBe(404);
+  });
+
+  it('puts /metrics, /api/health and /api/openapi.json behind the viewer token when one is set, /healthz stays open', async () => {
+    const { api } = await setup({ OPERATOR_TOKEN: 'operator-token-3', VIEWER_TOKEN: 'viewer-token-3' });
+    const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    for (const path of ['/metrics', '/api/health', '/api/openapi.json']) {
+      expect((await api(path)).status, path).toBe(401);
+      expect((await api(path, as('not-a-valid-token'))).status, path).toBe(403);
+      expect((await api(path, as('viewer-token-3'))).status, path).toBe(200);
+      expect((await api(path, as('operator-token-3'))).status, path).toBe(200);
+    }
+    expect(healthSchema.parse((await api('/api/health', as('viewer-token-3'))).body).authRequired).toEqual({
+      read: true,
+      write: true,
+    });
+    expect(await api('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    // Without VIEWER_TOKEN all four stay open, as Compose's healthcheck and Prometheus expect.
+    const open = await setup();
+    for (const path of ['/metrics', '/api/health', '/api/openapi.json', '/healthz'])
+      expect((await open.api(path)).status, path).toBe(200);
   });
 
   it('rate-limits an address after repeated wrong tokens', async () => {

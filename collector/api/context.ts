@@ -5,6 +5,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { BulkReplayer } from '../dlq/bulk.ts';
 import type { Replayer } from '../dlq/replay.ts';
 import type { IngestStatus } from '../ingest/ingest.ts';
+import type { OutputMasking } from '../masking/outputs.ts';
 import type { Store } from '../store/types.ts';
 import type { Auth } from './auth.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
@@ -30,4 +31,6 @@ export interface ApiContext {
   readonly alerts: AlertsSource;
   readonly ingestStatus: () => IngestStatus;
   readonly traffic: TrafficCounter;
+  /** Every payload leaving the store goes through this (collector/masking). */
+  readonly masking: OutputMasking;
 }

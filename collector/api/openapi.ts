@@ -13,7 +13,16 @@ import {
   replayRequestSchema,
   replayResponseSchema,
 } from '../../lib/api/dlq.ts';
-import { recordDetailSchema, recordsPageSchema, recordsQuerySchema } from '../../lib/api/records.ts';
+import { auditPageSchema, auditQuerySchema } from '../../lib/api/audit.ts';
+import { schemaHistorySchema, schemasQuerySchema } from '../../lib/api/schemas.ts';
+import {
+  recordDetailQuerySchema,
+  recordDetailSchema,
+  recordsExportQuerySchema,
+  recordsExportSchema,
+  recordsPageSchema,
+  recordsQuerySchema,
+} from '../../lib/api/records.ts';
 import { sagaDetailSchema, sagasPageSchema, sagasQuerySchema } from '../../lib/api/sagas.ts';
 import { healthSchema, topologySchema } from '../../lib/api/topology.ts';
 import { clientFrameSchema, serverFrameSchema } from '../../lib/api/ws.ts';
@@ -29,6 +38,8 @@ interface Op {
   readonly body?: z.ZodType;
   readonly response: z.ZodType;
   readonly write?: boolean;
+  /** Open to anyone even when VIEWER_TOKEN is set. */
+  readonly open?: boolean;
   readonly params?: Record<string, string>;
 }
 
@@ -41,6 +52,13 @@ const OPS: readonly Op[] = [
   },
   {
     method: 'get',
+    path: '/healthz',
+    summary: 'Liveness for probes: always open (no token), answers only that the process serves HTTP',
+    response: z.object({ status: z.literal('ok') }),
+    open: true,
+  },
+  {
+    method: 'get',
     path: '/api/records',
     summary: 'Search stored records (newest first)',
     query: recordsQuerySchema,
@@ -49,9 +67,33 @@ const OPS: readonly Op[] = [
   {
     method: 'get',
     path: '/api/records/{id}',
-    summary: 'One record with headers and value',
+    summary:
+      'One record with headers and value, masked by the masking policy; ?unmask=1 with the operator token reveals it (audited)',
     params: { id: 'topic:partition:offset' },
+    query: recordDetailQuerySchema,
     response: recordDetailSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/records/export',
+    summary: 'Records matching the query with headers and values, masked (a JSON attachment)',
+    query: recordsExportQuerySchema,
+    response: recordsExportSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/schemas',
+    summary: "A topic's schemas per event type (id / version or inferred shape) and its schema-drift flags",
+    query: schemasQuerySchema,
+    response: schemaHistorySchema,
+  },
+  {
+    method: 'get',
+    path: '/api/audit',
+    summary: 'Who revealed masked values, when, which record (operator token)',
+    query: auditQuerySchema,
+    response: auditPageSchema,
+    write: true,
   },
   {
     method: 'get',
@@ -181,6 +223,7 @@ export function buildOpenApi(): unknown {
         requestBody: { required: true, content: { 'application/json': { schema: json(op.body, 'input') } } },
       }),
       ...(op.write && { security: [{ operatorToken: [] }] }),
+      ...(op.open && { security: [] }),
       responses: {
         200: { description: 'OK', content: { 'application/json': { schema: json(op.response, 'output') } } },
         400: errorResponse('Invalid input; the message names each problem'),
@@ -199,7 +242,7 @@ export function buildOpenApi(): unknown {
       title: 'Causeway collector API',
       version: String(API_VERSION),
       description:
-        'Records, chains, sagas, dead letters, replay, consumer lag, topology and alerts. Reads need a viewer token only when VIEWER_TOKEN is set; writes always need the operator token. Live tail: WebSocket /ws (frames in x-websocket). Prometheus metrics: GET /metrics.',
+        'Records, chains, sagas, dead letters, replay, consumer lag, topology and alerts. Reads need a viewer token only when VIEWER_TOKEN is set; writes always need the operator token. Live tail: WebSocket /ws (frames in x-websocket). Prometheus metrics: GET /metrics (viewer token when VIEWER_TOKEN is set). Liveness: GET /healthz, always open.',
     },
     servers: [{ url: '/' }],
     security: [{ viewerToken: [] }, {}],

@@ -10,11 +10,16 @@ export interface RouteContext {
   readonly query: Readonly<Record<string, string>>;
   readonly body: unknown;
   readonly identity: 'operator' | 'viewer' | 'anonymous';
+  /** For the audit log: the peer address and the self-declared `X-Causeway-Actor`. */
+  readonly remoteAddr?: string;
+  readonly actor?: string;
 }
 
 export interface RouteResult {
   readonly status?: number;
   readonly body: unknown;
+  /** Extra response headers (an export's content-disposition). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface Route {

@@ -17,6 +17,7 @@ import { chainRoutes } from './routes/chains.ts';
 import { dlqRoutes } from './routes/dlq.ts';
 import { recordRoutes } from './routes/records.ts';
 import { sagaRoutes } from './routes/sagas.ts';
+import { schemaRoutes } from './routes/schemas.ts';
 import { systemRoutes } from './routes/system.ts';
 
 // The REST API and /metrics on one node:http server (the WebSocket tail attaches to it too).
@@ -33,12 +34,15 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
     ...sagaRoutes(ctx),
     ...dlqRoutes(ctx),
     ...systemRoutes(ctx),
+    ...schemaRoutes(ctx),
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://collector');
     const method = req.method ?? 'GET';
     if (url.pathname === '/metrics' && method === 'GET') {
+      // Same read permission as the API: with VIEWER_TOKEN set, Prometheus scrapes with a bearer token.
+      ctx.auth.check('read', bearerOf(req.headers.authorization), req.socket.remoteAddress ?? 'unknown');
       const text = await deps.registry.metrics();
       res.writeHead(200, { 'content-type': deps.registry.contentType });
       res.end(text);
@@ -79,8 +83,10 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
       query: queryObject(url.searchParams),
       body,
       identity,
+      remoteAddr: req.socket.remoteAddress ?? 'unknown',
+      actor: actorOf(req.headers['x-causeway-actor']),
     });
-    sendJson(res, result.status ?? 200, result.body);
+    sendJson(res, result.status ?? 200, result.body, result.headers ? { ...result.headers } : {});
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -104,6 +110,16 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
     });
   };
 }
+
+/** A self-declared operator name for the audit log: printable, bounded. */
+const actorOf = (h: string | string[] | undefined) => {
+  const v = Array.isArray(h) ? h[0] : h;
+  const clean = v
+    ?.replace(/[^\x20-\x7e]/g, '')
+    .trim()
+    .slice(0, 100);
+  return clean || undefined;
+};
 
 export async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import {
 } from '../../lib/events/dlq.ts';
 import { decodeEnvelopeHeaders, type DecodedEnvelope } from '../../lib/events/envelope.ts';
 import { decodeUtf8, displayHeaderValue, lastHeader } from '../../lib/events/headers.ts';
+import { schemaPayloads, type SchemaProblemKind } from '../schemas/index.ts';
 import type { NewRecord, RecordProblem, StoredHeader, ValueKind } from '../store/types.ts';
 
 // Turns a consumed record into what the store keeps. It never throws: whatever a producer wrote
@@ -21,7 +22,8 @@ export const REPLAY_HEADERS = {
 } as const;
 
 /** Problem labels of `causeway_records_malformed_total` (bounded). */
-export type MalformedKind = 'not_json' | 'not_utf8' | 'truncated' | 'bad_traceparent' | 'bad_header';
+export type MalformedKind =
+  'not_json' | 'not_utf8' | 'truncated' | 'bad_traceparent' | 'bad_header' | SchemaProblemKind;
 
 export interface DecodedRecord {
   /** The record as stored, before chain and anomaly derivation fill in `chainId` / `anomalies`. */
@@ -113,6 +115,10 @@ export function decodeRecord(r: ConsumedRecord, opts: DecodeOptions): DecodedRec
 
   const value = classifyValue(r.value, env.contentType);
   problems.push(...value.problems);
+  // Schema-registry formats (Avro, Protobuf, JSON Schema): the one hook into collector/schemas.
+  const schemas = schemaPayloads(r, value.payload, env.type ?? null);
+  problems.push(...schemas.problems);
+  for (const k of schemas.kinds) malformed.add(k);
   for (const m of value.malformed) malformed.add(m);
 
   let stored = r.value;
@@ -139,7 +145,7 @@ export function decodeRecord(r: ConsumedRecord, opts: DecodeOptions): DecodedRec
   return {
     envelope: env,
     malformed: [...malformed],
-    payload: truncated ? undefined : value.payload,
+    payload: schemas.payload !== undefined ? schemas.payload : truncated ? undefined : value.payload,
     replayCount: Number.isInteger(count) && count >= 0 ? count : null,
     record: {
       topic: r.topic,
@@ -151,6 +157,7 @@ export function decodeRecord(r: ConsumedRecord, opts: DecodeOptions): DecodedRec
       keyText: key ? key.text.slice(0, MAX_KEY_TEXT) : null,
       keyEncoding: key?.encoding ?? null,
       value: stored,
+      decodedText: schemas.searchText,
       valueKind: value.kind,
       valueSize: r.value?.length ?? 0,
       valueTruncated: truncated,

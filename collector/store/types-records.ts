@@ -55,6 +55,11 @@ export interface NewRecord extends Omit<RecordRow, 'seq'> {
   readonly key: Buffer | null;
   /** Possibly truncated to MAX_VALUE_BYTES; `valueSize` keeps the true size. */
   readonly value: Buffer | null;
+  /**
+   * The key and value decoded from a schema-registry format (collector/schemas) as JSON text:
+   * indexed for search like a JSON value, not stored (the record view decodes again).
+   */
+  readonly decodedText?: string | null;
   readonly headers: readonly StoredHeader[];
   readonly problems: readonly RecordProblem[];
   readonly dlq: DlqInfo | null;

@@ -1,3 +1,4 @@
+import type { AuditRepo } from './types-audit.ts';
 import type { ChainRepo, SagaRepo, SpanRepo } from './types-derived.ts';
 import type { DlqRepo, ReplayRepo } from './types-dlq.ts';
 import type { LandingRepo, RecordRepo } from './types-records.ts';
@@ -10,6 +11,7 @@ import type { LandingRepo, RecordRepo } from './types-records.ts';
 export type * from './types-records.ts';
 export type * from './types-derived.ts';
 export type * from './types-dlq.ts';
+export type * from './types-audit.ts';
 
 export interface StoreTx {
   readonly landing: LandingRepo;
@@ -19,6 +21,8 @@ export interface StoreTx {
   readonly sagas: SagaRepo;
   readonly dlq: DlqRepo;
   readonly replays: ReplayRepo;
+  /** Who revealed a masked value, when, which record (collector/masking). */
+  readonly audit: AuditRepo;
   /** Runs `fn` so that, if it throws, only its own writes are undone (a per-record savepoint). */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }

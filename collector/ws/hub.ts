@@ -26,6 +26,8 @@ export interface TailHubOptions {
   readonly maxSocketBuffer?: number;
   readonly onDropped?: (n: number) => void;
   readonly onClients?: (n: number) => void;
+  /** The masking boundary (collector/masking): applied to each record before any client sees it. */
+  readonly mask?: (r: RecordSummary) => RecordSummary;
 }
 
 interface ClientState {
@@ -89,7 +91,9 @@ export function createTailHub(options: TailHubOptions) {
         },
       };
     },
-    publish(records: readonly RecordSummary[]) {
+    publish(unmasked: readonly RecordSummary[]) {
+      const mask = options.mask;
+      const records = mask && clients.size ? unmasked.map(mask) : unmasked;
       for (const c of clients) {
         const f = c.filter;
         if (!f) continue;

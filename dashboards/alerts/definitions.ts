@@ -4,6 +4,7 @@ import { consumerAlerts } from './groups/consumers.ts';
 import { dlqAlerts } from './groups/dlq.ts';
 import { recordingRules } from './groups/recording.ts';
 import { sagaAlerts } from './groups/sagas.ts';
+import { schemaAlerts } from './groups/schemas.ts';
 import type { AlertDefinition, RuleGroup, Runbook, Severity } from './model.ts';
 
 // The single source of truth for Causeway's alerting: the Prometheus rules file, the in-process
@@ -17,6 +18,7 @@ export const ruleGroups: readonly RuleGroup[] = [
   { name: 'dlq', kind: 'alerting', rules: dlqAlerts },
   { name: 'sagas', kind: 'alerting', rules: sagaAlerts },
   { name: 'collector', kind: 'alerting', rules: collectorAlerts },
+  { name: 'schemas', kind: 'alerting', rules: schemaAlerts },
 ];
 
 export const alertDefinitions: readonly AlertDefinition[] = ruleGroups.flatMap((g) =>

@@ -30,9 +30,16 @@ describe('generated rules file', () => {
     );
   });
 
-  it('has the five groups, and every alert carries severity, texts and a console runbook link', () => {
+  it('has the six groups, and every alert carries severity, texts and a console runbook link', () => {
     const doc = parse(committed) as RulesDoc;
-    expect(doc.groups.map((g) => g.name)).toEqual(['recording', 'consumers', 'dlq', 'sagas', 'collector']);
+    expect(doc.groups.map((g) => g.name)).toEqual([
+      'recording',
+      'consumers',
+      'dlq',
+      'sagas',
+      'collector',
+      'schemas',
+    ]);
     const alerts = doc.groups.flatMap((g) => g.rules).filter((r) => 'alert' in r);
     expect(alerts).toHaveLength(alertDefinitions.length);
     for (const rule of alerts) {

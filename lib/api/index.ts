@@ -6,3 +6,5 @@ export * from './dlq.ts';
 export * from './consumers.ts';
 export * from './topology.ts';
 export * from './ws.ts';
+export * from './audit.ts';
+export * from './schemas.ts';

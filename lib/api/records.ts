@@ -69,6 +69,22 @@ export const dlqInfoSchema = z.object({
   problems: z.array(z.string()),
 });
 
+/** A key or value read through its schema (Avro, Protobuf, JSON Schema), or why it could not be. */
+export const decodedPartSchema = z.object({
+  format: z.enum(['avro', 'protobuf', 'json']).nullable(),
+  schemaId: z.number().int().nullable(),
+  subject: z.string().nullable(),
+  version: z.number().int().nullable(),
+  /** The Protobuf message / Avro record it was read as. */
+  typeName: z.string().nullable(),
+  /** `registry` or the local schema file. */
+  origin: z.string().nullable(),
+  /** The decoded payload as JSON text; null when it could not be decoded. */
+  text: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type DecodedPart = z.infer<typeof decodedPartSchema>;
+
 export const recordDetailSchema = recordSummarySchema.extend({
   headers: z.array(headerViewSchema),
   /** The value as text when UTF-8 (JSON pretty-printing is the console's job), base64 otherwise. */
@@ -76,6 +92,12 @@ export const recordDetailSchema = recordSummarySchema.extend({
   valueBase64: z.string().nullable(),
   problems: z.array(z.object({ header: z.string().optional(), problem: z.string() })),
   dlq: dlqInfoSchema.nullable(),
+  /** Paths the masking policy masked, hashed or dropped (`header <key>` for headers). */
+  masked: z.array(z.string()).optional(),
+  /** True when an operator revealed the masked values (the reveal is in the audit log). */
+  unmasked: z.boolean().optional(),
+  /** Present when the key or value carries a schema reference (or its topic maps to a schema file). */
+  decoded: z.object({ key: decodedPartSchema.nullable(), value: decodedPartSchema.nullable() }).optional(),
 });
 export type RecordDetail = z.infer<typeof recordDetailSchema>;
 
@@ -99,3 +121,21 @@ export const recordsQuerySchema = z.object({
 export type RecordsQuery = z.infer<typeof recordsQuerySchema>;
 
 export const recordsPageSchema = pageSchema(recordSummarySchema);
+
+/** `GET /api/records/:id?unmask=1`: the operator reveals masked values (audited). */
+export const recordDetailQuerySchema = z.object({
+  unmask: boolParamSchema.optional(),
+  reason: z.string().max(500).optional(),
+});
+
+/** `GET /api/records/export`: the records query; the payloads masked as everywhere else. */
+export const recordsExportQuerySchema = recordsQuerySchema.omit({ cursor: true, limit: true }).extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export const recordsExportSchema = z.object({
+  exportedAt: z.number(),
+  count: z.number().int(),
+  /** True when the limit cut the export short. */
+  truncated: z.boolean(),
+  records: z.array(recordDetailSchema),
+});

@@ -1,8 +1,8 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { recordDetailSchema, recordsPageSchema, type RecordsQuery } from '../../../lib/api/records.ts';
-import { apiGet, toQueryString } from '../../_lib/api-client.ts';
+import { apiGet, apiRequest, toQueryString } from '../../_lib/api-client.ts';
 import { STALE } from '../../_lib/query-client.ts';
 
 export type RecordsFilter = Partial<Omit<RecordsQuery, 'limit'>> & { limit?: number };
@@ -33,5 +33,13 @@ export function useRecords(filter: RecordsFilter, enabled = true) {
     queryFn: ({ signal }) => apiGet(recordsPath(filter), recordsPageSchema, signal),
     enabled,
     staleTime: STALE.list,
+  });
+}
+
+/** The operator reveals a record's masked values; the collector writes the reveal to its audit log. */
+export function useRevealRecord(id: string) {
+  return useMutation({
+    mutationFn: (vars: { token: string | null }) =>
+      apiRequest(`${recordPath(id)}?unmask=1`, recordDetailSchema, { token: vars.token }),
   });
 }

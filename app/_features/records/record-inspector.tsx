@@ -7,6 +7,9 @@ import { formatBytes, formatDateTime } from '../../_lib/format.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { ErrorState, Loading } from '../../_components/states.tsx';
 import { useRecord } from './api.ts';
+import { SchemaHistoryPanel } from '../schemas/schema-history.tsx';
+import { DecodedPayload } from './decoded-payload.tsx';
+import { MaskedNotice } from './masked-notice.tsx';
 import {
   groupHeaders,
   HEADER_GROUP_LABELS,
@@ -122,12 +125,15 @@ function Payload({ record }: { record: RecordDetail }) {
 }
 
 export function RecordInspector({
-  record,
+  record: stored,
   onClose,
 }: {
   record: RecordDetail;
   onClose?: (() => void) | undefined;
 }) {
+  // An operator's reveal replaces the masked view until another record is shown.
+  const [revealed, setRevealed] = useState<RecordDetail | null>(null);
+  const record = revealed?.id === stored.id ? revealed : stored;
   return (
     <div className="inspector card" data-testid="record-inspector" data-record-id={record.id}>
       <div className="row">
@@ -213,8 +219,11 @@ export function RecordInspector({
       ) : null}
       <section>
         <h3>Payload</h3>
+        <MaskedNotice record={record} onRevealed={setRevealed} />
+        <DecodedPayload record={record} />
         <Payload record={record} />
       </section>
+      <SchemaHistoryPanel topic={record.topic} type={record.ceType} />
       <section>
         <h3>Headers ({record.headers.length})</h3>
         {record.headers.length === 0 ? <p className="muted">No headers.</p> : null}

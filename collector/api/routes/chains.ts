@@ -54,7 +54,7 @@ export function chainRoutes(ctx: ApiContext): Route[] {
           stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
           finalTypes: config.CHAIN_FINAL_TYPES,
         });
-        return { body: chain };
+        return { body: ctx.masking.chain(chain) };
       },
     },
   ];

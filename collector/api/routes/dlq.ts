@@ -6,7 +6,7 @@ import {
   type DlqEntry,
   type DlqEntryDetail,
 } from '../../../lib/api/dlq.ts';
-import { notFound } from '../../../lib/errors.ts';
+import { badRequest, notFound } from '../../../lib/errors.ts';
 import { toApiReplay } from '../../dlq/replay.ts';
 import type { DlqEntryRow } from '../../store/types.ts';
 import type { ApiContext } from '../context.ts';
@@ -54,9 +54,11 @@ export function dlqRoutes(ctx: ApiContext): Route[] {
       async handler({ query }) {
         const q = validate(dlqQuerySchema, query, 'dead-letter query');
         const { cursor, limit, ...filter } = q;
+        if (filter.key !== undefined && ctx.masking.isSensitive(filter.dlqTopic ?? '', filter.key))
+          throw badRequest('key: filtering by a value the masking policy hides is not allowed');
         const page = await store.dlq.list(filter, { cursor: decodeCursor(cursor), limit });
         const items = [];
-        for (const e of page.items) items.push(toEntry(e, await sagaOf(e)));
+        for (const e of page.items) items.push(ctx.masking.dlqEntry(toEntry(e, await sagaOf(e))));
         return { body: { items, nextCursor: encodeCursor(page.next) } };
       },
     },
@@ -81,7 +83,7 @@ export function dlqRoutes(ctx: ApiContext): Route[] {
           replays: (await store.replays.byEntry(e.id)).map(toApiReplay),
           chainId: e.chainId ?? e.recordId,
         };
-        return { body: detail };
+        return { body: ctx.masking.dlqEntry(detail) };
       },
     },
     {

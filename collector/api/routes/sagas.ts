@@ -82,7 +82,7 @@ export function sagaRoutes(ctx: ApiContext): Route[] {
           dlqEntryIds: await ctx.store.dlq.bySagaOrCorrelation(s.id, s.correlationId),
           reason: s.reason,
         };
-        return { body: detail };
+        return { body: ctx.masking.sagaDetail(detail) };
       },
     },
   ];

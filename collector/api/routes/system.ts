@@ -71,10 +71,13 @@ export function systemRoutes(ctx: ApiContext): Route[] {
     {
       method: 'GET',
       path: '/api/health',
-      access: 'public',
+      access: 'read',
       handler: async () => ({ body: await computeHealth(ctx) }),
     },
-    { method: 'GET', path: '/api/openapi.json', access: 'public', handler: () => ({ body: openapi }) },
+    // Liveness for container healthchecks and Kubernetes probes: always open, so it says nothing
+    // but that the process answers HTTP (no counts, no topics, no configuration).
+    { method: 'GET', path: '/healthz', access: 'public', handler: () => ({ body: { status: 'ok' } }) },
+    { method: 'GET', path: '/api/openapi.json', access: 'read', handler: () => ({ body: openapi }) },
     {
       method: 'GET',
       path: '/api/consumers',

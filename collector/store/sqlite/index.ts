@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LandingRepo, Store, StoreTx } from '../types.ts';
+import { createAuditRepo } from './audit.ts';
 import { createChainRepo } from './chains.ts';
 import { openSql, type Sql } from './db.ts';
 import { createDlqRepo } from './dlq.ts';
@@ -54,6 +55,7 @@ export function createSqliteStore(options: {
     sagas: asyncRepo(createSagaRepo(sql)),
     dlq: asyncRepo(createDlqRepo(sql)),
     replays: asyncRepo(createReplayRepo(sql)),
+    audit: asyncRepo(createAuditRepo(sql)),
     async savepoint<T>(fn: () => Promise<T>): Promise<T> {
       const name = `sp${++savepoints}`;
       exec(`SAVEPOINT ${name}`);

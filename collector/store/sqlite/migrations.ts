@@ -212,6 +212,15 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE landing_chunks RENAME TO landing;
   CREATE INDEX landing_range ON landing (topic, partition, last_offset);
   `,
+  // The audit log of masked values revealed to an operator (collector/masking). Retention never
+  // deletes from it: it is the record of who saw what.
+  `
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY, at INTEGER NOT NULL, action TEXT NOT NULL, identity TEXT NOT NULL,
+    actor TEXT, remote_addr TEXT NOT NULL, target TEXT NOT NULL, reason TEXT
+  );
+  CREATE INDEX audit_log_target ON audit_log (target, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,7 +30,10 @@ const MAX_TEXT_CHARS = 16_384;
  */
 const MIN_PREFIX_BYTES = 3;
 
-export type SearchableRecord = Pick<NewRecord, 'keyText' | 'keyEncoding' | 'headers' | 'value' | 'valueKind'>;
+export type SearchableRecord = Pick<
+  NewRecord,
+  'keyText' | 'keyEncoding' | 'headers' | 'value' | 'valueKind' | 'decodedText'
+>;
 
 /** The text indexed for one record (parts separated by newlines); '' when nothing is searchable. */
 export function searchText(r: SearchableRecord): string {
@@ -44,7 +47,8 @@ export function searchText(r: SearchableRecord): string {
   };
   if (r.keyText !== null && r.keyEncoding === 'utf8') push(r.keyText);
   for (const h of r.headers) if (h.encoding === 'utf8') push(h.value);
-  if (r.value && (r.valueKind === 'json' || r.valueKind === 'text'))
+  if (r.decodedText) push(r.decodedText.slice(0, SEARCH_VALUE_PREFIX_BYTES));
+  else if (r.value && (r.valueKind === 'json' || r.valueKind === 'text'))
     push(r.value.toString('utf8', 0, Math.min(r.value.length, SEARCH_VALUE_PREFIX_BYTES)));
   return parts.join('\n');
 }

@@ -10,7 +10,9 @@ import {
   dlqPageSchema,
   replayResponseSchema,
 } from '../../../lib/api/dlq.ts';
-import { recordDetailSchema, recordsPageSchema } from '../../../lib/api/records.ts';
+import { auditPageSchema } from '../../../lib/api/audit.ts';
+import { recordDetailSchema, recordsExportSchema, recordsPageSchema } from '../../../lib/api/records.ts';
+import { schemaHistorySchema } from '../../../lib/api/schemas.ts';
 import { sagaDetailSchema, sagasPageSchema } from '../../../lib/api/sagas.ts';
 import { healthSchema, topologySchema } from '../../../lib/api/topology.ts';
 
@@ -38,7 +40,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
     params: ['topic', 'key', 'type', 'correlationId', 'q', 'from', 'to', 'dlqOnly', ...page],
     response: recordsPageSchema,
   },
-  { method: 'GET', path: '/api/records/:id', params: none, response: recordDetailSchema },
+  { method: 'GET', path: '/api/records/:id', params: ['unmask', 'reason'], response: recordDetailSchema },
+  {
+    method: 'GET',
+    path: '/api/records/export',
+    params: ['topic', 'key', 'type', 'correlationId', 'q', 'from', 'to', 'dlqOnly', 'limit'],
+    response: recordsExportSchema,
+  },
+  { method: 'GET', path: '/api/audit', params: ['target', 'beforeId', 'limit'], response: auditPageSchema },
+  { method: 'GET', path: '/api/schemas', params: ['topic', 'limit'], response: schemaHistorySchema },
   { method: 'GET', path: '/api/chains', params: ['status', 'flow', ...page], response: chainsPageSchema },
   { method: 'GET', path: '/api/chains/:id', params: none, response: chainSchema },
   {
@@ -57,6 +67,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/dlq/groups', params: none, response: dlqGroupsSchema },
   { method: 'GET', path: '/api/dlq/:id', params: none, response: dlqEntryDetailSchema },
   { method: 'GET', path: '/api/health', params: none, response: healthSchema },
+  { method: 'GET', path: '/healthz', params: none, response: z.object({ status: z.literal('ok') }) },
   { method: 'GET', path: '/api/openapi.json', params: none, response: openApiShape() },
   { method: 'GET', path: '/api/consumers', params: none, response: consumerGroupsSchema },
   { method: 'GET', path: '/api/consumers/:group', params: none, response: consumerGroupSchema },
