@@ -10,8 +10,12 @@ import {
   dlqGroupsSchema,
   dlqPageSchema,
   dlqQuerySchema,
+  bulkJobSchema,
+  replayPlanSchema,
   replayRequestSchema,
   replayResponseSchema,
+  resolutionSchema,
+  resolveRequestSchema,
 } from '../../lib/api/dlq.ts';
 import { recordDetailSchema, recordsPageSchema, recordsQuerySchema } from '../../lib/api/records.ts';
 import { sagaDetailSchema, sagasPageSchema, sagasQuerySchema } from '../../lib/api/sagas.ts';
@@ -108,6 +112,36 @@ const OPS: readonly Op[] = [
     params: { id: 'entry id' },
     body: replayRequestSchema,
     response: replayResponseSchema,
+    write: true,
+  },
+  {
+    method: 'get',
+    path: '/api/dlq/{id}/replay-plan',
+    summary: 'Dry run of a single replay: target, key, headers, loop-guard allowance, saga state',
+    params: { id: 'entry id' },
+    response: replayPlanSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/dlq/{id}/resolve',
+    summary: 'Resolve or discard an entry with a reason (audited)',
+    params: { id: 'entry id' },
+    body: resolveRequestSchema,
+    response: resolutionSchema,
+    write: true,
+  },
+  {
+    method: 'get',
+    path: '/api/dlq/jobs/{key}',
+    summary: "A bulk replay job by its replay key, with each entry's result so far",
+    params: { key: 'the replayKey the job was started with' },
+    response: bulkJobSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/auth/check',
+    summary: 'Checks an operator token: 204 valid, 401 missing, 403 wrong',
+    response: z.null(),
     write: true,
   },
   {

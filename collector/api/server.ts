@@ -80,6 +80,11 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
       body,
       identity,
     });
+    if (result.status === 204) {
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
     sendJson(res, result.status ?? 200, result.body);
   }
 

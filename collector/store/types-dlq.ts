@@ -42,8 +42,21 @@ export interface DlqFilter {
   readonly to?: number;
 }
 
+export interface DlqResolutionRow {
+  readonly id: string;
+  readonly entryId: string;
+  readonly action: 'resolved' | 'discarded';
+  readonly reason: string;
+  readonly resolvedBy: string;
+  readonly resolvedAt: number;
+}
+
 export interface DlqRepo {
   insert(e: DlqEntryRow): Promise<void>;
+  /** Records an operator's resolve / discard (the audit row) and marks the entry resolved. */
+  resolve(r: DlqResolutionRow): Promise<void>;
+  /** The audit rows of an entry, oldest first. */
+  resolutions(entryId: string): Promise<DlqResolutionRow[]>;
   get(id: string): Promise<DlqEntryRow | undefined>;
   list(filter: DlqFilter, page: PageRequest): Promise<Page<DlqEntryRow>>;
   /** Every entry id matching a filter, oldest first, at most `limit` (bulk replay). */

@@ -156,6 +156,25 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
           })),
       };
     },
+    resolve(r) {
+      sql.run(
+        'INSERT INTO dlq_resolutions (id, entry_id, action, reason, resolved_by, resolved_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [r.id, r.entryId, r.action, r.reason, r.resolvedBy, r.resolvedAt],
+      );
+      sql.run("UPDATE dlq_entries SET status = 'resolved' WHERE id = ?", [r.entryId]);
+    },
+    resolutions(entryId) {
+      return sql
+        .all('SELECT * FROM dlq_resolutions WHERE entry_id = ? ORDER BY resolved_at, id', [entryId])
+        .map((r) => ({
+          id: reqStr(r, 'id'),
+          entryId: reqStr(r, 'entry_id'),
+          action: oneOf(str(r, 'action'), ['resolved', 'discarded'] as const, 'resolved'),
+          reason: reqStr(r, 'reason'),
+          resolvedBy: reqStr(r, 'resolved_by'),
+          resolvedAt: reqNum(r, 'resolved_at'),
+        }));
+    },
     update(id, patch) {
       if (patch.status !== undefined)
         sql.run('UPDATE dlq_entries SET status = ? WHERE id = ?', [patch.status, id]);

@@ -212,6 +212,15 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE landing_chunks RENAME TO landing;
   CREATE INDEX landing_range ON landing (topic, partition, last_offset);
   `,
+  // v6, operator decisions on dead letters: resolving or discarding an entry is audited (who,
+  // when, why) like a replay is; the entry's status says 'resolved', the row says which and why.
+  `
+  CREATE TABLE dlq_resolutions (
+    id TEXT PRIMARY KEY, entry_id TEXT NOT NULL, action TEXT NOT NULL, reason TEXT NOT NULL,
+    resolved_by TEXT NOT NULL, resolved_at INTEGER NOT NULL
+  );
+  CREATE INDEX dlq_resolutions_entry ON dlq_resolutions (entry_id, resolved_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -149,6 +149,7 @@ export const dlqEntry: DlqEntryDetail = {
   errorCauseClass: null,
   replays: [],
   chainId: 'ord-poison-1',
+  resolutions: [],
 };
 
 export const chain: Chain = {
