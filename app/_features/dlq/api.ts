@@ -3,7 +3,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { z } from 'zod';
 import {
+  bulkJobSchema,
   bulkReplayResultSchema,
+  replayPlanSchema,
+  resolutionSchema,
+  type ResolveRequest,
   dlqEntryDetailSchema,
   dlqGroupsSchema,
   dlqPageSchema,
@@ -48,6 +52,9 @@ export const dlqPaths = {
   detail: (id: string) => `/api/dlq/${encodeURIComponent(id)}`,
   replay: (id: string) => `/api/dlq/${encodeURIComponent(id)}/replay`,
   bulkReplay: () => '/api/dlq/replay',
+  replayPlan: (id: string) => `/api/dlq/${encodeURIComponent(id)}/replay-plan`,
+  resolve: (id: string) => `/api/dlq/${encodeURIComponent(id)}/resolve`,
+  job: (replayKey: string) => `/api/dlq/jobs/${encodeURIComponent(replayKey)}`,
 };
 
 export function useDlqEntries(filter: DlqFilter) {
@@ -123,5 +130,39 @@ export function useBulkReplay() {
     onSuccess: async (result) => {
       if (!result.dryRun) await qc.invalidateQueries({ queryKey: dlqKeys.all });
     },
+  });
+}
+
+/** The dry run of a single replay; fetched fresh each time the confirmation opens. */
+export function useReplayPlan(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: [...dlqKeys.detail(id), 'plan'] as const,
+    queryFn: ({ signal }) => apiGet(dlqPaths.replayPlan(id), replayPlanSchema, signal),
+    enabled,
+    staleTime: 0,
+    gcTime: 0,
+  });
+}
+
+export function useResolveDlqEntry(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (vars: { request: ResolveRequest; token: string | null }) =>
+      apiRequest(dlqPaths.resolve(id), resolutionSchema, { body: vars.request, token: vars.token }),
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: dlqKeys.all });
+    },
+  });
+}
+
+/** While a bulk job runs, how far it got and each entry's result; polls until the job ends. */
+export const BULK_POLL_MS = 1_000;
+export function useBulkJob(replayKey: string | null) {
+  return useQuery({
+    queryKey: [...dlqKeys.all, 'job', replayKey] as const,
+    queryFn: ({ signal }) => apiGet(dlqPaths.job(replayKey ?? ''), bulkJobSchema, signal),
+    enabled: replayKey !== null,
+    refetchInterval: (query) =>
+      query.state.data?.state === 'running' || !query.state.data ? BULK_POLL_MS : false,
   });
 }
