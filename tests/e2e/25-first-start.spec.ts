@@ -46,7 +46,7 @@ test('the console serves an icon and no page asks for a missing one', async ({ p
   const console = new ConsolePage(page);
   for (const path of ['/', '/chains', '/sagas', '/dlq', '/consumers', '/alerts', '/tail']) {
     await console.open(path);
-    await page.waitForLoadState('networkidle');
+    await page.waitForLoadState('load');
   }
   const icon = page.locator('link[rel="icon"]').first();
   await expect(icon).toHaveAttribute('href', /icon|favicon/);
