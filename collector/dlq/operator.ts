@@ -51,7 +51,9 @@ export function createDlqOperator(deps: OperatorDeps) {
       warnings.push(
         `Its saga ${saga.type} ${saga.id} already finished as ${saga.state}: the replayed record will be processed for a flow that is over (e.g. a payment for a cancelled order).`,
       );
-    if (entry.status === 'resolved') warnings.push('This entry was resolved or discarded by an operator.');
+    const decided = (await store.dlq.resolutions(entry.id)).at(-1);
+    if (decided)
+      warnings.push(`An operator ${decided.action} this entry (${decided.resolvedBy}): ${decided.reason}`);
     const replaysLeft = Math.max(0, deps.maxReplays - entry.replayCount);
     if (replaysLeft === 1)
       warnings.push('This is the last replay the loop guard allows; a further one will be refused.');

@@ -18,6 +18,9 @@ import { shopTopic } from './support/env.ts';
 // replay shows its progress and each entry's result. Runs after the stall spec: every wait is
 // generous because the shop's consumers may still be catching up.
 
+// A click on a control that never becomes actionable fails in seconds, not at the test timeout.
+test.use({ actionTimeout: 20_000 });
+
 test.afterAll(async ({ request }) => {
   await setFaults(request, QUIET_FAULTS);
 });
@@ -42,7 +45,8 @@ test('a wrong token is refused when entered; a replay is confirmed against its d
 }) => {
   test.setTimeout(5 * 60_000);
   const dlq = new DlqPage(page);
-  const [orderId] = await poisonedOrders(dlq, request, 1);
+  const [orderId, otherOrderId] = await poisonedOrders(dlq, request, 2);
+  await dlq.openWorkbench({ key: orderId! });
   await dlq.openEntry(dlq.rowForKey(orderId!));
   const entryId = (await dlq.byTestId('dlq-entry').getAttribute('data-entry-id'))!;
 
@@ -96,11 +100,17 @@ test('a wrong token is refused when entered; a replay is confirmed against its d
   await expect(dlq.byTestId('replay-confirm')).toBeEnabled();
   await dlq.screenshot('replay-terminal-saga-warning');
   await dlq.byTestId('replay-cancel').click();
+  // Its processed replay closed the entry: nothing is left to resolve.
+  await expect(dlq.byTestId('dlq-entry-status')).toContainText('resolved');
+  await expect(dlq.byTestId('discard-button')).toBeDisabled();
 
-  // Discarded instead, with a reason the audit keeps.
+  // The other poisoned order's payment is discarded instead, with a reason the audit keeps.
+  await dlq.openWorkbench({ key: otherOrderId! });
+  await dlq.openEntry(dlq.rowForKey(otherOrderId!));
+  const otherEntryId = (await dlq.byTestId('dlq-entry').getAttribute('data-entry-id'))!;
   await dlq.byTestId('discard-button').click();
   await expect(dlq.byTestId('resolve-confirm')).toBeDisabled();
-  await dlq.byTestId('resolve-reason').fill('order already completed; a second payment would double-charge');
+  await dlq.byTestId('resolve-reason').fill('customer cancelled by phone; charging now would double-charge');
   await dlq.byTestId('resolve-actor').fill('e2e on-call');
   await dlq.byTestId('resolve-confirm').click();
   const audit = dlq.byTestId('resolution-row');
@@ -110,12 +120,24 @@ test('a wrong token is refused when entered; a replay is confirmed against its d
   await expect(dlq.byTestId('dlq-entry-status')).toContainText('resolved');
   await expect(dlq.byTestId('discard-button')).toBeDisabled();
   await dlq.screenshot('replay-discarded');
-  const after = await collectorGet(request, `/api/dlq/${encodeURIComponent(entryId)}`, dlqEntryDetailSchema);
+  const after = await collectorGet(
+    request,
+    `/api/dlq/${encodeURIComponent(otherEntryId)}`,
+    dlqEntryDetailSchema,
+  );
   expect(after.status).toBe('resolved');
   expect(after.resolutions).toEqual([
     expect.objectContaining({ action: 'discarded', resolvedBy: 'operator (e2e on-call)' }),
   ]);
-  expect(after.replays.filter((r) => r.status === 'produced')).toHaveLength(1);
+  expect(after.replays).toHaveLength(0);
+  // The replayed one was replayed once and never discarded.
+  const replayed = await collectorGet(
+    request,
+    `/api/dlq/${encodeURIComponent(entryId)}`,
+    dlqEntryDetailSchema,
+  );
+  expect(replayed.replays.filter((r) => r.status === 'produced')).toHaveLength(1);
+  expect(replayed.resolutions).toHaveLength(0);
 });
 
 test('a bulk replay shows its progress and the result of every entry', async ({ page, request }) => {
