@@ -34,6 +34,8 @@ export interface DlqFilter {
   errorClass?: string | undefined;
   key?: string | undefined;
   status?: 'unresolved' | 'replayed' | 'resolved' | 'quarantined' | undefined;
+  /** Only entries that last failed at or after this (epoch ms); not kept in the URL. */
+  from?: number | undefined;
 }
 
 export const dlqKeys = {
@@ -57,14 +59,17 @@ export const dlqPaths = {
   job: (replayKey: string) => `/api/dlq/jobs/${encodeURIComponent(replayKey)}`,
 };
 
-export function useDlqEntries(filter: DlqFilter) {
+export function useDlqEntries(
+  filter: DlqFilter,
+  refresh: { refetchInterval: number | false } = { refetchInterval: REFETCH.list },
+) {
   return useInfiniteQuery({
     queryKey: dlqKeys.list(filter),
     queryFn: ({ signal, pageParam }) => apiGet(dlqPaths.list(filter, pageParam), dlqPageSchema, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: STALE.list,
-    refetchInterval: REFETCH.list,
+    refetchInterval: refresh.refetchInterval,
   });
 }
 
