@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { ConsolePage } from './pages/console-page.ts';
 import { TailPage } from './pages/tail-page.ts';
+import { shopTopic } from './support/env.ts';
 import { placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
 
 // Lists that end (issue 16 point 5): chains and sagas page past their first 50 / 100 rows by the
@@ -60,7 +61,7 @@ test('chains and sagas page by cursor; time range, refresh and export work on ev
   const shown = await loadedCount(page, 'chain-paging');
   const download = page.waitForEvent('download');
   await page.getByTestId('chain-list-controls-export-csv').click();
-  const csv = readFileSync((await (await download).path()), 'utf8')
+  const csv = readFileSync(await (await download).path(), 'utf8')
     .trim()
     .split('\r\n');
   expect(csv[0]).toContain('"id"');
@@ -79,7 +80,7 @@ test('chains and sagas page by cursor; time range, refresh and export work on ev
   await expect(page.getByTestId('saga-row')).toHaveCount(await loadedCount(page, 'saga-paging'));
   const sagaJson = page.waitForEvent('download');
   await page.getByTestId('saga-list-controls-export-json').click();
-  const sagas = JSON.parse(readFileSync((await (await sagaJson).path()), 'utf8')) as unknown[];
+  const sagas = JSON.parse(readFileSync(await (await sagaJson).path(), 'utf8')) as unknown[];
   expect(sagas).toHaveLength(await loadedCount(page, 'saga-paging'));
   await console.screenshot('lists-sagas-paged');
 
@@ -122,11 +123,13 @@ test('the live tail has headers and a preview, searches back, and shows a refuse
   // Column headers over the stream, and a payload preview of the row in focus.
   await expect(tail.byTestId('tail-header')).toContainText('Topic');
   await expect(tail.byTestId('tail-header')).toContainText('Correlation');
-  const live = await placeOrder(request, { customerId: uniqueId('e2e-tail-live') });
-  await tail.openFiltered({ correlationId: live });
-  await expect(tail.rows().first()).toBeVisible({ timeout: 60_000 });
-  await tail.list().focus();
-  await page.keyboard.press('Home');
-  await expect(tail.byTestId('tail-preview-value')).toContainText(live);
+  // The stream shows records arriving after it opened: open it, then place the order.
+  await tail.openFiltered({ topics: shopTopic('orders.events') });
+  const customerId = uniqueId('e2e-tail-live');
+  const live = await placeOrder(request, { customerId });
+  const row = tail.rowWithText(live).first();
+  await expect(row).toBeVisible({ timeout: 60_000 });
+  await row.click();
+  await expect(tail.byTestId('tail-preview-value')).toContainText(customerId);
   await tail.screenshot('tail-headers-preview');
 });
