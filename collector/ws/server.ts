@@ -58,7 +58,7 @@ export function attachTailServer(deps: {
           send(ws, {
             type: 'error',
             code: 'filter_refused',
-            message: `Filter refused, nothing is streamed: ${why}`,
+            message: `The collector refused this filter, so nothing is streamed: ${why}`,
           });
         } else send(ws, { type: 'error', message: `Invalid frame: ${why}` });
         return;
