@@ -122,8 +122,7 @@ export function LiveTail() {
       ) : null}
       {conn.refused ? (
         <p className="state-error" role="alert" data-testid="tail-filter-refused">
-          The collector refused this filter, so nothing is streamed: {conn.refused}. Shorten or fix the filter
-          and apply it again.
+          {conn.refused}. Shorten or fix the filter and apply it again.
         </p>
       ) : null}
       {conn.invalidFrames > 0 ? (
