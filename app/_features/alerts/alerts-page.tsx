@@ -5,7 +5,7 @@ import { formatDateTime, formatRelative } from '../../_lib/format.ts';
 import { useNow } from '../../_lib/use-viewport.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
-import { alertLinks, extraLabels, runbookHref, sortAlerts } from './alert-links.ts';
+import { alertLinks, extraLabels, formatAlertValue, runbookHref, sortAlerts } from './alert-links.ts';
 import { useAlerts } from './api.ts';
 
 export function AlertsPage() {
@@ -75,14 +75,17 @@ export function AlertsPage() {
                   {l.label} →
                 </Link>
               ))}
-              <Link href={runbookHref(name)} className="btn btn-ghost" data-testid="alert-runbook">
+              <Link href={runbookHref(name, a)} className="btn btn-ghost" data-testid="alert-runbook">
                 Runbook
               </Link>
               <span className="muted">
                 {extraLabels(a.labels)
                   .map(([k, v]) => `${k}=${v}`)
                   .join(' ')}{' '}
-                · value {a.value}
+                · value{' '}
+                <span data-testid="alert-value" title={a.value}>
+                  {formatAlertValue(a.value)}
+                </span>
               </span>
             </div>
           </div>
