@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { alertsResponseSchema, rulesResponseSchema } from '../../lib/api/alerts.ts';
+import {
+  alertActionRequestSchema,
+  alertActionSchema,
+  alertActionsResponseSchema,
+  alertsResponseSchema,
+  rulesResponseSchema,
+} from '../../lib/api/alerts.ts';
 import { chainSchema, chainsPageSchema, chainsQuerySchema } from '../../lib/api/chains.ts';
 import { API_VERSION, apiErrorSchema } from '../../lib/api/common.ts';
 import { consumerGroupSchema, consumerGroupsSchema } from '../../lib/api/consumers.ts';
@@ -136,6 +142,20 @@ const OPS: readonly Op[] = [
     summary: "A bulk replay job by its replay key, with each entry's result so far",
     params: { key: 'the replayKey the job was started with' },
     response: bulkJobSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/alerts/actions',
+    summary: 'Current silences and acknowledgements of alerts',
+    response: alertActionsResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/alerts/actions',
+    summary: 'Silence (through Alertmanager when ALERTMANAGER_URL is set) or acknowledge alerts; audited',
+    body: alertActionRequestSchema,
+    response: alertActionSchema,
+    write: true,
   },
   {
     method: 'get',

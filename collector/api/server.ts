@@ -13,6 +13,7 @@ import { bearerOf } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { queryObject, readJsonBody, sendError, sendJson } from './http.ts';
 import { createRouter } from './router.ts';
+import { alertActionRoutes } from './routes/alert-actions.ts';
 import { chainRoutes } from './routes/chains.ts';
 import { dlqRoutes } from './routes/dlq.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -33,6 +34,7 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
     ...sagaRoutes(ctx),
     ...dlqRoutes(ctx),
     ...systemRoutes(ctx),
+    ...alertActionRoutes(ctx),
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {

@@ -3,6 +3,17 @@ import type { Page, PageRequest } from './types-records.ts';
 
 // Store shapes of dead-letter entries, replays and bulk replay jobs.
 
+import type { AlertAction } from '../../lib/api/alerts.ts';
+
+/** An alert silence or acknowledgement (the API shape is the stored shape). */
+export type AlertActionRow = AlertAction;
+
+export interface AlertActionRepo {
+  insert(a: AlertActionRow): Promise<void>;
+  /** Silences not yet ended and acknowledgements newer than `ackSince`, newest first. */
+  current(now: number, ackSince: number): Promise<AlertActionRow[]>;
+}
+
 export type DlqStatus = 'unresolved' | 'replayed' | 'resolved' | 'quarantined';
 
 export interface DlqEntryRow {

@@ -1,5 +1,5 @@
 import type { ChainRepo, SagaRepo, SpanRepo } from './types-derived.ts';
-import type { DlqRepo, ReplayRepo } from './types-dlq.ts';
+import type { AlertActionRepo, DlqRepo, ReplayRepo } from './types-dlq.ts';
 import type { LandingRepo, RecordRepo } from './types-records.ts';
 
 // The store port. Ingest, derivations and the API only talk to this interface; the SQLite
@@ -19,6 +19,7 @@ export interface StoreTx {
   readonly sagas: SagaRepo;
   readonly dlq: DlqRepo;
   readonly replays: ReplayRepo;
+  readonly alertActions: AlertActionRepo;
   /** Runs `fn` so that, if it throws, only its own writes are undone (a per-record savepoint). */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }

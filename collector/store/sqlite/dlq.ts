@@ -1,4 +1,11 @@
-import type { DlqEntryRow, DlqFilter, DlqRepo, DlqStatus } from '../types.ts';
+import type {
+  AlertActionRepo,
+  AlertActionRow,
+  DlqEntryRow,
+  DlqFilter,
+  DlqRepo,
+  DlqStatus,
+} from '../types.ts';
 import { insertStatement, lim, num, oneOf, reqNum, reqStr, str, type Row, type Sql } from './db.ts';
 import { conditions, keysetPage } from './paging.ts';
 import type { SyncRepo } from './sync.ts';
@@ -204,6 +211,47 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
           depth: reqNum(r, 'depth'),
           oldest: num(r, 'oldest'),
         }));
+    },
+  };
+}
+
+/** Alert silences and acknowledgements (migration v7). */
+export function createAlertActionRepo(sql: Sql): SyncRepo<AlertActionRepo> {
+  const toRow = (r: Row): AlertActionRow => ({
+    id: reqStr(r, 'id'),
+    kind: oneOf(str(r, 'kind'), ['silence', 'ack'] as const, 'ack'),
+    matchers: JSON.parse(reqStr(r, 'matchers')) as AlertActionRow['matchers'],
+    startsAt: reqNum(r, 'starts_at'),
+    endsAt: num(r, 'ends_at'),
+    comment: reqStr(r, 'comment'),
+    createdBy: reqStr(r, 'created_by'),
+    via: oneOf(str(r, 'via'), ['alertmanager', 'native'] as const, 'native'),
+    externalId: str(r, 'external_id'),
+  });
+  return {
+    insert(a) {
+      sql.run(
+        'INSERT INTO alert_actions (id, kind, matchers, starts_at, ends_at, comment, created_by, via, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          a.id,
+          a.kind,
+          JSON.stringify(a.matchers),
+          a.startsAt,
+          a.endsAt,
+          a.comment,
+          a.createdBy,
+          a.via,
+          a.externalId,
+        ],
+      );
+    },
+    current(now, ackSince) {
+      return sql
+        .all(
+          "SELECT * FROM alert_actions WHERE (kind = 'silence' AND ends_at > ?) OR (kind = 'ack' AND starts_at >= ?) ORDER BY starts_at DESC LIMIT 500",
+          [now, ackSince],
+        )
+        .map(toRow);
     },
   };
 }

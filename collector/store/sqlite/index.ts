@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { LandingRepo, Store, StoreTx } from '../types.ts';
 import { createChainRepo } from './chains.ts';
 import { openSql, type Sql } from './db.ts';
-import { createDlqRepo } from './dlq.ts';
+import { createAlertActionRepo, createDlqRepo } from './dlq.ts';
 import { createLandingRepo, landingSegmentDir } from './landing.ts';
 import { migrate } from './migrations.ts';
 import { createRecordRepo } from './records.ts';
@@ -54,6 +54,7 @@ export function createSqliteStore(options: {
     sagas: asyncRepo(createSagaRepo(sql)),
     dlq: asyncRepo(createDlqRepo(sql)),
     replays: asyncRepo(createReplayRepo(sql)),
+    alertActions: asyncRepo(createAlertActionRepo(sql)),
     async savepoint<T>(fn: () => Promise<T>): Promise<T> {
       const name = `sp${++savepoints}`;
       exec(`SAVEPOINT ${name}`);

@@ -221,6 +221,16 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX dlq_resolutions_entry ON dlq_resolutions (entry_id, resolved_at);
   `,
+  // v7, silences and acknowledgements of alerts, audited (who, when, why). A silence sent to
+  // Alertmanager is kept here too (external_id), so the audit does not depend on Alertmanager's.
+  `
+  CREATE TABLE alert_actions (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, matchers TEXT NOT NULL, starts_at INTEGER NOT NULL,
+    ends_at INTEGER, comment TEXT NOT NULL, created_by TEXT NOT NULL, via TEXT NOT NULL,
+    external_id TEXT
+  );
+  CREATE INDEX alert_actions_starts ON alert_actions (starts_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
