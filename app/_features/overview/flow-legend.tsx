@@ -14,7 +14,7 @@ const TONES = [
 
 export function FlowLegend() {
   return (
-    <div className="flow-legend" data-testid="flow-legend" aria-label="Flow map legend">
+    <div className="flow-legend" data-testid="flow-legend" role="group" aria-label="Flow map legend">
       {NODE_KINDS.map((k) => (
         <span key={k.kind} className="flow-legend-item" data-testid="flow-legend-item">
           <svg width="28" height="16" aria-hidden="true">
