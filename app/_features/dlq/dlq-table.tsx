@@ -78,7 +78,7 @@ export function DlqTable({
                 <div className="mono">{e.errorClass ?? '—'}</div>
                 {e.errorMessage ? <div className="muted">{truncate(e.errorMessage, 120)}</div> : null}
               </td>
-              <td data-label="Key" className="mono ellipsis" title={e.key ?? ''}>
+              <td data-label="Key" className="mono wrap" title={e.key ?? ''}>
                 {e.key ?? '—'}
               </td>
               <td data-label="Type">{e.ceType ?? '—'}</td>
