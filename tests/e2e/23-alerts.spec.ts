@@ -1,9 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { alertActionsResponseSchema } from '../../lib/api/alerts.ts';
+import { alertActionsResponseSchema, rulesResponseSchema } from '../../lib/api/alerts.ts';
+import { dlqPageSchema } from '../../lib/api/dlq.ts';
 import { AlertsPage } from './pages/alerts-page.ts';
 import { shopTopic } from './support/env.ts';
 import {
   collectorGet,
+  COLLECTOR_URL,
   OPERATOR_TOKEN,
   placeOrder,
   QUIET_FAULTS,
@@ -27,9 +29,31 @@ test('a dead-letter alert shows a readable value, a filled-in runbook, and can b
 }) => {
   test.setTimeout(4 * 60_000);
   await setFaults(request, { ...QUIET_FAULTS, poisonRate: 1 });
+  // The rule is an increase(): the first dead letter of a topic creates its counter, a later one
+  // raises it. Two poisoned orders, the second after the first is stored, fire it on a fresh stack.
+  const first = await placeOrder(request, { customerId: uniqueId('e2e-alert') });
+  await expect(async () => {
+    const page1 = await collectorGet(request, `/api/dlq?key=${encodeURIComponent(first)}`, dlqPageSchema);
+    expect(page1.items).toHaveLength(1);
+  }).toPass({ timeout: 90_000 });
+  const origin = shopTopic('payment.commands');
+  await expect
+    .poll(async () => (await request.get(`${COLLECTOR_URL}/metrics`)).text(), { timeout: 30_000 })
+    .toMatch(new RegExp(`causeway_dlq_records_total\\{[^}]*origin_topic="${origin.replace(/[.]/g, '\\.')}"`));
+  // One evaluation of the rule after the counter exists, so the next dead letter is an increase.
+  const seenAt = Date.now();
+  await expect
+    .poll(
+      async () => {
+        const rules = await collectorGet(request, '/api/alerts/rules', rulesResponseSchema);
+        const rule = rules.rules.find((r) => r.name === 'DeadLetterRecords');
+        return rule?.lastEvaluation ? Date.parse(rule.lastEvaluation) > seenAt : false;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
   await placeOrder(request, { customerId: uniqueId('e2e-alert') });
   const alerts = new AlertsPage(page);
-  const origin = shopTopic('payment.commands');
   const alert = page.locator(
     `[data-testid="alert"][data-alertname="DeadLetterRecords"]:has-text("${origin}")`,
   );

@@ -58,6 +58,7 @@ test('at 390 px the header is small and the dead letters are readable; at 1,440 
     expect(r.x).toBeGreaterThanOrEqual(0);
     expect(r.x + r.width).toBeLessThanOrEqual(390);
   }
+  await row.getByTestId('dlq-status').scrollIntoViewIfNeeded();
   await expect(row.getByTestId('dlq-status')).toBeInViewport();
   await console.screenshot('layout-390-dlq-rows');
 

@@ -195,7 +195,6 @@ export function FlowMap({
                 className={`graph-node${selected === n.id ? ' selected' : ''}${dim ? ' dim' : ''}`}
                 tabIndex={0}
                 role="button"
-                aria-label={`${n.kind} ${n.label}`}
                 data-testid="flow-node"
                 data-kind={n.kind}
                 data-label={n.label}
@@ -207,6 +206,8 @@ export function FlowMap({
                   if (e.key === 'Escape') onSelect(null);
                 }}
               >
+                {/* The full name (the visible one may be cut short) and kind, for every reader. */}
+                <title>{`${n.label} (${n.kind}${n.isDlq ? ', dead-letter topic' : ''})`}</title>
                 <rect
                   width={NODE_W}
                   height={NODE_H}
