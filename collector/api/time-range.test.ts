@@ -18,7 +18,7 @@ describe('time-bounded lists', () => {
     stops.push(t.stop);
     const topics = flowTopics(`${uniqueName('range')}.`);
     await t.bus.admin.createTopics(allFlowTopics(topics));
-    for (let i = 0; i < 3; i++) await t.bus.produce(orderFlow({ topics, outcome: 'completed' }).records);
+    for (let i = 0; i < 3; i++) await t.bus.produce(orderFlow({ topics, outcome: 'ok' }).records);
     const chains = async (qs: string) => chainsPageSchema.parse((await t.api(`/api/chains${qs}`)).body);
     const sagas = async (qs: string) => sagasPageSchema.parse((await t.api(`/api/sagas${qs}`)).body);
     await waitFor(async () => (await chains('')).items.length === 3 && (await sagas('')).items.length >= 3);

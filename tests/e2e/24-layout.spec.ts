@@ -17,6 +17,24 @@ const VIEWPORTS = [
 const pageOverflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
+/** The outermost elements that stick out past the right edge, to name in a failure. */
+const overflowing = (page: Page) =>
+  page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right <= width + 1 || r.width === 0) continue;
+      const parent = el.parentElement;
+      if (parent && parent.getBoundingClientRect().right > width + 1) continue;
+      const id = el.getAttribute('data-testid');
+      out.push(
+        `${el.tagName.toLowerCase()}${id ? `[data-testid=${id}]` : ''}.${[...el.classList].join('.')} → ${Math.round(r.right)} px`,
+      );
+    }
+    return out.slice(0, 5).join('; ');
+  });
+
 test('every page fits its width from 390 px to 1,920 px', async ({ page, request }) => {
   test.setTimeout(8 * 60_000);
   const routes = await everyRoute(request);
@@ -31,7 +49,9 @@ test('every page fits its width from 390 px to 1,920 px', async ({ page, request
         .first()
         .waitFor({ state: 'detached', timeout: 15_000 })
         .catch(() => undefined);
-      expect(await pageOverflow(page), `${route} at ${vp.width} px scrolls sideways`).toBeLessThanOrEqual(0);
+      const over = await pageOverflow(page);
+      const culprits = over > 0 ? await overflowing(page) : '';
+      expect(over, `${route} at ${vp.width} px scrolls sideways: ${culprits}`).toBeLessThanOrEqual(0);
     }
   }
   await page.setViewportSize({ width: 390, height: 844 });

@@ -10,8 +10,6 @@ import { FlowLegend } from './flow-legend.tsx';
 
 const NODE_W = 150;
 const NODE_H = 38;
-/** Below this the labels stop being readable: the map scrolls (and pans) instead. */
-const MIN_FIT_ZOOM = 0.6;
 const ZOOM_STEPS = [0.4, 0.5, 0.6, 0.75, 0.9, 1, 1.25, 1.5, 2];
 
 /** The width the map's box offers, followed as the window resizes. */
@@ -92,7 +90,8 @@ export function FlowMap({
   }, [topology]);
   const pos = layout.positions;
   const svgHeight = layout.height + 60;
-  const fit = boxWidth > 0 ? Math.max(MIN_FIT_ZOOM, Math.min(1, boxWidth / layout.width)) : 1;
+  // Fit means the whole map in view, however wide; zoom in (and pan) to read a part of it.
+  const fit = boxWidth > 0 ? Math.min(1, boxWidth / layout.width) : 1;
   const zoom = zoomChoice === 'fit' ? fit : zoomChoice;
   const step = (dir: 1 | -1) => {
     const next =
