@@ -27,6 +27,11 @@ const overflowing = (page: Page) =>
       if (r.right <= width + 1 || r.width === 0) continue;
       const parent = el.parentElement;
       if (parent && parent.getBoundingClientRect().right > width + 1) continue;
+      // Inside a box that scrolls or clips, sticking out is that box's business, not the page's.
+      let clipped = false;
+      for (let a = parent; a && a !== document.body; a = a.parentElement)
+        if (getComputedStyle(a).overflowX !== 'visible') clipped = true;
+      if (clipped) continue;
       const id = el.getAttribute('data-testid');
       out.push(
         `${el.tagName.toLowerCase()}${id ? `[data-testid=${id}]` : ''}.${[...el.classList].join('.')} → ${Math.round(r.right)} px`,
