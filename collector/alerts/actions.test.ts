@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertActionSchema, alertActionsResponseSchema } from '../../lib/api/alerts.ts';
 import { waitFor } from '../../lib/testing/wait-for.ts';
+import { PROMETHEUS_BIN, startPrometheus } from '../../dashboards/prometheus/prometheus-harness.ts';
 import { startTestCollector } from '../testing.ts';
 
 // Silences and acknowledgements: audited natively, and sent to a real Alertmanager (Debian's
@@ -126,6 +127,44 @@ describe('alert silences and acknowledgements', () => {
         'alertname=ConsumerStalled',
         'group=payment-service',
       ]);
+    },
+  );
+
+  it.skipIf(!existsSync(AM_BIN) || !existsSync(PROMETHEUS_BIN))(
+    'with only PROMETHEUS_URL, silences go to the Alertmanager that Prometheus notifies',
+    async () => {
+      const am = await startAlertmanager();
+      const prom = await startPrometheus({
+        scrapeTargets: [],
+        ruleFiles: [],
+        alertmanagers: [new URL(am).host],
+      });
+      stops.push(() => prom.stop());
+      await waitFor(
+        async () => {
+          const r = (await (await fetch(`${prom.url}/api/v1/alertmanagers`)).json()) as {
+            data: { activeAlertmanagers: unknown[] };
+          };
+          return r.data.activeAlertmanagers.length > 0;
+        },
+        { what: 'Prometheus to know its Alertmanager' },
+      );
+      const t = await startTestCollector({ env: { OPERATOR_TOKEN: TOKEN, PROMETHEUS_URL: prom.url } });
+      stops.push(t.stop);
+      expect(alertActionsResponseSchema.parse((await t.api('/api/alerts/actions')).body).silencesVia).toBe(
+        'alertmanager',
+      );
+      const matchers = [{ name: 'alertname', value: 'DeadLetterRecords' }];
+      const row = alertActionSchema.parse(
+        (await post(t.api, { kind: 'silence', matchers, durationMs: 600_000, comment: 'via discovery' }))
+          .body,
+      );
+      expect(row.via).toBe('alertmanager');
+      const silences = (await (await fetch(`${am}/api/v2/silences`)).json()) as {
+        id: string;
+        comment: string;
+      }[];
+      expect(silences.find((x) => x.id === row.externalId)?.comment).toBe('via discovery');
     },
   );
 });

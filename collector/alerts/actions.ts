@@ -15,12 +15,40 @@ export const ACK_SHOWN_MS = 24 * 3_600_000;
 export interface AlertActionsDeps {
   readonly store: Store;
   readonly alertmanagerUrl: string | undefined;
+  /** With no ALERTMANAGER_URL, the Alertmanager this Prometheus notifies is used (discovered). */
+  readonly prometheusUrl?: string | undefined;
   readonly now: () => number;
   readonly fetch?: typeof fetch;
 }
 
+/** How long a discovered Alertmanager address is trusted before Prometheus is asked again. */
+const DISCOVERY_TTL_MS = 60_000;
+
+/**
+ * The Alertmanager a Prometheus sends its alerts to, from `GET /api/v1/alertmanagers` (its active
+ * ones are URLs of their alerts endpoint, `…/api/v2/alerts`); undefined when it has none or
+ * cannot be asked.
+ */
+async function discoverAlertmanager(
+  prometheusUrl: string,
+  doFetch: typeof fetch,
+): Promise<string | undefined> {
+  try {
+    const res = await doFetch(new URL('/api/v1/alertmanagers', prometheusUrl), {
+      signal: AbortSignal.timeout(3_000),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { data?: { activeAlertmanagers?: { url?: unknown }[] } };
+    const url = body.data?.activeAlertmanagers?.find((a) => typeof a.url === 'string')?.url;
+    return typeof url === 'string' ? url.replace(/\/api\/v[12]\/alerts\/?$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function createAlertmanagerSilence(
   deps: AlertActionsDeps,
+  alertmanagerUrl: string,
   body: {
     matchers: AlertAction['matchers'];
     startsAt: number;
@@ -30,7 +58,7 @@ async function createAlertmanagerSilence(
   },
 ): Promise<string> {
   const doFetch = deps.fetch ?? fetch;
-  const url = new URL('/api/v2/silences', deps.alertmanagerUrl);
+  const url = new URL('/api/v2/silences', alertmanagerUrl);
   let res: Response;
   try {
     res = await doFetch(url, {
@@ -64,16 +92,26 @@ async function createAlertmanagerSilence(
 }
 
 export function createAlertActions(deps: AlertActionsDeps) {
-  const via = deps.alertmanagerUrl ? ('alertmanager' as const) : ('native' as const);
+  let discovered: { url: string | undefined; at: number } | undefined;
+  /** The Alertmanager silences go to: configured, else discovered from Prometheus, else none. */
+  async function alertmanager(): Promise<string | undefined> {
+    if (deps.alertmanagerUrl) return deps.alertmanagerUrl;
+    if (!deps.prometheusUrl) return undefined;
+    const now = deps.now();
+    if (!discovered || now - discovered.at > DISCOVERY_TTL_MS)
+      discovered = { url: await discoverAlertmanager(deps.prometheusUrl, deps.fetch ?? fetch), at: now };
+    return discovered.url;
+  }
   return {
-    silencesVia: via,
+    silencesVia: async () => ((await alertmanager()) ? ('alertmanager' as const) : ('native' as const)),
     async create(req: AlertActionRequest, identity: string): Promise<AlertAction> {
       const now = deps.now();
       const createdBy = req.actor ? `${identity} (${req.actor})` : identity;
       const endsAt = req.kind === 'silence' ? now + req.durationMs! : null;
-      const goesToAm = req.kind === 'silence' && via === 'alertmanager';
+      const am = req.kind === 'silence' ? await alertmanager() : undefined;
+      const goesToAm = am !== undefined;
       const externalId = goesToAm
-        ? await createAlertmanagerSilence(deps, {
+        ? await createAlertmanagerSilence(deps, am, {
             matchers: req.matchers,
             startsAt: now,
             endsAt: endsAt!,

@@ -27,6 +27,8 @@ export interface StartPrometheusOptions {
   readonly port?: number;
   readonly scrapeIntervalMs?: number;
   readonly readyTimeoutMs?: number;
+  /** host:port of Alertmanagers this Prometheus notifies (none by default). */
+  readonly alertmanagers?: readonly string[];
 }
 
 export interface RunningPrometheus {
@@ -76,6 +78,9 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   const config = {
     global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
     rule_files: ruleFiles,
+    ...(options.alertmanagers?.length && {
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [...options.alertmanagers] }] }] },
+    }),
     scrape_configs: options.scrapeTargets.map((t) => ({
       job_name: t.job,
       metrics_path: t.metricsPath ?? '/metrics',

@@ -9,6 +9,7 @@ export function alertActionRoutes(ctx: ApiContext): Route[] {
   const actions = createAlertActions({
     store: ctx.store,
     alertmanagerUrl: ctx.config.ALERTMANAGER_URL,
+    prometheusUrl: ctx.config.PROMETHEUS_URL,
     now: ctx.now,
   });
   return [
@@ -16,7 +17,9 @@ export function alertActionRoutes(ctx: ApiContext): Route[] {
       method: 'GET',
       path: '/api/alerts/actions',
       access: 'read',
-      handler: async () => ({ body: { silencesVia: actions.silencesVia, actions: await actions.current() } }),
+      handler: async () => ({
+        body: { silencesVia: await actions.silencesVia(), actions: await actions.current() },
+      }),
     },
     {
       method: 'POST',
