@@ -167,7 +167,14 @@ export function useBulkJob(replayKey: string | null) {
     queryKey: [...dlqKeys.all, 'job', replayKey] as const,
     queryFn: ({ signal }) => apiGet(dlqPaths.job(replayKey ?? ''), bulkJobSchema, signal),
     enabled: replayKey !== null,
-    refetchInterval: (query) =>
-      query.state.data?.state === 'running' || !query.state.data ? BULK_POLL_MS : false,
+    // After the job ends, keep following while a produced replay still waits for its outcome
+    // (processed / failed again), as long as the dialog is open.
+    refetchInterval: (query) => {
+      const job = query.state.data;
+      if (!job || job.state === 'running') return BULK_POLL_MS;
+      return job.items.some((i) => i.status === 'produced' && i.outcome === 'pending')
+        ? 2 * BULK_POLL_MS
+        : false;
+    },
   });
 }
