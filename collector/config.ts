@@ -34,6 +34,8 @@ export const collectorEnvSchema = busEnvSchema.extend({
   OPERATOR_TOKEN: z.string().min(8).optional(),
   VIEWER_TOKEN: z.string().min(8).optional(),
   PROMETHEUS_URL: z.string().url().optional(),
+  /** Silences go to this Alertmanager's API v2 (and are audited here too); unset: native silences. */
+  ALERTMANAGER_URL: z.string().url().optional(),
   SAGA_DEFINITIONS_FILE: z.string().optional(),
   REPLAY_MAX_COUNT: z.coerce.number().int().positive().default(3),
   COLLECTOR_NATIVE_ALERTS: envBool(true),

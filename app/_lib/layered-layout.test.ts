@@ -47,6 +47,36 @@ describe('layeredLayout', () => {
   });
 });
 
+describe('layeredLayout (canonical)', () => {
+  it('gives the same picture however the nodes and edges arrive (canonical)', () => {
+    const ids = ['svc-a', 'topic-1', 'group-1', 'svc-b', 'topic-2', 'group-2', 'topic-3'];
+    const edges = [
+      { source: 'svc-a', target: 'topic-1' },
+      { source: 'topic-1', target: 'group-1' },
+      { source: 'group-1', target: 'svc-b' },
+      { source: 'svc-b', target: 'topic-2' },
+      { source: 'topic-2', target: 'group-2' },
+      { source: 'group-2', target: 'svc-a' },
+      { source: 'svc-b', target: 'topic-3' },
+    ];
+    const canonical = { ...opts, canonical: true };
+    const first = layeredLayout(ids, edges, canonical);
+    const flat = (l: ReturnType<typeof layeredLayout>) =>
+      [...l.positions].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, p]) => `${id}@${p.x},${p.y}`);
+    for (let seed = 1; seed <= 5; seed++) {
+      // A deterministic shuffle per seed.
+      const shuffle = <T>(xs: readonly T[]) =>
+        xs
+          .map((x, i) => ({ x, k: Math.sin(seed * 997 + i * 131) }))
+          .sort((a, b) => a.k - b.k)
+          .map((e) => e.x);
+      expect(flat(layeredLayout(shuffle(ids), shuffle(edges), canonical))).toEqual(flat(first));
+    }
+    // In a pure cycle the alphabetically first node starts, whatever came first.
+    expect(first.positions.get('group-1')!.layer).toBe(0);
+  });
+});
+
 describe('linkPath', () => {
   it('draws forward links as one cubic curve and back edges below', () => {
     expect(linkPath(0, 0, 100, 50)).toBe('M0,0 C50,0 50,50 100,50');

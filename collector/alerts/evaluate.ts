@@ -7,8 +7,8 @@ import {
   ruleGroups,
 } from '../../dashboards/alerts/definitions.ts';
 import { durationMs } from '../../dashboards/alerts/durations.ts';
-import { formatE } from './go-format.ts';
-import { renderTemplate } from './go-template.ts';
+import { formatE } from '../../lib/alerts/go-format.ts';
+import { renderTemplate } from '../../lib/alerts/go-template.ts';
 import type { AlertDefinition, Expr, RuleGroup } from '../../dashboards/alerts/model.ts';
 import { rangeMetrics, toPromQL } from '../../dashboards/alerts/promql.ts';
 import { flattenMetricsJson, type Labels, type MetricJson, type Sample } from './samples.ts';

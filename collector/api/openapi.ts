@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { alertsResponseSchema, rulesResponseSchema } from '../../lib/api/alerts.ts';
+import {
+  alertActionRequestSchema,
+  alertActionSchema,
+  alertActionsResponseSchema,
+  alertsResponseSchema,
+  rulesResponseSchema,
+} from '../../lib/api/alerts.ts';
 import { chainSchema, chainsPageSchema, chainsQuerySchema } from '../../lib/api/chains.ts';
 import { API_VERSION, apiErrorSchema } from '../../lib/api/common.ts';
 import { consumerGroupSchema, consumerGroupsSchema } from '../../lib/api/consumers.ts';
@@ -10,8 +16,12 @@ import {
   dlqGroupsSchema,
   dlqPageSchema,
   dlqQuerySchema,
+  bulkJobSchema,
+  replayPlanSchema,
   replayRequestSchema,
   replayResponseSchema,
+  resolutionSchema,
+  resolveRequestSchema,
 } from '../../lib/api/dlq.ts';
 import { auditPageSchema, auditQuerySchema } from '../../lib/api/audit.ts';
 import { schemaHistorySchema, schemasQuerySchema } from '../../lib/api/schemas.ts';
@@ -150,6 +160,50 @@ const OPS: readonly Op[] = [
     params: { id: 'entry id' },
     body: replayRequestSchema,
     response: replayResponseSchema,
+    write: true,
+  },
+  {
+    method: 'get',
+    path: '/api/dlq/{id}/replay-plan',
+    summary: 'Dry run of a single replay: target, key, headers, loop-guard allowance, saga state',
+    params: { id: 'entry id' },
+    response: replayPlanSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/dlq/{id}/resolve',
+    summary: 'Resolve or discard an entry with a reason (audited)',
+    params: { id: 'entry id' },
+    body: resolveRequestSchema,
+    response: resolutionSchema,
+    write: true,
+  },
+  {
+    method: 'get',
+    path: '/api/dlq/jobs/{key}',
+    summary: "A bulk replay job by its replay key, with each entry's result so far",
+    params: { key: 'the replayKey the job was started with' },
+    response: bulkJobSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/alerts/actions',
+    summary: 'Current silences and acknowledgements of alerts',
+    response: alertActionsResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/alerts/actions',
+    summary: 'Silence (through Alertmanager when ALERTMANAGER_URL is set) or acknowledge alerts; audited',
+    body: alertActionRequestSchema,
+    response: alertActionSchema,
+    write: true,
+  },
+  {
+    method: 'get',
+    path: '/api/auth/check',
+    summary: 'Checks an operator token: 204 valid, 401 missing, 403 wrong',
+    response: z.null(),
     write: true,
   },
   {

@@ -13,6 +13,7 @@ import { bearerOf } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { queryObject, readJsonBody, sendError, sendJson } from './http.ts';
 import { createRouter } from './router.ts';
+import { alertActionRoutes } from './routes/alert-actions.ts';
 import { chainRoutes } from './routes/chains.ts';
 import { dlqRoutes } from './routes/dlq.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -35,6 +36,7 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
     ...dlqRoutes(ctx),
     ...systemRoutes(ctx),
     ...schemaRoutes(ctx),
+    ...alertActionRoutes(ctx),
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -86,6 +88,11 @@ export function createApiHandler(ctx: ApiContext, deps: { registry: Registry; lo
       remoteAddr: req.socket.remoteAddress ?? 'unknown',
       actor: actorOf(req.headers['x-causeway-actor']),
     });
+    if (result.status === 204) {
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
     sendJson(res, result.status ?? 200, result.body, result.headers ? { ...result.headers } : {});
   }
 

@@ -59,6 +59,9 @@ export type ChainStatus = 'complete' | 'in_progress' | 'stopped' | 'failed';
 export interface ChainsFilter {
   readonly status?: ChainStatus;
   readonly flow?: string;
+  /** First record at or after / at or before (epoch ms). */
+  readonly startedAfter?: number;
+  readonly startedBefore?: number;
   readonly now: number;
   readonly stoppedAfterMs: number;
 }
@@ -115,6 +118,8 @@ export interface SagasFilter {
   readonly type?: string;
   readonly stuck?: boolean;
   readonly startedBefore?: number;
+  /** Started at or after (epoch ms). */
+  readonly startedAfter?: number;
   readonly correlationId?: string;
 }
 

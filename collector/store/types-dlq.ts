@@ -3,6 +3,17 @@ import type { Page, PageRequest } from './types-records.ts';
 
 // Store shapes of dead-letter entries, replays and bulk replay jobs.
 
+import type { AlertAction } from '../../lib/api/alerts.ts';
+
+/** An alert silence or acknowledgement (the API shape is the stored shape). */
+export type AlertActionRow = AlertAction;
+
+export interface AlertActionRepo {
+  insert(a: AlertActionRow): Promise<void>;
+  /** Silences not yet ended and acknowledgements newer than `ackSince`, newest first. */
+  current(now: number, ackSince: number): Promise<AlertActionRow[]>;
+}
+
 export type DlqStatus = 'unresolved' | 'replayed' | 'resolved' | 'quarantined';
 
 export interface DlqEntryRow {
@@ -42,8 +53,21 @@ export interface DlqFilter {
   readonly to?: number;
 }
 
+export interface DlqResolutionRow {
+  readonly id: string;
+  readonly entryId: string;
+  readonly action: 'resolved' | 'discarded';
+  readonly reason: string;
+  readonly resolvedBy: string;
+  readonly resolvedAt: number;
+}
+
 export interface DlqRepo {
   insert(e: DlqEntryRow): Promise<void>;
+  /** Records an operator's resolve / discard (the audit row) and marks the entry resolved. */
+  resolve(r: DlqResolutionRow): Promise<void>;
+  /** The audit rows of an entry, oldest first. */
+  resolutions(entryId: string): Promise<DlqResolutionRow[]>;
   get(id: string): Promise<DlqEntryRow | undefined>;
   list(filter: DlqFilter, page: PageRequest): Promise<Page<DlqEntryRow>>;
   /** Every entry id matching a filter, oldest first, at most `limit` (bulk replay). */

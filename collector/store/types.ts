@@ -1,6 +1,6 @@
 import type { AuditRepo } from './types-audit.ts';
 import type { ChainRepo, SagaRepo, SpanRepo } from './types-derived.ts';
-import type { DlqRepo, ReplayRepo } from './types-dlq.ts';
+import type { AlertActionRepo, DlqRepo, ReplayRepo } from './types-dlq.ts';
 import type { LandingRepo, RecordRepo } from './types-records.ts';
 
 // The store port. Ingest, derivations and the API only talk to this interface; the SQLite
@@ -23,6 +23,7 @@ export interface StoreTx {
   readonly replays: ReplayRepo;
   /** Who revealed a masked value, when, which record (collector/masking). */
   readonly audit: AuditRepo;
+  readonly alertActions: AlertActionRepo;
   /** Runs `fn` so that, if it throws, only its own writes are undone (a per-record savepoint). */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }

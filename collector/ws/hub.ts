@@ -14,6 +14,8 @@ export interface TailSocket {
 
 export interface TailClient {
   subscribe(filter: TailFilter): void;
+  /** Stops sending: a refused filter must not leave the previous (wider) one streaming. */
+  unsubscribe(): void;
   remove(): void;
   readonly subscribed: boolean;
 }
@@ -82,6 +84,11 @@ export function createTailHub(options: TailHubOptions) {
         subscribe(filter) {
           c.filter = filter;
           c.buffer = [];
+        },
+        unsubscribe() {
+          c.filter = null;
+          c.buffer = [];
+          c.dropped = 0;
         },
         remove() {
           if (clients.delete(c)) options.onClients?.(clients.size);

@@ -46,10 +46,21 @@ export function attachTailServer(deps: {
       }
       const frame = clientFrameSchema.safeParse(raw);
       if (!frame.success) {
-        send(ws, {
-          type: 'error',
-          message: `Invalid frame: ${frame.error.issues.map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`).join('; ')}`,
-        });
+        const why = frame.error.issues
+          .map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`)
+          .join('; ');
+        // A subscribe we cannot apply stops the stream: records matching the previous filter
+        // (or none) arriving under a filter the user believes is applied would be untrue.
+        const isSubscribe =
+          typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'subscribe';
+        if (isSubscribe) {
+          client.unsubscribe();
+          send(ws, {
+            type: 'error',
+            code: 'filter_refused',
+            message: `The collector refused this filter, so nothing is streamed: ${why}`,
+          });
+        } else send(ws, { type: 'error', message: `Invalid frame: ${why}` });
         return;
       }
       if (frame.data.type === 'ping') {

@@ -50,6 +50,39 @@ describe('live tail over WebSocket', () => {
     await waitFor(() => c.frames.some((f) => f.type === 'error'));
   });
 
+  it('refuses a filter it cannot apply with an error frame and stops streaming until a valid one', async () => {
+    const t = await startTestCollector();
+    stops.push(t.stop);
+    const topic = uniqueName('tail');
+    await t.bus.admin.createTopics([{ topic }]);
+    const c = connect(t.collector.apiUrl);
+    await waitFor(() => c.frames[0]?.type === 'hello');
+    c.ws.send(JSON.stringify({ type: 'subscribe', filter: {} }));
+    await waitFor(() => c.frames.some((f) => f.type === 'subscribed'));
+    c.ws.send(JSON.stringify({ type: 'subscribe', filter: { key: 'k'.repeat(5000) } }));
+    const refused = await waitFor(() => c.frames.find((f) => f.type === 'error'));
+    expect(refused).toMatchObject({ type: 'error', code: 'filter_refused' });
+    expect(refused.type === 'error' && refused.message).toMatch(/key/);
+    const seen = () => c.frames.flatMap((f) => (f.type === 'records' ? f.records : [])).length;
+    const before = seen();
+    await t.bus.produce([{ topic, key: 'x', value: '{}' }]);
+    // The record is stored (the API has it) but not streamed to the refused subscription.
+    await waitFor(
+      async () =>
+        ((await t.api(`/api/records?topic=${topic}`)).body as { items: unknown[] }).items.length === 1,
+    );
+    await t.bus.produce([{ topic, key: 'y', value: '{}' }]);
+    await waitFor(
+      async () =>
+        ((await t.api(`/api/records?topic=${topic}`)).body as { items: unknown[] }).items.length === 2,
+    );
+    expect(seen()).toBe(before);
+    c.ws.send(JSON.stringify({ type: 'subscribe', filter: { topics: [topic] } }));
+    await waitFor(() => c.frames.filter((f) => f.type === 'subscribed').length === 2);
+    await t.bus.produce([{ topic, key: 'z', value: '{}' }]);
+    await waitFor(() => c.frames.some((f) => f.type === 'records' && f.records.some((r) => r.key === 'z')));
+  });
+
   it('requires the viewer token in the subscribe frame when one is set', async () => {
     const t = await startTestCollector({ env: { VIEWER_TOKEN: 'viewer-token-ws' } });
     stops.push(t.stop);

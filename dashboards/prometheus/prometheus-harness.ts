@@ -29,6 +29,8 @@ export interface StartPrometheusOptions {
   readonly readyTimeoutMs?: number;
   /** `global.external_labels`, e.g. the `console_url` the runbook links read. */
   readonly externalLabels?: Readonly<Record<string, string>>;
+  /** host:port of Alertmanagers this Prometheus notifies (none by default). */
+  readonly alertmanagers?: readonly string[];
 }
 
 export interface RunningPrometheus {
@@ -83,6 +85,9 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       ...(options.externalLabels && { external_labels: { ...options.externalLabels } }),
     },
     rule_files: ruleFiles,
+    ...(options.alertmanagers?.length && {
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [...options.alertmanagers] }] }] },
+    }),
     scrape_configs: options.scrapeTargets.map((t) => ({
       job_name: t.job,
       metrics_path: t.metricsPath ?? '/metrics',

@@ -60,3 +60,50 @@ export const rulesResponseSchema = z.object({
   rules: z.array(ruleSchema),
 });
 export type RulesResponse = z.infer<typeof rulesResponseSchema>;
+
+/** An exact label match, as Alertmanager's matchers (regex matchers are not offered). */
+export const alertMatcherSchema = z.object({ name: z.string().min(1).max(128), value: z.string().max(1024) });
+
+/**
+ * Silence (mute the matching alerts until `durationMs` has passed) or acknowledge (say someone is
+ * on it; nothing is muted). Both are audited: who, when, why.
+ */
+export const alertActionRequestSchema = z
+  .object({
+    kind: z.enum(['silence', 'ack']),
+    matchers: z.array(alertMatcherSchema).min(1).max(30),
+    durationMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .max(14 * 24 * 3_600_000)
+      .optional(),
+    comment: z.string().trim().min(3, 'say why, in a few words').max(2000),
+    actor: z.string().trim().max(100).optional(),
+  })
+  .refine((r) => r.kind === 'ack' || r.durationMs !== undefined, {
+    message: 'a silence needs durationMs',
+    path: ['durationMs'],
+  });
+export type AlertActionRequest = z.infer<typeof alertActionRequestSchema>;
+
+export const alertActionSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['silence', 'ack']),
+  matchers: z.array(alertMatcherSchema),
+  startsAt: z.number(),
+  /** When a silence ends; acknowledgements hold until the alert resolves (null). */
+  endsAt: z.number().nullable(),
+  comment: z.string(),
+  createdBy: z.string(),
+  /** Where the silence lives: Alertmanager (it mutes notifications) or the collector only. */
+  via: z.enum(['alertmanager', 'native']),
+  externalId: z.string().nullable(),
+});
+export type AlertAction = z.infer<typeof alertActionSchema>;
+
+export const alertActionsResponseSchema = z.object({
+  /** Where new silences go: Alertmanager when ALERTMANAGER_URL is set, else the collector. */
+  silencesVia: z.enum(['alertmanager', 'native']),
+  actions: z.array(alertActionSchema),
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { anomalyKindSchema, recordSummarySchema } from './records.ts';
-import { cursorSchema, limitSchema, pageSchema } from './common.ts';
+import { cursorSchema, limitSchema, pageSchema, timeBoundSchema } from './common.ts';
 
 // A chain is the end-to-end graph of one business flow: records and spans, stitched by trace ids,
 // span links, causation ids (ce_causationid -> ce_id) and the correlation id.
@@ -81,6 +81,9 @@ export const chainSummarySchema = z.object({
 export const chainsQuerySchema = z.object({
   status: chainStatusSchema.optional(),
   flow: z.string().max(128).optional(),
+  /** Chains whose first record is at or after / before these bounds. */
+  from: timeBoundSchema.optional(),
+  to: timeBoundSchema.optional(),
   cursor: cursorSchema,
   limit: limitSchema,
 });

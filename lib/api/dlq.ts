@@ -42,11 +42,23 @@ export const dlqEntrySchema = z.object({
 });
 export type DlqEntry = z.infer<typeof dlqEntrySchema>;
 
+/** An operator's decision to close an entry without replaying it (audited). */
+export const resolutionSchema = z.object({
+  id: z.string(),
+  entryId: z.string(),
+  action: z.enum(['resolved', 'discarded']),
+  reason: z.string(),
+  resolvedBy: z.string(),
+  resolvedAt: z.number(),
+});
+export type Resolution = z.infer<typeof resolutionSchema>;
+
 export const dlqEntryDetailSchema = dlqEntrySchema.extend({
   errorStack: z.string().nullable(),
   errorCauseClass: z.string().nullable(),
   replays: z.array(replaySchema),
   chainId: z.string().nullable(),
+  resolutions: z.array(resolutionSchema).default([]),
 });
 export type DlqEntryDetail = z.infer<typeof dlqEntryDetailSchema>;
 
@@ -108,3 +120,58 @@ export const bulkReplayResultSchema = z.object({
 export type BulkReplayResult = z.infer<typeof bulkReplayResultSchema>;
 
 export const replayResponseSchema = z.object({ replay: replaySchema, duplicate: z.boolean() });
+
+/** Resolve (the cause was handled elsewhere) or discard (the record must never be processed). */
+export const resolveRequestSchema = z.object({
+  action: z.enum(['resolved', 'discarded']),
+  reason: z.string().trim().min(3, 'say why, in a few words').max(2000),
+  /** Who is acting, for the audit; the token only proves it is an operator. */
+  actor: z.string().trim().max(100).optional(),
+});
+export type ResolveRequest = z.infer<typeof resolveRequestSchema>;
+
+/** What a single replay would do, computed without producing anything. */
+export const replayPlanSchema = z.object({
+  entryId: z.string(),
+  targetTopic: z.string().nullable(),
+  /** The origin partition when it still exists; null lets the partitioner choose by key. */
+  targetPartition: z.number().nullable(),
+  key: z.string().nullable(),
+  headers: z.array(z.object({ key: z.string(), value: z.string() })),
+  valueSize: z.number().nullable(),
+  replayCount: z.number().int(),
+  maxReplays: z.number().int(),
+  /** Replays the loop guard still allows (0: the next one is refused and the entry quarantined). */
+  replaysLeft: z.number().int(),
+  refusal: z.string().nullable(),
+  saga: z.object({ id: z.string(), type: z.string(), state: z.string(), terminal: z.boolean() }).nullable(),
+  warnings: z.array(z.string()),
+});
+export type ReplayPlan = z.infer<typeof replayPlanSchema>;
+
+/** A bulk replay job and what happened to each of its entries so far. */
+export const bulkJobSchema = z.object({
+  id: z.string(),
+  state: z.enum(['running', 'done', 'cancelled', 'interrupted']),
+  total: z.number().int(),
+  done: z.number().int(),
+  requestedBy: z.string(),
+  createdAt: z.number(),
+  counts: z.object({
+    produced: z.number().int(),
+    failed: z.number().int(),
+    refused: z.number().int(),
+    waiting: z.number().int(),
+  }),
+  items: z.array(
+    z.object({
+      entryId: z.string(),
+      status: z.enum(['waiting', 'produced', 'failed', 'refused']),
+      targetTopic: z.string().nullable(),
+      targetOffset: z.number().nullable(),
+      error: z.string().nullable(),
+      outcome: replayOutcomeSchema.nullable(),
+    }),
+  ),
+});
+export type BulkJob = z.infer<typeof bulkJobSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SAGA_STATES } from '../events/shop-events.ts';
-import { boolParamSchema, cursorSchema, limitSchema, pageSchema } from './common.ts';
+import { boolParamSchema, cursorSchema, limitSchema, pageSchema, timeBoundSchema } from './common.ts';
 
 /** Saga states as the collector reports them: the recorded ones plus derived STUCK. */
 export const sagaViewStateSchema = z.enum([...SAGA_STATES, 'STUCK']);
@@ -62,6 +62,9 @@ export const sagasQuerySchema = z.object({
   /** Only sagas started more than this many ms ago. */
   minAgeMs: z.coerce.number().int().nonnegative().optional(),
   correlationId: z.string().max(256).optional(),
+  /** Sagas started at or after / before these bounds. */
+  from: timeBoundSchema.optional(),
+  to: timeBoundSchema.optional(),
   cursor: cursorSchema,
   limit: limitSchema,
 });

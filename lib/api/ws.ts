@@ -29,7 +29,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribed'), filter: tailFilterSchema }),
   z.object({ type: z.literal('records'), records: z.array(recordSummarySchema) }),
   z.object({ type: z.literal('dropped'), count: z.number().int() }),
-  z.object({ type: z.literal('error'), message: z.string() }),
+  /** `code: 'filter_refused'`: the subscribe was not applied and the stream stopped until a valid one. */
+  z.object({ type: z.literal('error'), message: z.string(), code: z.string().optional() }),
   z.object({ type: z.literal('pong') }),
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;

@@ -61,7 +61,10 @@ test('a poison message is shown decoded, and one replay (even on a double click)
 
   await dlq.setOperatorToken(OPERATOR_TOKEN);
   await expect(dlq.replayButton()).toBeEnabled();
-  await dlq.replayButton().dblclick();
+  // Every replay is confirmed against its dry run; the confirm is double-clicked.
+  await dlq.replayButton().click();
+  await expect(dlq.byTestId('replay-plan-target')).toContainText(shopTopic('payment.commands'));
+  await dlq.byTestId('replay-confirm').dblclick();
 
   await expect(dlq.outcome()).toHaveAttribute('data-outcome', /^(processed|chain_completed)$/, {
     timeout: 60_000,

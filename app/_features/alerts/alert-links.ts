@@ -25,8 +25,34 @@ export function alertLinks(labels: Readonly<Record<string, string>>): AlertLink[
   return links;
 }
 
-export function runbookHref(alertname: string): string {
-  return `/alerts/runbook/${encodeURIComponent(alertname)}`;
+/**
+ * The runbook of an alert; with the firing alert's labels and value, so the runbook page can
+ * fill its templates (`{{ $labels.origin_topic }}`) for this very alert.
+ */
+export function runbookHref(alertname: string, alert?: Pick<Alert, 'labels' | 'value'>): string {
+  const base = `/alerts/runbook/${encodeURIComponent(alertname)}`;
+  if (!alert) return base;
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(alert.labels)) if (k !== 'alertname') qs.set(`label.${k}`, v);
+  if (alert.value) qs.set('value', alert.value);
+  return qs.size ? `${base}?${qs.toString()}` : base;
+}
+
+/**
+ * An alert's value as a person reads it: Prometheus sends `2.2200000000000003e+01`, shown here as
+ * `22.2`. Large values lose their fraction, small ones keep three significant digits.
+ */
+export function formatAlertValue(raw: string): string {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) return raw;
+  const abs = Math.abs(n);
+  const opts: Intl.NumberFormatOptions =
+    abs === 0 || abs >= 100
+      ? { maximumFractionDigits: 0 }
+      : abs >= 1
+        ? { maximumFractionDigits: 2 }
+        : { maximumSignificantDigits: 3 };
+  return new Intl.NumberFormat('en-US', opts).format(n);
 }
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };

@@ -5,11 +5,13 @@ import { formatDateTime, formatRelative } from '../../_lib/format.ts';
 import { useNow } from '../../_lib/use-viewport.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
-import { alertLinks, extraLabels, runbookHref, sortAlerts } from './alert-links.ts';
-import { useAlerts } from './api.ts';
+import { alertLinks, extraLabels, formatAlertValue, runbookHref, sortAlerts } from './alert-links.ts';
+import { AlertActionButtons, AlertActionStatus } from './alert-actions.tsx';
+import { actionsFor, useAlertActions, useAlerts } from './api.ts';
 
 export function AlertsPage() {
   const alerts = useAlerts();
+  const actions = useAlertActions();
   const now = useNow(5000);
   const sorted = alerts.data ? sortAlerts(alerts.data.alerts) : [];
   const firing = sorted.filter((a) => a.state === 'firing').length;
@@ -42,6 +44,8 @@ export function AlertsPage() {
       {sorted.map((a, i) => {
         const name = a.labels.alertname ?? 'unnamed alert';
         const severity = a.labels.severity ?? 'none';
+        const mine = actionsFor(a.labels, actions.data?.actions ?? []);
+        const silenced = mine.some((x) => x.kind === 'silence');
         return (
           <div
             key={`${name}-${i}-${a.activeAt}`}
@@ -50,6 +54,7 @@ export function AlertsPage() {
             data-alertname={name}
             data-state={a.state}
             data-severity={severity}
+            data-silenced={silenced ? 'true' : 'false'}
           >
             <div className="row">
               <Badge value={a.state} testid="alert-state" />
@@ -69,20 +74,25 @@ export function AlertsPage() {
               {a.annotations.summary ?? <span className="muted">No summary.</span>}
             </p>
             {a.annotations.description ? <p className="muted">{a.annotations.description}</p> : null}
+            <AlertActionStatus actions={mine} />
             <div className="row">
               {alertLinks(a.labels).map((l) => (
                 <Link key={l.href} href={l.href} className="btn btn-outline" data-testid="alert-link">
                   {l.label} →
                 </Link>
               ))}
-              <Link href={runbookHref(name)} className="btn btn-ghost" data-testid="alert-runbook">
+              <Link href={runbookHref(name, a)} className="btn btn-ghost" data-testid="alert-runbook">
                 Runbook
               </Link>
+              <AlertActionButtons labels={a.labels} silencesVia={actions.data?.silencesVia ?? 'native'} />
               <span className="muted">
                 {extraLabels(a.labels)
                   .map(([k, v]) => `${k}=${v}`)
                   .join(' ')}{' '}
-                · value {a.value}
+                · value{' '}
+                <span data-testid="alert-value" title={a.value}>
+                  {formatAlertValue(a.value)}
+                </span>
               </span>
             </div>
           </div>

@@ -1,6 +1,6 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { z } from 'zod';
 import { chainSchema, chainsPageSchema, chainStatusSchema } from '../../../lib/api/chains.ts';
 import { apiGet, toQueryString } from '../../_lib/api-client.ts';
@@ -13,6 +13,13 @@ export const chainsUrlShape = {
 export interface ChainsFilter {
   status?: z.infer<typeof chainStatusSchema> | undefined;
   flow?: string | undefined;
+  /** Only chains whose first record is at or after this (epoch ms). */
+  from?: number | undefined;
+}
+
+/** How a list refreshes: the interval the user picked, or false when paused. */
+export interface ListRefresh {
+  readonly refetchInterval: number | false;
 }
 
 export const chainKeys = {
@@ -24,16 +31,20 @@ export const chainKeys = {
 };
 
 export const chainPaths = {
-  list: (filter: ChainsFilter) => `/api/chains${toQueryString({ ...filter, limit: 50 })}`,
+  list: (filter: ChainsFilter, cursor?: string) =>
+    `/api/chains${toQueryString({ ...filter, cursor, limit: 50 })}`,
   detail: (id: string) => `/api/chains/${encodeURIComponent(id)}`,
 };
 
-export function useChains(filter: ChainsFilter) {
-  return useQuery({
+/** Newest first, 50 at a time; further pages follow the server's cursor. */
+export function useChains(filter: ChainsFilter, refresh: ListRefresh = { refetchInterval: REFETCH.list }) {
+  return useInfiniteQuery({
     queryKey: chainKeys.list(filter),
-    queryFn: ({ signal }) => apiGet(chainPaths.list(filter), chainsPageSchema, signal),
+    queryFn: ({ signal, pageParam }) => apiGet(chainPaths.list(filter, pageParam), chainsPageSchema, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: STALE.list,
-    refetchInterval: REFETCH.list,
+    refetchInterval: refresh.refetchInterval,
   });
 }
 

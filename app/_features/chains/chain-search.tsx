@@ -8,6 +8,7 @@ import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
+import { ListControls, LoadMore, useListControls } from '../../_components/list-controls.tsx';
 import { chainsUrlShape, useChains } from './api.ts';
 import { CHAIN_QUERY_LABEL, classifyChainQuery } from './chain-query.ts';
 
@@ -20,7 +21,9 @@ export function ChainSearch() {
   const router = useRouter();
   const [q, setQ] = useState('');
   const [url, setUrl] = useUrlState(chainsUrlShape);
-  const chains = useChains({ status: url.status, flow: url.flow });
+  const controls = useListControls();
+  const chains = useChains({ status: url.status, flow: url.flow, from: controls.from }, controls);
+  const items = chains.data?.pages.flatMap((p) => p.items) ?? [];
   const trimmed = q.trim();
   return (
     <div>
@@ -78,11 +81,19 @@ export function ChainSearch() {
             testid="chains-filter-flow"
           />
         </FilterBar>
+        <ListControls
+          state={controls}
+          onRefresh={() => void chains.refetch()}
+          fetching={chains.isRefetching}
+          rows={items}
+          exportName="chains"
+          testid="chain-list-controls"
+        />
         <QueryStates
           query={chains}
           what="chains"
           empty={
-            chains.data?.items.length === 0 ? (
+            chains.isSuccess && items.length === 0 ? (
               <Empty
                 title="No chains yet."
                 next="A chain appears once records of one flow arrive. Place an order in the shop, or widen the filter."
@@ -90,35 +101,46 @@ export function ChainSearch() {
             ) : null
           }
         />
-        {chains.isSuccess && chains.data.items.length > 0 ? (
-          <table className="table" data-testid="chains-table">
-            <thead>
-              <tr>
-                <th>Chain</th>
-                <th>Flow</th>
-                <th>Status</th>
-                <th>Started</th>
-                <th className="num">Duration</th>
-                <th className="num">Records</th>
-              </tr>
-            </thead>
-            <tbody>
-              {chains.data.items.map((c) => (
-                <tr key={c.id} data-testid="chain-row">
-                  <td className="mono">
-                    <Link href={`/chains/${encodeURIComponent(c.id)}`}>{c.id}</Link>
-                  </td>
-                  <td>{c.flow ?? '—'}</td>
-                  <td>
-                    <Badge value={c.status} label={c.status.replace('_', ' ')} />
-                  </td>
-                  <td>{formatRelative(c.startedAt, Date.now())}</td>
-                  <td className="num">{formatDuration(c.durationMs)}</td>
-                  <td className="num">{c.recordCount}</td>
+        {items.length > 0 ? (
+          <div className="table-scroll">
+            <table className="table" data-testid="chains-table">
+              <thead>
+                <tr>
+                  <th>Chain</th>
+                  <th>Flow</th>
+                  <th>Status</th>
+                  <th>Started</th>
+                  <th className="num">Duration</th>
+                  <th className="num">Records</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {items.map((c) => (
+                  <tr key={c.id} data-testid="chain-row">
+                    <td className="mono">
+                      <Link href={`/chains/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                    </td>
+                    <td>{c.flow ?? '—'}</td>
+                    <td>
+                      <Badge value={c.status} label={c.status.replace('_', ' ')} />
+                    </td>
+                    <td>{formatRelative(c.startedAt, Date.now())}</td>
+                    <td className="num">{formatDuration(c.durationMs)}</td>
+                    <td className="num">{c.recordCount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+        {chains.isSuccess ? (
+          <LoadMore
+            loaded={items.length}
+            hasNext={chains.hasNextPage}
+            loading={chains.isFetchingNextPage}
+            onMore={() => void chains.fetchNextPage()}
+            testid="chain-paging"
+          />
         ) : null}
       </div>
     </div>

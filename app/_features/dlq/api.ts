@@ -3,7 +3,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { z } from 'zod';
 import {
+  bulkJobSchema,
   bulkReplayResultSchema,
+  replayPlanSchema,
+  resolutionSchema,
+  type ResolveRequest,
   dlqEntryDetailSchema,
   dlqGroupsSchema,
   dlqPageSchema,
@@ -30,6 +34,8 @@ export interface DlqFilter {
   errorClass?: string | undefined;
   key?: string | undefined;
   status?: 'unresolved' | 'replayed' | 'resolved' | 'quarantined' | undefined;
+  /** Only entries that last failed at or after this (epoch ms); not kept in the URL. */
+  from?: number | undefined;
 }
 
 export const dlqKeys = {
@@ -48,16 +54,22 @@ export const dlqPaths = {
   detail: (id: string) => `/api/dlq/${encodeURIComponent(id)}`,
   replay: (id: string) => `/api/dlq/${encodeURIComponent(id)}/replay`,
   bulkReplay: () => '/api/dlq/replay',
+  replayPlan: (id: string) => `/api/dlq/${encodeURIComponent(id)}/replay-plan`,
+  resolve: (id: string) => `/api/dlq/${encodeURIComponent(id)}/resolve`,
+  job: (replayKey: string) => `/api/dlq/jobs/${encodeURIComponent(replayKey)}`,
 };
 
-export function useDlqEntries(filter: DlqFilter) {
+export function useDlqEntries(
+  filter: DlqFilter,
+  refresh: { refetchInterval: number | false } = { refetchInterval: REFETCH.list },
+) {
   return useInfiniteQuery({
     queryKey: dlqKeys.list(filter),
     queryFn: ({ signal, pageParam }) => apiGet(dlqPaths.list(filter, pageParam), dlqPageSchema, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: STALE.list,
-    refetchInterval: REFETCH.list,
+    refetchInterval: refresh.refetchInterval,
   });
 }
 
@@ -122,6 +134,47 @@ export function useBulkReplay() {
       apiRequest(dlqPaths.bulkReplay(), bulkReplayResultSchema, { body: vars.request, token: vars.token }),
     onSuccess: async (result) => {
       if (!result.dryRun) await qc.invalidateQueries({ queryKey: dlqKeys.all });
+    },
+  });
+}
+
+/** The dry run of a single replay; fetched fresh each time the confirmation opens. */
+export function useReplayPlan(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: [...dlqKeys.detail(id), 'plan'] as const,
+    queryFn: ({ signal }) => apiGet(dlqPaths.replayPlan(id), replayPlanSchema, signal),
+    enabled,
+    staleTime: 0,
+    gcTime: 0,
+  });
+}
+
+export function useResolveDlqEntry(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (vars: { request: ResolveRequest; token: string | null }) =>
+      apiRequest(dlqPaths.resolve(id), resolutionSchema, { body: vars.request, token: vars.token }),
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: dlqKeys.all });
+    },
+  });
+}
+
+/** While a bulk job runs, how far it got and each entry's result; polls until the job ends. */
+export const BULK_POLL_MS = 1_000;
+export function useBulkJob(replayKey: string | null) {
+  return useQuery({
+    queryKey: [...dlqKeys.all, 'job', replayKey] as const,
+    queryFn: ({ signal }) => apiGet(dlqPaths.job(replayKey ?? ''), bulkJobSchema, signal),
+    enabled: replayKey !== null,
+    // After the job ends, keep following while a produced replay still waits for its outcome
+    // (processed / failed again), as long as the dialog is open.
+    refetchInterval: (query) => {
+      const job = query.state.data;
+      if (!job || job.state === 'running') return BULK_POLL_MS;
+      return job.items.some((i) => i.status === 'produced' && i.outcome === 'pending')
+        ? 2 * BULK_POLL_MS
+        : false;
     },
   });
 }

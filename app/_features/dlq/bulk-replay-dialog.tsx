@@ -8,6 +8,7 @@ import { useOperatorToken } from '../../_lib/use-operator-token.ts';
 import { Modal } from '../../_components/modal.tsx';
 import { useHealth } from '../health/api.ts';
 import { useBulkReplay, type DlqFilter } from './api.ts';
+import { BulkProgress } from './bulk-progress.tsx';
 import { newReplayKey } from './replay-intent.ts';
 
 export type BulkTarget = { kind: 'ids'; ids: readonly string[] } | { kind: 'filter'; filter: DlqFilter };
@@ -64,6 +65,7 @@ function BulkReplayBody({ target, onClose }: { target: BulkTarget; onClose: () =
           ) : null}
           : {formatNumber(run.data.total - run.data.refused)} records at up to {BULK_RATE_PER_SEC}/s.
         </p>
+        <BulkProgress replayKey={intentKey} />
         <button type="button" className="btn btn-primary" onClick={onClose}>
           Close
         </button>

@@ -8,6 +8,7 @@ import { RecordInspectorById } from '../records/record-inspector.tsx';
 import { useDlqEntry } from './api.ts';
 import { ReplayButton } from './replay-button.tsx';
 import { ReplayHistory, ReplayOutcome } from './replay-outcome.tsx';
+import { ResolveControls } from './resolve-controls.tsx';
 
 export function DlqEntryView({ id }: { id: string }) {
   const entry = useDlqEntry(id);
@@ -49,6 +50,10 @@ export function DlqEntryView({ id }: { id: string }) {
             <ReplayButton entry={e} />
             <h3 className="spaced">History</h3>
             <ReplayHistory replays={e.replays} />
+          </div>
+          <div className="card">
+            <h2>Resolve or discard</h2>
+            <ResolveControls entry={e} />
           </div>
           <div className="card">
             <h2>Dead record</h2>

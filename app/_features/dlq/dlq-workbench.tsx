@@ -5,6 +5,7 @@ import { useUrlState } from '../../_lib/use-url-state.ts';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
 import { dlqUrlShape, useDlqEntries, useDlqGroups, type DlqFilter } from './api.ts';
+import { ListControls, LoadMore, useListControls } from '../../_components/list-controls.tsx';
 import { BulkReplayDialog, type BulkTarget } from './bulk-replay-dialog.tsx';
 import { DlqGroups } from './dlq-groups.tsx';
 import { DlqTable } from './dlq-table.tsx';
@@ -29,7 +30,8 @@ export function DlqWorkbench() {
     }),
     [url.dlqTopic, url.originTopic, url.errorClass, url.key, url.status],
   );
-  const entries = useDlqEntries(filter);
+  const controls = useListControls();
+  const entries = useDlqEntries({ ...filter, from: controls.from }, controls);
   const groups = useDlqGroups({});
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [bulk, setBulk] = useState<BulkTarget | null>(null);
@@ -99,6 +101,14 @@ export function DlqWorkbench() {
               </button>
             ) : null}
           </FilterBar>
+          <ListControls
+            state={controls}
+            onRefresh={() => void entries.refetch()}
+            fetching={entries.isRefetching}
+            rows={items}
+            exportName="dead-letters"
+            testid="dlq-list-controls"
+          />
           <div className="row mb8">
             <button
               type="button"
@@ -114,7 +124,7 @@ export function DlqWorkbench() {
               className="btn btn-outline"
               disabled={items.length === 0}
               data-testid="bulk-replay-filter"
-              onClick={() => setBulk({ kind: 'filter', filter })}
+              onClick={() => setBulk({ kind: 'filter', filter: { ...filter, from: controls.from } })}
             >
               Replay all matching {hasFilter ? 'this filter' : 'entries'}…
             </button>
@@ -147,15 +157,14 @@ export function DlqWorkbench() {
               onToggleAll={(checked) => setSelected(checked ? new Set(items.map((e) => e.id)) : new Set())}
             />
           ) : null}
-          {entries.hasNextPage ? (
-            <button
-              type="button"
-              className="btn btn-outline"
-              onClick={() => void entries.fetchNextPage()}
-              disabled={entries.isFetchingNextPage}
-            >
-              {entries.isFetchingNextPage ? 'Loading…' : 'Load more'}
-            </button>
+          {entries.isSuccess ? (
+            <LoadMore
+              loaded={items.length}
+              hasNext={entries.hasNextPage}
+              loading={entries.isFetchingNextPage}
+              onMore={() => void entries.fetchNextPage()}
+              testid="dlq-paging"
+            />
           ) : null}
         </div>
       </div>

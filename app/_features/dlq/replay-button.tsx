@@ -6,6 +6,7 @@ import { useOperatorToken } from '../../_lib/use-operator-token.ts';
 import { useHealth } from '../health/api.ts';
 import { Modal } from '../../_components/modal.tsx';
 import { useReplayDlqEntry } from './api.ts';
+import { ReplayConfirmBody } from './replay-confirm.tsx';
 import { createReplayIntent, replayBlockedReason } from './replay-intent.ts';
 
 export function ReplayButton({ entry }: { entry: DlqEntryDetail }) {
@@ -13,7 +14,7 @@ export function ReplayButton({ entry }: { entry: DlqEntryDetail }) {
   const replay = useReplayDlqEntry(entry.id);
   // One intent per deliberate action; a double click or a retry reuses its key.
   const [intent] = useState(() => createReplayIntent());
-  const [confirmAgain, setConfirmAgain] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const tokenRequired = useHealth().data?.authRequired.write ?? true;
   const blocked = replayBlockedReason(entry, token, tokenRequired);
 
@@ -38,28 +39,16 @@ export function ReplayButton({ entry }: { entry: DlqEntryDetail }) {
   return (
     <div className="stack" data-testid="replay-controls">
       <div className="row">
-        {!replayedBefore ? (
-          <button
-            type="button"
-            className="btn btn-primary"
-            data-testid="replay-button"
-            disabled={blocked !== null || replay.isPending}
-            onClick={send}
-          >
-            {replay.isPending ? 'Replaying…' : 'Replay'}
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="btn btn-outline"
-            data-testid="replay-again-button"
-            disabled={blocked !== null || replay.isPending}
-            // A new replay is a new intent; asking first keeps a stray second click harmless.
-            onClick={() => setConfirmAgain(true)}
-          >
-            Replay again…
-          </button>
-        )}
+        <button
+          type="button"
+          className={`btn ${replayedBefore ? 'btn-outline' : 'btn-primary'}`}
+          data-testid={replayedBefore ? 'replay-again-button' : 'replay-button'}
+          disabled={blocked !== null || replay.isPending}
+          // Every replay is confirmed against a dry run; a stray second click only reopens it.
+          onClick={() => setConfirming(true)}
+        >
+          {replay.isPending ? 'Replaying…' : replayedBefore ? 'Replay again…' : 'Replay…'}
+        </button>
         {blocked ? (
           <span className="muted" data-testid="replay-disabled-reason">
             {blocked}
@@ -81,32 +70,22 @@ export function ReplayButton({ entry }: { entry: DlqEntryDetail }) {
         </p>
       ) : null}
       <Modal
-        open={confirmAgain}
-        onClose={() => setConfirmAgain(false)}
-        title="Replay again?"
-        testid="replay-again-dialog"
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        title={replayedBefore ? 'Replay again?' : 'Replay this record?'}
+        testid="replay-confirm-dialog"
       >
-        <p>
-          This record was already replayed {entry.replayCount} time(s). Replay it once more to{' '}
-          <span className="mono">{entry.originTopic}</span>?
-        </p>
-        <div className="row">
-          <button
-            type="button"
-            className="btn btn-danger"
-            data-testid="replay-again-confirm"
-            onClick={() => {
-              intent.reset();
-              setConfirmAgain(false);
-              send();
-            }}
-          >
-            Replay 1 record to {entry.originTopic}
-          </button>
-          <button type="button" className="btn btn-outline" onClick={() => setConfirmAgain(false)}>
-            Cancel
-          </button>
-        </div>
+        <ReplayConfirmBody
+          entryId={entry.id}
+          replayCount={entry.replayCount}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            // A new replay of a record already replayed is a new intent with its own key.
+            if (replayedBefore && !inFlight.current) intent.reset();
+            setConfirming(false);
+            send();
+          }}
+        />
       </Modal>
     </div>
   );

@@ -1,6 +1,6 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { z } from 'zod';
 import {
   sagaDetailSchema,
@@ -26,6 +26,8 @@ export interface SagasFilter {
   stuck?: boolean | undefined;
   minAgeMs?: number | undefined;
   correlationId?: string | undefined;
+  /** Only sagas started at or after this (epoch ms). */
+  from?: number | undefined;
 }
 
 export const sagaKeys = {
@@ -37,17 +39,23 @@ export const sagaKeys = {
 };
 
 export const sagaPaths = {
-  list: (f: SagasFilter) =>
-    `/api/sagas${toQueryString({ state: f.state, type: f.type, stuck: f.stuck ? 'true' : undefined, minAgeMs: f.minAgeMs, correlationId: f.correlationId, limit: 100 })}`,
+  list: (f: SagasFilter, cursor?: string) =>
+    `/api/sagas${toQueryString({ state: f.state, type: f.type, stuck: f.stuck ? 'true' : undefined, minAgeMs: f.minAgeMs, correlationId: f.correlationId, from: f.from, cursor, limit: 100 })}`,
   detail: (id: string) => `/api/sagas/${encodeURIComponent(id)}`,
 };
 
-export function useSagas(filter: SagasFilter) {
-  return useQuery({
+/** Newest first, 100 at a time; further pages follow the server's cursor. */
+export function useSagas(
+  filter: SagasFilter,
+  refresh: { refetchInterval: number | false } = { refetchInterval: REFETCH.list },
+) {
+  return useInfiniteQuery({
     queryKey: sagaKeys.list(filter),
-    queryFn: ({ signal }) => apiGet(sagaPaths.list(filter), sagasPageSchema, signal),
+    queryFn: ({ signal, pageParam }) => apiGet(sagaPaths.list(filter, pageParam), sagasPageSchema, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     staleTime: STALE.list,
-    refetchInterval: REFETCH.list,
+    refetchInterval: refresh.refetchInterval,
   });
 }
 

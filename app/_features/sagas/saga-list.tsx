@@ -8,6 +8,7 @@ import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { CheckFilter, FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
+import { ListControls, LoadMore, useListControls } from '../../_components/list-controls.tsx';
 import { sagasUrlShape, useSagas, type SagasFilter } from './api.ts';
 import { countMatrix, SAGA_STATE_ORDER } from './saga-counts.ts';
 
@@ -21,6 +22,7 @@ const AGE_OPTIONS = [
 export function SagaList() {
   const router = useRouter();
   const [url, setUrl] = useUrlState(sagasUrlShape);
+  const controls = useListControls();
   const filter: SagasFilter = useMemo(
     () => ({
       state: url.state,
@@ -28,12 +30,14 @@ export function SagaList() {
       stuck: url.stuck ? true : undefined,
       minAgeMs: url.minAge || undefined,
       correlationId: url.q,
+      from: controls.from,
     }),
-    [url.state, url.type, url.stuck, url.minAge, url.q],
+    [url.state, url.type, url.stuck, url.minAge, url.q, controls.from],
   );
-  const sagas = useSagas(filter);
+  const sagas = useSagas(filter, controls);
+  const items = useMemo(() => sagas.data?.pages.flatMap((p) => p.items) ?? [], [sagas.data]);
   // Counts come with every page; the matrix shows them for the type filter only, not the state.
-  const matrix = useMemo(() => countMatrix(sagas.data?.counts ?? []), [sagas.data]);
+  const matrix = useMemo(() => countMatrix(sagas.data?.pages[0]?.counts ?? []), [sagas.data]);
   const now = Date.now();
   const open = (id: string) => router.push(`/sagas/${encodeURIComponent(id)}`);
 
@@ -130,11 +134,19 @@ export function SagaList() {
             testid="saga-filter-stuck"
           />
         </FilterBar>
+        <ListControls
+          state={controls}
+          onRefresh={() => void sagas.refetch()}
+          fetching={sagas.isRefetching}
+          rows={items}
+          exportName="sagas"
+          testid="saga-list-controls"
+        />
         <QueryStates
           query={sagas}
           what="sagas"
           empty={
-            sagas.data?.items.length === 0 ? (
+            sagas.isSuccess && items.length === 0 ? (
               <Empty
                 title="No sagas match."
                 next="Sagas appear when orchestrator saga records or flows matching a saga definition arrive. Widen the filter or place an order."
@@ -142,52 +154,63 @@ export function SagaList() {
             ) : null
           }
         />
-        {sagas.isSuccess && sagas.data.items.length > 0 ? (
-          <table className="table" data-testid="saga-table">
-            <thead>
-              <tr>
-                <th>Saga</th>
-                <th>Type</th>
-                <th>State</th>
-                <th>Step</th>
-                <th>Correlation</th>
-                <th>Started</th>
-                <th className="num">Age</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sagas.data.items.map((s) => (
-                <tr
-                  key={s.id}
-                  className="clickable"
-                  tabIndex={0}
-                  data-testid="saga-row"
-                  data-saga-id={s.id}
-                  data-correlation-id={s.correlationId ?? ''}
-                  data-type={s.type}
-                  data-state={s.state}
-                  onClick={() => open(s.id)}
-                  onKeyDown={(e) => e.key === 'Enter' && open(s.id)}
-                >
-                  <td className="mono">
-                    <Link href={`/sagas/${encodeURIComponent(s.id)}`} onClick={(e) => e.stopPropagation()}>
-                      {s.id}
-                    </Link>
-                  </td>
-                  <td>
-                    {s.type} <span className="muted">({s.source})</span>
-                  </td>
-                  <td>
-                    <Badge value={s.state} testid="saga-state" />
-                  </td>
-                  <td>{s.currentStep ?? '—'}</td>
-                  <td className="mono">{s.correlationId ?? '—'}</td>
-                  <td>{formatRelative(s.startedAt, now)}</td>
-                  <td className="num">{formatDuration(s.updatedAt - s.startedAt)}</td>
+        {items.length > 0 ? (
+          <div className="table-scroll">
+            <table className="table" data-testid="saga-table">
+              <thead>
+                <tr>
+                  <th>Saga</th>
+                  <th>Type</th>
+                  <th>State</th>
+                  <th>Step</th>
+                  <th>Correlation</th>
+                  <th>Started</th>
+                  <th className="num">Age</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {items.map((s) => (
+                  <tr
+                    key={s.id}
+                    className="clickable"
+                    tabIndex={0}
+                    data-testid="saga-row"
+                    data-saga-id={s.id}
+                    data-correlation-id={s.correlationId ?? ''}
+                    data-type={s.type}
+                    data-state={s.state}
+                    onClick={() => open(s.id)}
+                    onKeyDown={(e) => e.key === 'Enter' && open(s.id)}
+                  >
+                    <td className="mono">
+                      <Link href={`/sagas/${encodeURIComponent(s.id)}`} onClick={(e) => e.stopPropagation()}>
+                        {s.id}
+                      </Link>
+                    </td>
+                    <td>
+                      {s.type} <span className="muted">({s.source})</span>
+                    </td>
+                    <td>
+                      <Badge value={s.state} testid="saga-state" />
+                    </td>
+                    <td>{s.currentStep ?? '—'}</td>
+                    <td className="mono">{s.correlationId ?? '—'}</td>
+                    <td>{formatRelative(s.startedAt, now)}</td>
+                    <td className="num">{formatDuration(s.updatedAt - s.startedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+        {sagas.isSuccess ? (
+          <LoadMore
+            loaded={items.length}
+            hasNext={sagas.hasNextPage}
+            loading={sagas.isFetchingNextPage}
+            onMore={() => void sagas.fetchNextPage()}
+            testid="saga-paging"
+          />
         ) : null}
       </div>
     </div>

@@ -10,6 +10,7 @@ import { VirtualList } from '../../_components/virtual-list.tsx';
 import { RecordInspectorById } from '../records/record-inspector.tsx';
 import { createTailBuffer } from './tail-buffer.ts';
 import { filterKey, tailUrlShape, toTailFilter } from './tail-filter.ts';
+import { TailHeader, TailPreview, TailSearchBack } from './tail-extras.tsx';
 import { TailFilters } from './tail-filters.tsx';
 import { TailRowCells } from './tail-row.tsx';
 import { ConnectionBadge, TailCountsBar } from './tail-status.tsx';
@@ -119,6 +120,11 @@ export function LiveTail() {
           that the collector is running and that COLLECTOR_PUBLIC_URL is reachable from this browser.
         </p>
       ) : null}
+      {conn.refused ? (
+        <p className="state-error" role="alert" data-testid="tail-filter-refused">
+          {conn.refused}. Shorten or fix the filter and apply it again.
+        </p>
+      ) : null}
       {conn.invalidFrames > 0 ? (
         <p className="hint">
           {conn.invalidFrames} frames from the collector did not match the contract and were ignored.
@@ -126,6 +132,7 @@ export function LiveTail() {
       ) : null}
       <div className={selected ? 'split' : ''}>
         <div>
+          <TailHeader />
           {rows.length === 0 ? (
             <Empty
               title={
@@ -157,6 +164,10 @@ export function LiveTail() {
                 return <TailRowCells record={row.record} />;
               }}
             />
+          )}
+          <TailPreview recordId={activeIndex !== null ? (rows[activeIndex]?.record.id ?? null) : null} />
+          {conn.refused ? null : (
+            <TailSearchBack filter={filter} onOpen={(r) => setUrl({ record: r.id }, { push: true })} />
           )}
         </div>
         {selected ? <RecordInspectorById recordId={selected} onClose={close} /> : null}

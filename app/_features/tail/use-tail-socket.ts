@@ -18,6 +18,8 @@ export interface TailConnection {
   readonly retryAt: number | null;
   readonly authRequired: boolean | null;
   readonly invalidFrames: number;
+  /** Why the collector refused the current filter (nothing is streamed meanwhile), or null. */
+  readonly refused: string | null;
 }
 
 /** Keep-alive: some proxies close idle sockets after 30–60 s. */
@@ -47,6 +49,7 @@ export function useTailSocket({
     retryAt: null,
     authRequired: null,
     invalidFrames: 0,
+    refused: null,
   });
   const handlers = useRef({ onRecords, onDropped, onSubscribed });
   const subscribeFrame = useRef<ClientFrame>({ type: 'subscribe', filter });
@@ -114,10 +117,12 @@ export function useTailSocket({
             setConn((c) => ({ ...c, authRequired: frame.authRequired }));
             break;
           case 'subscribed':
+            setConn((c) => (c.refused === null ? c : { ...c, refused: null }));
             handlers.current.onSubscribed?.();
             break;
           case 'error':
-            setConn((c) => ({ ...c, lastError: frame.message }));
+            if (frame.code === 'filter_refused') setConn((c) => ({ ...c, refused: frame.message }));
+            else setConn((c) => ({ ...c, lastError: frame.message }));
             break;
           case 'pong':
             break;

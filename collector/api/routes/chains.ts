@@ -18,6 +18,8 @@ export function chainRoutes(ctx: ApiContext): Route[] {
           {
             ...(q.status && { status: q.status }),
             ...(q.flow && { flow: q.flow }),
+            ...(q.from !== undefined && { startedAfter: q.from }),
+            ...(q.to !== undefined && { startedBefore: q.to }),
             now: ctx.now(),
             stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
           },

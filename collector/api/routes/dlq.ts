@@ -2,13 +2,16 @@ import { z } from 'zod';
 import {
   bulkReplayRequestSchema,
   dlqQuerySchema,
+  replayKeySchema,
   replayRequestSchema,
+  resolveRequestSchema,
   type DlqEntry,
   type DlqEntryDetail,
 } from '../../../lib/api/dlq.ts';
 import { badRequest, notFound } from '../../../lib/errors.ts';
+import { createDlqOperator } from '../../dlq/operator.ts';
 import { toApiReplay } from '../../dlq/replay.ts';
-import type { DlqEntryRow } from '../../store/types.ts';
+import type { DlqEntryRow, DlqResolutionRow } from '../../store/types.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, encodeCursor, validate } from '../http.ts';
 import type { Route } from '../router.ts';
@@ -46,6 +49,14 @@ export function dlqRoutes(ctx: ApiContext): Route[] {
     const sagas = await store.sagas.byCorrelation(e.correlationId);
     return (sagas.find((s) => s.source === 'orchestrated') ?? sagas[0])?.id ?? null;
   };
+  const operator = createDlqOperator({
+    store,
+    maxReplays: ctx.config.REPLAY_MAX_COUNT,
+    now: ctx.now,
+    refusal: (e) => ctx.replayer.refusal(e),
+    sagaOf,
+  });
+  const toResolution = (r: DlqResolutionRow) => ({ ...r });
   return [
     {
       method: 'GET',
@@ -82,6 +93,7 @@ export function dlqRoutes(ctx: ApiContext): Route[] {
           errorCauseClass: e.errorCauseClass,
           replays: (await store.replays.byEntry(e.id)).map(toApiReplay),
           chainId: e.chainId ?? e.recordId,
+          resolutions: (await store.dlq.resolutions(e.id)).map(toResolution),
         };
         return { body: ctx.masking.dlqEntry(detail) };
       },
@@ -96,6 +108,34 @@ export function dlqRoutes(ctx: ApiContext): Route[] {
         if (!(await store.dlq.get(id))) throw notFound(`No dead-letter entry ${id}`);
         const res = await ctx.replayer.replay(id, req.replayKey, identity);
         return { body: res };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/dlq/:id/replay-plan',
+      access: 'read',
+      async handler({ params }) {
+        const id = validate(entryIdSchema, params.id, 'dead-letter entry id');
+        return { body: await operator.plan(id) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/dlq/:id/resolve',
+      access: 'write',
+      async handler({ params, body, identity }) {
+        const id = validate(entryIdSchema, params.id, 'dead-letter entry id');
+        const req = validate(resolveRequestSchema, body, 'resolve request');
+        return { status: 201, body: await operator.resolve(id, req, identity) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/dlq/jobs/:key',
+      access: 'read',
+      async handler({ params }) {
+        const key = validate(replayKeySchema, params.key, 'bulk replay key');
+        return { body: await operator.job(key) };
       },
     },
     {

@@ -38,7 +38,13 @@ export function sagaRoutes(ctx: ApiContext): Route[] {
             ...(q.type && { type: q.type }),
             ...(q.stuck !== undefined && { stuck: q.stuck }),
             ...(q.correlationId && { correlationId: q.correlationId }),
-            ...(q.minAgeMs !== undefined && { startedBefore: ctx.now() - q.minAgeMs }),
+            ...((q.minAgeMs !== undefined || q.to !== undefined) && {
+              startedBefore: Math.min(
+                q.minAgeMs !== undefined ? ctx.now() - q.minAgeMs : Number.MAX_SAFE_INTEGER,
+                q.to ?? Number.MAX_SAFE_INTEGER,
+              ),
+            }),
+            ...(q.from !== undefined && { startedAfter: q.from }),
           },
           { cursor: decodeCursor(q.cursor), limit: q.limit },
         );

@@ -105,6 +105,8 @@ export function createChainRepo(sql: Sql): SyncRepo<ChainRepo> {
       const stoppedBefore = filter.now - filter.stoppedAfterMs;
       const where = conditions();
       if (filter.flow !== undefined) where.add('c.flow = ?', filter.flow);
+      if (filter.startedAfter !== undefined) where.add('c.first_ts >= ?', filter.startedAfter);
+      if (filter.startedBefore !== undefined) where.add('c.first_ts <= ?', filter.startedBefore);
       if (filter.status) where.add(`${STATUS_SQL} = ?`, stoppedBefore, filter.status);
       return keysetPage(sql, {
         select: `SELECT c.*, ${STATUS_SQL} AS status FROM chains c`,

@@ -1,4 +1,11 @@
-import type { DlqEntryRow, DlqFilter, DlqRepo, DlqStatus } from '../types.ts';
+import type {
+  AlertActionRepo,
+  AlertActionRow,
+  DlqEntryRow,
+  DlqFilter,
+  DlqRepo,
+  DlqStatus,
+} from '../types.ts';
 import { insertStatement, lim, num, oneOf, reqNum, reqStr, str, type Row, type Sql } from './db.ts';
 import { conditions, keysetPage } from './paging.ts';
 import type { SyncRepo } from './sync.ts';
@@ -156,6 +163,25 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
           })),
       };
     },
+    resolve(r) {
+      sql.run(
+        'INSERT INTO dlq_resolutions (id, entry_id, action, reason, resolved_by, resolved_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [r.id, r.entryId, r.action, r.reason, r.resolvedBy, r.resolvedAt],
+      );
+      sql.run("UPDATE dlq_entries SET status = 'resolved' WHERE id = ?", [r.entryId]);
+    },
+    resolutions(entryId) {
+      return sql
+        .all('SELECT * FROM dlq_resolutions WHERE entry_id = ? ORDER BY resolved_at, id', [entryId])
+        .map((r) => ({
+          id: reqStr(r, 'id'),
+          entryId: reqStr(r, 'entry_id'),
+          action: oneOf(str(r, 'action'), ['resolved', 'discarded'] as const, 'resolved'),
+          reason: reqStr(r, 'reason'),
+          resolvedBy: reqStr(r, 'resolved_by'),
+          resolvedAt: reqNum(r, 'resolved_at'),
+        }));
+    },
     update(id, patch) {
       if (patch.status !== undefined)
         sql.run('UPDATE dlq_entries SET status = ? WHERE id = ?', [patch.status, id]);
@@ -195,6 +221,47 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
           depth: reqNum(r, 'depth'),
           oldest: num(r, 'oldest'),
         }));
+    },
+  };
+}
+
+/** Alert silences and acknowledgements (migration v7). */
+export function createAlertActionRepo(sql: Sql): SyncRepo<AlertActionRepo> {
+  const toRow = (r: Row): AlertActionRow => ({
+    id: reqStr(r, 'id'),
+    kind: oneOf(str(r, 'kind'), ['silence', 'ack'] as const, 'ack'),
+    matchers: JSON.parse(reqStr(r, 'matchers')) as AlertActionRow['matchers'],
+    startsAt: reqNum(r, 'starts_at'),
+    endsAt: num(r, 'ends_at'),
+    comment: reqStr(r, 'comment'),
+    createdBy: reqStr(r, 'created_by'),
+    via: oneOf(str(r, 'via'), ['alertmanager', 'native'] as const, 'native'),
+    externalId: str(r, 'external_id'),
+  });
+  return {
+    insert(a) {
+      sql.run(
+        'INSERT INTO alert_actions (id, kind, matchers, starts_at, ends_at, comment, created_by, via, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          a.id,
+          a.kind,
+          JSON.stringify(a.matchers),
+          a.startsAt,
+          a.endsAt,
+          a.comment,
+          a.createdBy,
+          a.via,
+          a.externalId,
+        ],
+      );
+    },
+    current(now, ackSince) {
+      return sql
+        .all(
+          "SELECT * FROM alert_actions WHERE (kind = 'silence' AND ends_at > ?) OR (kind = 'ack' AND starts_at >= ?) ORDER BY starts_at DESC LIMIT 500",
+          [now, ackSince],
+        )
+        .map(toRow);
     },
   };
 }

@@ -4,7 +4,7 @@ import type { LandingRepo, Store, StoreTx } from '../types.ts';
 import { createAuditRepo } from './audit.ts';
 import { createChainRepo } from './chains.ts';
 import { openSql, type Sql } from './db.ts';
-import { createDlqRepo } from './dlq.ts';
+import { createAlertActionRepo, createDlqRepo } from './dlq.ts';
 import { createLandingRepo, landingSegmentDir } from './landing.ts';
 import { migrate } from './migrations.ts';
 import { createRecordRepo } from './records.ts';
@@ -56,6 +56,7 @@ export function createSqliteStore(options: {
     dlq: asyncRepo(createDlqRepo(sql)),
     replays: asyncRepo(createReplayRepo(sql)),
     audit: asyncRepo(createAuditRepo(sql)),
+    alertActions: asyncRepo(createAlertActionRepo(sql)),
     async savepoint<T>(fn: () => Promise<T>): Promise<T> {
       const name = `sp${++savepoints}`;
       exec(`SAVEPOINT ${name}`);

@@ -212,7 +212,7 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE landing_chunks RENAME TO landing;
   CREATE INDEX landing_range ON landing (topic, partition, last_offset);
   `,
-  // The audit log of masked values revealed to an operator (collector/masking). Retention never
+  // v6, the audit log of masked values revealed to an operator (collector/masking). Retention never
   // deletes from it: it is the record of who saw what.
   `
   CREATE TABLE audit_log (
@@ -220,6 +220,25 @@ const MIGRATIONS: readonly string[] = [
     actor TEXT, remote_addr TEXT NOT NULL, target TEXT NOT NULL, reason TEXT
   );
   CREATE INDEX audit_log_target ON audit_log (target, id);
+  `,
+  // v7, operator decisions on dead letters: resolving or discarding an entry is audited (who,
+  // when, why) like a replay is; the entry's status says 'resolved', the row says which and why.
+  `
+  CREATE TABLE dlq_resolutions (
+    id TEXT PRIMARY KEY, entry_id TEXT NOT NULL, action TEXT NOT NULL, reason TEXT NOT NULL,
+    resolved_by TEXT NOT NULL, resolved_at INTEGER NOT NULL
+  );
+  CREATE INDEX dlq_resolutions_entry ON dlq_resolutions (entry_id, resolved_at);
+  `,
+  // v8, silences and acknowledgements of alerts, audited (who, when, why). A silence sent to
+  // Alertmanager is kept here too (external_id), so the audit does not depend on Alertmanager's.
+  `
+  CREATE TABLE alert_actions (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, matchers TEXT NOT NULL, starts_at INTEGER NOT NULL,
+    ends_at INTEGER, comment TEXT NOT NULL, created_by TEXT NOT NULL, via TEXT NOT NULL,
+    external_id TEXT
+  );
+  CREATE INDEX alert_actions_starts ON alert_actions (starts_at);
   `,
 ];
 

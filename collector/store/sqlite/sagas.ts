@@ -122,6 +122,7 @@ export function createSagaRepo(sql: Sql): SyncRepo<SagaRepo> {
       if (filter.type !== undefined) where.add('type = ?', filter.type);
       if (filter.correlationId !== undefined) where.add('correlation_id = ?', filter.correlationId);
       if (filter.startedBefore !== undefined) where.add('started_at <= ?', filter.startedBefore);
+      if (filter.startedAfter !== undefined) where.add('started_at >= ?', filter.startedAfter);
       return keysetPage(sql, {
         select: 'SELECT * FROM sagas',
         where,
