@@ -4,7 +4,8 @@ import type { Admin, Consumer, IHeaders, KafkaConfig, Producer, SASLOptions } fr
 import type { Logger } from '../logger.ts';
 import { normalizeHeaders, type RecordHeader } from '../events/headers.ts';
 import { createAckTracker } from './acks.ts';
-import { isRawBatchMessage, rawSocketFactory } from './kafka-raw-fetch.ts';
+import { rawFetchSocketFactory } from './kafka-raw-socket.ts';
+import { readBatchHeader } from './kafka-record-batch.ts';
 import { partitionForKey } from './murmur2.ts';
 import {
   BusError,
@@ -111,9 +112,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   };
   const kafka = new Kafka(config);
   // Consumers that take record batches undecoded get their own client: its connections are the
-  // ones whose Fetch responses kafka-raw-fetch.ts reads.
+  // ones whose Fetch responses kafka-raw-socket.ts rewrites.
+  const rawFetch = rawFetchSocketFactory();
   let raw: InstanceType<typeof Kafka> | undefined;
-  const rawKafka = () => (raw ??= new Kafka({ ...config, socketFactory: rawSocketFactory() }));
+  const rawKafka = () => (raw ??= new Kafka({ ...config, socketFactory: rawFetch.socketFactory }));
   let producer: Producer | undefined;
   let producerReady: Promise<Producer> | undefined;
   let sharedAdmin: Promise<Admin> | undefined;
@@ -329,11 +331,13 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           // kafkajs 2.x types Batch without the offset it fetched from.
           const fetchedOffset = Number((batch as { fetchedOffset?: string }).fetchedOffset ?? 0);
           for (const m of batch.messages) {
-            if (isRawBatchMessage(m)) {
-              rawBatches.push(m.raw);
-              rawCount += m.recordCount;
-              rawFirst = Math.min(rawFirst, Math.max(m.baseOffset, fetchedOffset));
-              rawLast = Math.max(rawLast, m.lastOffset);
+            const rawBatch = opts.rawBatches ? rawFetch.rawBatchOf(m.key, m.value) : null;
+            const h = rawBatch && readBatchHeader(rawBatch);
+            if (rawBatch && h) {
+              rawBatches.push(rawBatch);
+              rawCount += h.recordCount;
+              rawFirst = Math.min(rawFirst, Math.max(h.baseOffset, fetchedOffset));
+              rawLast = Math.max(rawLast, h.lastOffset);
               first = Math.min(first, rawFirst);
               last = Math.max(last, rawLast);
               continue;
