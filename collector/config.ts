@@ -74,6 +74,15 @@ export const collectorEnvSchema = busEnvSchema.extend({
    * waits for indexing: bounds the disk a long catch-up can take before Kafka's own lag grows.
    */
   COLLECTOR_MAX_UNINDEXED: z.coerce.number().int().positive().default(2_000_000),
+  /**
+   * Bytes one Kafka record batch may expand to when decompressed; a batch past it (a compression
+   * bomb) is kept as one record holding its bytes, with a problem saying why.
+   */
+  COLLECTOR_MAX_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(64 * 1024 * 1024),
 });
 export type CollectorConfig = z.infer<typeof collectorEnvSchema>;
 
