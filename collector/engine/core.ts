@@ -16,7 +16,13 @@ import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
 import type { LandedChunk, LandingChunk, RetentionResult, Store, StoreTx } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
 import { createDerivationCache } from './cache.ts';
-import { decodeRecordBatch, readBatchHeader, RecordBatchError } from '../../lib/bus/kafka-record-batch.ts';
+import {
+  decodeRecordBatch,
+  DEFAULT_DECODE_LIMITS,
+  readBatchHeader,
+  RecordBatchError,
+  type DecodeLimits,
+} from '../../lib/bus/kafka-record-batch.ts';
 import { packedLayout, readPackedRecords, type PackedBatch } from './protocol.ts';
 
 // The ingest engine: the one writer of records, spans and everything derived from them. It runs
@@ -53,6 +59,7 @@ export type EngineConfig = Pick<
   | 'LATE_EVENT_THRESHOLD_MS'
   | 'SAGA_STUCK_GRACE_MS'
   | 'COLLECTOR_MAX_UNINDEXED'
+  | 'COLLECTOR_MAX_BATCH_BYTES'
 >;
 
 /** Records per landing transaction at most (all queued batches, usually far fewer). */
@@ -80,6 +87,10 @@ const INDEX_BUDGET_BUSY_MS = 100;
 const INDEX_BUDGET_IDLE_MS = 500;
 /** Batches landed this recently make the engine busy. */
 const BUSY_WINDOW_MS = 200;
+/** Failed attempts at indexing a chunk alone before it is set aside (quarantined). */
+const MAX_INDEX_ATTEMPTS = 3;
+/** Worker deaths while indexing a chunk before it is set aside. */
+const MAX_WORKER_CRASHES = 2;
 /** How long indexing waits for the next lag report while the consumer is catching up. */
 const CATCH_UP_RECHECK_MS = 3000;
 
@@ -104,7 +115,12 @@ export interface BatchOutcome {
 }
 
 export type CountedMetric =
-  'recordsMalformed' | 'consumerErrors' | 'dlqRecords' | 'anomalies' | 'sagaTransitions';
+  | 'recordsMalformed'
+  | 'consumerErrors'
+  | 'dlqRecords'
+  | 'anomalies'
+  | 'sagaTransitions'
+  | 'batchesQuarantined';
 
 export interface MaintenanceResult {
   readonly stuck: SagaTransition[];
@@ -205,6 +221,10 @@ export function createEngineCore(deps: {
   onIndexed: (outcomes: BatchOutcome[]) => void;
   /** Index this many records one landing chunk per transaction first (a restart after a crash). */
   cautiousRecords?: number;
+  /** Landing seq -> times the worker died while a transaction beginning with it ran. */
+  suspects?: ReadonlyMap<number, number>;
+  /** Called as an indexing transaction begins, with the seq of its first chunk. */
+  onIndexing?: (seq: number) => void;
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
@@ -382,12 +402,39 @@ export function createEngineCore(deps: {
     });
   }
 
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, maxBytes: config.COLLECTOR_MAX_BATCH_BYTES };
+
+  /** A chunk kept as one record at its first offset: its bytes as the value, a problem saying why. */
+  function keptAsBytes(
+    chunk: LandingChunk,
+    body: Buffer,
+    problem: string,
+    opts: DecodeOptions,
+  ): DecodedRecord {
+    const d = decodeRecord(
+      {
+        topic: chunk.topic,
+        partition: chunk.partition,
+        offset: chunk.firstOffset,
+        timestamp: (chunk.format === 'kafka' && readBatchHeader(body)?.maxTimestamp) || chunk.landedAt,
+        key: null,
+        value: body,
+        headers: [],
+      },
+      opts,
+    );
+    return { ...d, record: { ...d.record, problems: [...d.record.problems, { problem }] } };
+  }
+
+  const bodyOf = (chunk: LandingChunk) =>
+    Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
+
   function decodeChunk(chunk: LandingChunk, opts: DecodeOptions): DecodedRecord[] {
-    const body = Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
+    const body = bodyOf(chunk);
     if (chunk.format === 'packed')
       return readPackedRecords(body, chunk.topic, chunk.partition).map((r) => decodeRecord(r, opts));
     try {
-      return decodeRecordBatch(body, chunk.topic, chunk.partition, chunk.firstOffset).map((r) =>
+      return decodeRecordBatch(body, chunk.topic, chunk.partition, chunk.firstOffset, limits).map((r) =>
         decodeRecord(r, opts),
       );
     } catch (err) {
@@ -397,21 +444,59 @@ export function createEngineCore(deps: {
         { err, topic: chunk.topic, partition: chunk.partition },
         'a record batch could not be decoded',
       );
-      const d = decodeRecord(
-        {
-          topic: chunk.topic,
-          partition: chunk.partition,
-          offset: chunk.firstOffset,
-          timestamp: readBatchHeader(body)?.maxTimestamp ?? chunk.landedAt,
-          key: null,
-          value: body,
-          headers: [],
-        },
-        opts,
-      );
-      const problem = { problem: `record batch not decoded (${err.message}); its bytes are the value` };
-      return [{ ...d, record: { ...d.record, problems: [...d.record.problems, problem] } }];
+      return [
+        keptAsBytes(chunk, body, `record batch not decoded (${err.message}); its bytes are the value`, opts),
+      ];
     }
+  }
+
+  /**
+   * Sets a chunk aside that failed indexing MAX_INDEX_ATTEMPTS times, alone in its transaction, or
+   * crashed the worker twice: it is stored as one record holding its bytes (findable at its first
+   * offset, with the reason as a problem) and leaves the landing table, so indexing goes on.
+   */
+  async function quarantine(chunk: LandedChunk, reason: string): Promise<void> {
+    const at = now();
+    const opts = decodeOptionsOf(config, at);
+    const d = keptAsBytes(chunk, bodyOf(chunk), `quarantined: ${reason}; its bytes are the value`, opts);
+    const effects = await write(async (tx) => {
+      const e = await derive(tx, d, true);
+      await tx.landing.remove(chunk.seq);
+      return e;
+    });
+    readAhead = [];
+    log.error(
+      { topic: chunk.topic, partition: chunk.partition, firstOffset: chunk.firstOffset, reason },
+      'a landed batch could not be indexed; set aside as one record',
+    );
+    const [outcome] = outcomesOf([chunk], [[effects]], at);
+    deps.onIndexed([
+      { ...outcome!, counts: [...outcome!.counts, ['batchesQuarantined', { topic: chunk.topic }, 1]] },
+    ]);
+  }
+
+  /** Indexing attempts that failed, for the chunk that began the failed transaction. */
+  let failing: { seq: number; attempts: number } | undefined;
+
+  /**
+   * After a failed indexing transaction: the next ones take one chunk each, so the chunk that
+   * fails is known; one that failed alone MAX_INDEX_ATTEMPTS times is set aside. True when it was.
+   */
+  async function afterIndexFailure(err: unknown): Promise<boolean> {
+    const first = readAhead[0];
+    if (!first) return false;
+    const attempts = failing?.seq === first.seq ? failing.attempts + 1 : 1;
+    failing = { seq: first.seq, attempts };
+    if (readAhead.length > 1) {
+      readAhead = [];
+      cautious = Math.max(cautious, first.count);
+      return false;
+    }
+    if (attempts < MAX_INDEX_ATTEMPTS) return false;
+    const message = err instanceof Error ? err.message : String(err);
+    await quarantine(first, `indexing failed ${attempts} times (${message.slice(0, 200)})`);
+    failing = undefined;
+    return true;
   }
 
   // Landed chunks read ahead and not yet indexed: a transaction the budget cut short leaves the
@@ -425,6 +510,12 @@ export function createEngineCore(deps: {
       readAhead = await store.landing.next(cautious > 0 ? 1 : MAX_INDEX_RECORDS, MAX_INDEX_BYTES);
     const chunks = readAhead;
     if (!chunks.length) return false;
+    const crashes = deps.suspects?.get(chunks[0]!.seq) ?? 0;
+    if (crashes >= MAX_WORKER_CRASHES && chunks.length === 1) {
+      await quarantine(chunks[0]!, `the indexer crashed ${crashes} times on it`);
+      return true;
+    }
+    deps.onIndexing?.(chunks[0]!.seq);
     const at = now();
     const decoded: DecodedRecord[][] = [];
     const opts = decodeOptionsOf(config, at);
@@ -501,6 +592,11 @@ export function createEngineCore(deps: {
       failures = 0;
       return indexed;
     } catch (err) {
+      try {
+        if (await afterIndexFailure(err)) return true;
+      } catch (qErr) {
+        log.error({ err: qErr }, 'could not set a failing batch aside');
+      }
       // The rows stay landed (their offsets are committed): retry later, and land meanwhile.
       failures++;
       const ms = Math.min(30_000, 1000 * 2 ** (failures - 1));

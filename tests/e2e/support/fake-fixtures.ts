@@ -436,6 +436,7 @@ export const health: Health = {
   lastIngestAt: Date.now() - 1000,
   recordsStored: 1234,
   recordsIndexing: 0,
+  batchesQuarantined: 0,
   ingestRatePerSec: 12.5,
   e2eLatencyP95Ms: 230,
   dlqDepth: 1,
