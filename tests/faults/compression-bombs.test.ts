@@ -114,9 +114,10 @@ describe.skipIf(!sharedBrokers.length)('compression bombs from the broker', () =
       expect(bomb.valueKind).toBe('binary');
       // The batch as the broker sent it: far smaller than what it claims to hold.
       expect(bomb.valueSize).toBeLessThan(BOUND);
-      expect(bomb.problems.map((p) => p.problem)).toEqual([
+      // (Its bytes as the value: truncated to MAX_VALUE_BYTES when the batch is larger.)
+      expect(bomb.problems.map((p) => p.problem)).toContain(
         `record batch not decoded (${o.name}: expands past ${BOUND} bytes); its bytes are the value`,
-      ]);
+      );
     }
     const health = await collector.health();
     expect(health.recordsIndexing).toBe(0);
