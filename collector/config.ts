@@ -64,7 +64,11 @@ export const collectorEnvSchema = busEnvSchema.extend({
     .int()
     .positive()
     .default(5 * 60_000),
-  COLLECTOR_MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(500),
+  /**
+   * Records per hand-over from the consumer to the engine at most (on Kafka a record batch is not
+   * split: one larger than this is a hand-over by itself).
+   */
+  COLLECTOR_MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(2000),
   /** Kafka consumer session timeout: how long a crashed collector holds its partitions. */
   COLLECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
   /** Store and derive on a worker thread (file stores only); false keeps it on the main thread. */
