@@ -1,30 +1,16 @@
 import type { Span } from '../../lib/api/chains.ts';
-import { originFromTopicName } from '../../lib/events/dlq.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { createChainTracker } from '../chains/tracker.ts';
 import type { CollectorConfig } from '../config.ts';
 import { createCatchUpWatch } from '../ingest/catch-up.ts';
-import {
-  decodeOptionsOf,
-  decodeRecord,
-  type DecodedRecord,
-  type DecodeOptions,
-} from '../ingest/decode-record.ts';
-import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
-import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
-import type { LandedChunk, LandingChunk, RetentionResult, Store } from '../store/types.ts';
+import type { SagaTransition } from '../sagas/tracker.ts';
+import type { RetentionResult, Store } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
-import { createDerivationCache } from './cache.ts';
-import {
-  decodeRecordBatch,
-  DEFAULT_DECODE_LIMITS,
-  readBatchHeader,
-  RecordBatchError,
-  type DecodeLimits,
-} from '../../lib/bus/kafka-record-batch.ts';
+import { createIndexer } from './indexer.ts';
 import { createLandingWriter, type LandJob } from './land.ts';
-import { readPackedRecords, type PackedBatch } from './protocol.ts';
+import type { BatchOutcome } from './outcomes.ts';
+import type { PackedBatch } from './protocol.ts';
+export type { BatchOutcome, CountedMetric } from './outcomes.ts';
 
 // The ingest engine: the one writer of records, spans and everything derived from them. It runs
 // in a worker thread (engine-worker.ts) so storing overlaps with fetching on the main thread, or
@@ -66,12 +52,6 @@ export type EngineConfig = Pick<
 /** Records per landing transaction at most (all queued batches, usually far fewer). */
 const MAX_LAND_RECORDS = 20_000;
 /**
- * Records, and bytes of them as fetched, per indexing transaction and per read of landed rows at
- * most: they are held decoded until the COMMIT, and a JSON value parses to several times its size.
- */
-const MAX_INDEX_RECORDS = 2000;
-const MAX_INDEX_BYTES = 8 * 1024 * 1024;
-/**
  * Time an indexing transaction may take before it commits: shorter while batches arrive (landing
  * waits for it), long when idle. Each COMMIT writes every page the transaction dirtied and the id
  * indexes are random, so a longer transaction writes fewer pages per record (measured: 25 ms
@@ -82,121 +62,11 @@ const INDEX_BUDGET_BUSY_MS = 100;
 const INDEX_BUDGET_IDLE_MS = 500;
 /** Batches landed this recently make the engine busy. */
 const BUSY_WINDOW_MS = 200;
-/** Failed attempts at indexing a chunk alone before it is set aside (quarantined). */
-const MAX_INDEX_ATTEMPTS = 3;
-/** Worker deaths while indexing a chunk before it is set aside. */
-const MAX_WORKER_CRASHES = 2;
 /** How long indexing waits for the next lag report while the consumer is catching up. */
 const CATCH_UP_RECHECK_MS = 3000;
-
-/** What main needs to update metrics and topology after records are indexed. */
-export interface BatchOutcome {
-  readonly topic: string;
-  readonly stored: number;
-  readonly duplicates: number;
-  readonly at: number;
-  /** [metric, labels, count] aggregated over the batch. */
-  readonly counts: [CountedMetric, Record<string, string>, number][];
-  /** Seconds from broker time to indexing, per record stored. */
-  readonly delays: number[];
-  /** [flow, seconds] per chain this batch completed. */
-  readonly completions: [string | null, number][];
-  /** [source, topic, isDlq, count] */
-  readonly traffic: [string | null, string, boolean, number][];
-  /** [origin topic, origin group, count] */
-  readonly deadLetters: [string | null, string | null, number][];
-  /** Seconds the indexing transaction took, on the first outcome of each transaction only. */
-  readonly transactionSeconds: number | null;
-}
-
-export type CountedMetric =
-  | 'recordsMalformed'
-  | 'consumerErrors'
-  | 'dlqRecords'
-  | 'anomalies'
-  | 'sagaTransitions'
-  | 'batchesQuarantined';
-
 export interface MaintenanceResult {
   readonly stuck: SagaTransition[];
   readonly removed: RetentionResult;
-}
-
-function summarise(topic: string, rows: number, effects: readonly RecordEffects[], at: number): BatchOutcome {
-  const counts = new Map<string, [CountedMetric, Record<string, string>, number]>();
-  const count = (m: CountedMetric, labels: Record<string, string>) => {
-    const k = `${m}\u0000${JSON.stringify(labels)}`;
-    const c = counts.get(k);
-    if (c) c[2]++;
-    else counts.set(k, [m, labels, 1]);
-  };
-  const traffic = new Map<string, [string | null, string, boolean, number]>();
-  const deadLetters = new Map<string, [string | null, string | null, number]>();
-  const delays: number[] = [];
-  const completions: [string | null, number][] = [];
-  for (const e of effects) {
-    const r = e.record;
-    const tk = `${r.ceSource ?? ''}\u0000${r.topic}\u0000${r.isDlq}`;
-    const t = traffic.get(tk);
-    if (t) t[3]++;
-    else traffic.set(tk, [r.ceSource, r.topic, r.isDlq, 1]);
-    if (r.isDlq) {
-      const o = r.dlq?.originTopic ?? null;
-      const g = r.dlq?.originGroup ?? null;
-      const dk = `${o ?? ''}\u0000${g ?? ''}`;
-      const d = deadLetters.get(dk);
-      if (d) d[2]++;
-      else deadLetters.set(dk, [o, g, 1]);
-    }
-    for (const m of e.malformed) count('recordsMalformed', { topic: r.topic, problem: m });
-    if (at >= r.timestamp) delays.push((at - r.timestamp) / 1000);
-    if (r.isDlq || r.isRetry) {
-      const origin = r.dlq?.originTopic ?? originFromTopicName(r.topic) ?? 'unknown';
-      count('consumerErrors', { topic: origin, kind: r.isDlq ? 'dlq' : 'retry' });
-      if (r.isDlq) count('dlqRecords', { dlq_topic: r.topic, origin_topic: r.dlq?.originTopic ?? 'unknown' });
-    }
-    for (const a of e.anomalies) count('anomalies', { kind: a.kind });
-    for (const s of e.sagaTransitions) count('sagaTransitions', { saga_type: s.type, state: s.state });
-    if (e.completion) completions.push([e.completion.flow, e.completion.seconds]);
-  }
-  return {
-    topic,
-    stored: effects.length,
-    duplicates: rows - effects.length,
-    at,
-    counts: [...counts.values()],
-    delays,
-    completions,
-    traffic: [...traffic.values()],
-    deadLetters: [...deadLetters.values()],
-    transactionSeconds: null,
-  };
-}
-
-/** Outcomes per run of consecutive chunks from one partition; `effects` per chunk, per record. */
-function outcomesOf(
-  chunks: readonly LandedChunk[],
-  effects: readonly (readonly (RecordEffects | undefined)[])[],
-  at: number,
-): BatchOutcome[] {
-  const out: BatchOutcome[] = [];
-  let from = 0;
-  for (let i = 1; i <= effects.length; i++) {
-    const a = chunks[from]!;
-    const b = i < effects.length ? chunks[i] : undefined;
-    if (b && b.topic === a.topic && b.partition === a.partition) continue;
-    const run = effects.slice(from, i).flat();
-    out.push(
-      summarise(
-        a.topic,
-        run.length,
-        run.filter((e): e is RecordEffects => e !== undefined),
-        at,
-      ),
-    );
-    from = i;
-  }
-  return out;
 }
 
 export function createEngineCore(deps: {
@@ -216,21 +86,6 @@ export function createEngineCore(deps: {
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
-  const cache = createDerivationCache();
-  const chains = createChainTracker({
-    terminalTypes: config.CHAIN_TERMINAL_TYPES,
-    finalTypes: config.CHAIN_FINAL_TYPES,
-    catalog: deps.catalog,
-    now,
-  });
-  const sagas = createSagaTracker({ catalog: deps.catalog, now, stuckGraceMs: config.SAGA_STUCK_GRACE_MS });
-  const derive = createDeriver({
-    chains,
-    sagas,
-    lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
-    now,
-    logger: log,
-  });
   const landQueue: LandJob[] = [];
   let lastLandAt = -Infinity;
   const catchUp = createCatchUpWatch();
@@ -239,182 +94,10 @@ export function createEngineCore(deps: {
   let pumping: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let failures = 0;
-  let cautious = deps.cautiousRecords ?? 0;
 
-  if (store.warmKeys) {
-    const t0 = performance.now();
-    cache.warm(store.warmKeys());
-    log.debug({ ms: Math.round(performance.now() - t0) }, 'derivation cache warmed');
-  }
-
-  /**
-   * Runs `fn` in a store transaction through the cache. On failure the cache is dropped inside the
-   * transaction, before its ROLLBACK, so no later transaction can see what was rolled back.
-   */
-  function write<T>(fn: (tx: ReturnType<typeof cache.wrap>) => Promise<T>): Promise<T> {
-    return store.transaction(async (raw) => {
-      try {
-        const out = await fn(cache.wrap(raw));
-        await cache.flush(raw);
-        return out;
-      } catch (err) {
-        cache.invalidate();
-        throw err;
-      }
-    });
-  }
-
+  const indexer = createIndexer({ ...deps, logger: log });
+  const { write, sagas, cache } = indexer;
   const landGroup = createLandingWriter({ store, now });
-
-  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, maxBytes: config.COLLECTOR_MAX_BATCH_BYTES };
-
-  /** A chunk kept as one record at its first offset: its bytes as the value, a problem saying why. */
-  function keptAsBytes(
-    chunk: LandingChunk,
-    body: Buffer,
-    problem: string,
-    opts: DecodeOptions,
-  ): DecodedRecord {
-    const d = decodeRecord(
-      {
-        topic: chunk.topic,
-        partition: chunk.partition,
-        offset: chunk.firstOffset,
-        timestamp: (chunk.format === 'kafka' && readBatchHeader(body)?.maxTimestamp) || chunk.landedAt,
-        key: null,
-        value: body,
-        headers: [],
-      },
-      opts,
-    );
-    return { ...d, record: { ...d.record, problems: [...d.record.problems, { problem }] } };
-  }
-
-  const bodyOf = (chunk: LandingChunk) =>
-    Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
-
-  function decodeChunk(chunk: LandingChunk, opts: DecodeOptions): DecodedRecord[] {
-    const body = bodyOf(chunk);
-    if (chunk.format === 'packed')
-      return readPackedRecords(body, chunk.topic, chunk.partition).map((r) => decodeRecord(r, opts));
-    try {
-      return decodeRecordBatch(body, chunk.topic, chunk.partition, chunk.firstOffset, limits).map((r) =>
-        decodeRecord(r, opts),
-      );
-    } catch (err) {
-      if (!(err instanceof RecordBatchError)) throw err;
-      // Kept, not dropped: the batch as fetched, as one record at its first offset, saying why.
-      log.warn(
-        { err, topic: chunk.topic, partition: chunk.partition },
-        'a record batch could not be decoded',
-      );
-      return [
-        keptAsBytes(chunk, body, `record batch not decoded (${err.message}); its bytes are the value`, opts),
-      ];
-    }
-  }
-
-  /**
-   * Sets a chunk aside that failed indexing MAX_INDEX_ATTEMPTS times, alone in its transaction, or
-   * crashed the worker twice: it is stored as one record holding its bytes (findable at its first
-   * offset, with the reason as a problem) and leaves the landing table, so indexing goes on.
-   */
-  async function quarantine(chunk: LandedChunk, reason: string): Promise<void> {
-    const at = now();
-    const opts = decodeOptionsOf(config, at);
-    const d = keptAsBytes(chunk, bodyOf(chunk), `quarantined: ${reason}; its bytes are the value`, opts);
-    const effects = await write(async (tx) => {
-      const e = await derive(tx, d, true);
-      await tx.landing.remove(chunk.seq);
-      return e;
-    });
-    readAhead = [];
-    log.error(
-      { topic: chunk.topic, partition: chunk.partition, firstOffset: chunk.firstOffset, reason },
-      'a landed batch could not be indexed; set aside as one record',
-    );
-    const [outcome] = outcomesOf([chunk], [[effects]], at);
-    deps.onIndexed([
-      { ...outcome!, counts: [...outcome!.counts, ['batchesQuarantined', { topic: chunk.topic }, 1]] },
-    ]);
-  }
-
-  /** Indexing attempts that failed, for the chunk that began the failed transaction. */
-  let failing: { seq: number; attempts: number } | undefined;
-
-  /**
-   * After a failed indexing transaction: the next ones take one chunk each, so the chunk that
-   * fails is known; one that failed alone MAX_INDEX_ATTEMPTS times is set aside. True when it was.
-   */
-  async function afterIndexFailure(err: unknown): Promise<boolean> {
-    const first = readAhead[0];
-    if (!first) return false;
-    const attempts = failing?.seq === first.seq ? failing.attempts + 1 : 1;
-    failing = { seq: first.seq, attempts };
-    if (readAhead.length > 1) {
-      readAhead = [];
-      cautious = Math.max(cautious, first.count);
-      return false;
-    }
-    if (attempts < MAX_INDEX_ATTEMPTS) return false;
-    const message = err instanceof Error ? err.message : String(err);
-    await quarantine(first, `indexing failed ${attempts} times (${message.slice(0, 200)})`);
-    failing = undefined;
-    return true;
-  }
-
-  // Landed chunks read ahead and not yet indexed: a transaction the budget cut short leaves the
-  // rest for the next one without reading them again. Valid because this engine is landing's one
-  // writer.
-  let readAhead: LandedChunk[] = [];
-
-  /** Indexes the oldest landed chunks in one transaction; false when none wait. */
-  async function indexChunk(budgetMs: number): Promise<boolean> {
-    if (!readAhead.length)
-      readAhead = await store.landing.next(cautious > 0 ? 1 : MAX_INDEX_RECORDS, MAX_INDEX_BYTES);
-    const chunks = readAhead;
-    if (!chunks.length) return false;
-    const crashes = deps.suspects?.get(chunks[0]!.seq) ?? 0;
-    if (crashes >= MAX_WORKER_CRASHES && chunks.length === 1) {
-      await quarantine(chunks[0]!, `the indexer crashed ${crashes} times on it`);
-      return true;
-    }
-    deps.onIndexing?.(chunks[0]!.seq);
-    const at = now();
-    const decoded: DecodedRecord[][] = [];
-    const opts = decodeOptionsOf(config, at);
-    const decodedAt = (i: number) => (decoded[i] ??= decodeChunk(chunks[i]!, opts));
-    const t0 = performance.now();
-    const run = (safe: boolean, upTo: number) =>
-      write(async (tx) => {
-        const effects: (RecordEffects | undefined)[][] = [];
-        for (let i = 0; i < upTo; i++) {
-          if (!safe && i > 0 && performance.now() - t0 > budgetMs) break;
-          const out: (RecordEffects | undefined)[] = [];
-          for (const d of decodedAt(i)) out.push(await derive(tx, d, safe));
-          effects.push(out);
-        }
-        await tx.landing.remove(chunks[effects.length - 1]!.seq);
-        return effects;
-      });
-    let effects: (RecordEffects | undefined)[][];
-    try {
-      effects = await run(false, chunks.length);
-    } catch (err) {
-      if (!(err instanceof DerivationError)) throw err;
-      log.warn({ err }, 'a derivation failed; indexing the chunks record by record');
-      effects = await run(true, Math.max(1, decoded.length));
-    }
-    readAhead = chunks.slice(effects.length);
-    const records = effects.reduce((n, e) => n + e.length, 0);
-    cautious = Math.max(0, cautious - records);
-    const ms = performance.now() - t0;
-    log.trace({ records, ms: Math.round(ms) }, 'records indexed');
-    const outcomes = outcomesOf(chunks, effects, at);
-    outcomes[0] = { ...outcomes[0]!, transactionSeconds: ms / 1000 };
-    deps.onIndexed(outcomes);
-    return true;
-  }
 
   /** One transaction's worth of work: landing first, else indexing; false when there is none. */
   async function step(): Promise<boolean> {
@@ -452,12 +135,12 @@ export function createEngineCore(deps: {
     }
     const busy = landQueue.length > 0 || performance.now() - lastLandAt < BUSY_WINDOW_MS;
     try {
-      const indexed = await indexChunk(busy ? INDEX_BUDGET_BUSY_MS : INDEX_BUDGET_IDLE_MS);
+      const indexed = await indexer.indexChunk(busy ? INDEX_BUDGET_BUSY_MS : INDEX_BUDGET_IDLE_MS);
       failures = 0;
       return indexed;
     } catch (err) {
       try {
-        if (await afterIndexFailure(err)) return true;
+        if (await indexer.afterIndexFailure(err)) return true;
       } catch (qErr) {
         log.error({ err: qErr }, 'could not set a failing batch aside');
       }
