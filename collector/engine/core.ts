@@ -17,13 +17,13 @@ export type { BatchOutcome, CountedMetric } from './outcomes.ts';
 // inline for in-memory stores and tests; both run this same code.
 //
 // Staged ingest, two steps on one writer:
-//  1. Land: fetched batches are appended to the landing table as the bytes the broker sent, in
+//  1. Land (land.ts): fetched batches are appended to the landing table as the bytes the broker sent, in
 //     chunks of consecutive records, all batches queued meanwhile in one transaction. An append
 //     touches only the ends of two B-trees once per chunk, so landing keeps up with fetching; a
 //     batch's promise settles at its COMMIT, and then the Bus may commit its offsets: the record is
 //     in the store, whatever happens next. A redelivered record (offset at or below the highest
 //     the partition has landed, and found landed or indexed) does not land again.
-//  2. Index: landed chunks are decoded, derived (chains, sagas, DLQ, anomalies, text index) and
+//  2. Index (indexer.ts): landed chunks are decoded, derived (chains, sagas, DLQ, anomalies, text index) and
 //     written to the records tables in landing order, and deleted from landing in the same
 //     transaction, so a crash resumes where indexing stopped. This is the expensive step (random
 //     B-tree inserts into every id index); it runs whenever nothing waits to land and the consumer
