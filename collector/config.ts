@@ -68,7 +68,11 @@ export const collectorEnvSchema = busEnvSchema.extend({
     .int()
     .positive()
     .default(5 * 60_000),
-  COLLECTOR_MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(500),
+  /**
+   * Records per hand-over from the consumer to the engine at most (on Kafka a record batch is not
+   * split: one larger than this is a hand-over by itself).
+   */
+  COLLECTOR_MAX_BATCH_RECORDS: z.coerce.number().int().positive().default(2000),
   /** Kafka consumer session timeout: how long a crashed collector holds its partitions. */
   COLLECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
   /** Store and derive on a worker thread (file stores only); false keeps it on the main thread. */
@@ -93,6 +97,15 @@ export const collectorEnvSchema = busEnvSchema.extend({
   SCHEMA_REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(3000),
   /** JSON file mapping topics / schema ids to .avsc, .proto and JSON Schema files. */
   SCHEMA_FILES_CONFIG: z.string().optional(),
+  /**
+   * Bytes one Kafka record batch may expand to when decompressed; a batch past it (a compression
+   * bomb) is kept as one record holding its bytes, with a problem saying why.
+   */
+  COLLECTOR_MAX_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(64 * 1024 * 1024),
 });
 export type CollectorConfig = z.infer<typeof collectorEnvSchema>;
 

@@ -197,6 +197,7 @@ export function createCollector(deps: CollectorDeps): Collector {
               LATE_EVENT_THRESHOLD_MS: config.LATE_EVENT_THRESHOLD_MS,
               SAGA_STUCK_GRACE_MS: config.SAGA_STUCK_GRACE_MS,
               COLLECTOR_MAX_UNINDEXED: config.COLLECTOR_MAX_UNINDEXED,
+              COLLECTOR_MAX_BATCH_BYTES: config.COLLECTOR_MAX_BATCH_BYTES,
             },
             sagaDefinitions,
             logLevel: config.LOG_LEVEL,

@@ -48,6 +48,12 @@ export const collectorMetrics = {
     help: 'Records landed in the store (offsets committed) and not yet decoded and indexed; they reach the API and the tail once indexed.',
     labels: [],
   }),
+  batchesQuarantined: spec({
+    name: 'causeway_ingest_quarantined_batches_total',
+    kind: 'counter',
+    help: 'Landed batches set aside because indexing failed on them again and again (or they crashed the indexer): each is stored as one record holding its bytes, with the reason as a problem.',
+    labels: ['topic'],
+  }),
   lastIngestTimestamp: spec({
     name: 'causeway_last_ingest_timestamp_seconds',
     kind: 'gauge',

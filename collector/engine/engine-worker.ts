@@ -26,6 +26,8 @@ const core = createEngineCore({
   now: Date.now,
   onIndexed: (outcomes) => reply({ id: 0, indexed: outcomes }),
   cautiousRecords: init.afterCrash ? CAUTIOUS_RECORDS : 0,
+  suspects: new Map(init.suspects ?? []),
+  onIndexing: (seq) => reply({ id: 0, indexing: seq }),
 });
 
 function handle(req: Request): Promise<unknown> {

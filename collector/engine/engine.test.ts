@@ -383,4 +383,62 @@ describe('ingest engine', () => {
       await store.close();
     }
   });
+
+  it('sets aside a landed batch that fails indexing again and again, and indexes the rest', async () => {
+    const real = createSqliteStore({ path: ':memory:' });
+    // A store whose insert fails for one record, as a bug or a corrupt row would make it fail.
+    const store: Store = {
+      ...real,
+      transaction: (fn) =>
+        real.transaction((tx) =>
+          fn({
+            ...tx,
+            records: {
+              ...tx.records,
+              insert: async (r) => {
+                if (r.keyText === 'poison') throw new Error('cannot index this one');
+                return tx.records.insert(r);
+              },
+            },
+          }),
+        ),
+    };
+    const log = indexedLog();
+    const engine = createInlineEngine({
+      store,
+      config: loadCollectorConfig({}),
+      sagaDefinitions: loadSagaDefinitions(undefined),
+      logger: silentLogger(),
+      now: Date.now,
+      events: log.events,
+    });
+    const one = (offset: number, key: string): RecordBatch => ({
+      topic: 'q',
+      partition: 0,
+      highWatermark: 3,
+      records: [
+        { topic: 'q', partition: 0, offset, timestamp: 1, key: Buffer.from(key), value: null, headers: [] },
+      ],
+    });
+    try {
+      await Promise.all([engine.land(one(0, 'a')), engine.land(one(1, 'poison')), engine.land(one(2, 'b'))]);
+      await log.until(3);
+      const quarantined = log.outcomes.flatMap((o) => o.counts).filter(([m]) => m === 'batchesQuarantined');
+      expect(quarantined).toEqual([['batchesQuarantined', { topic: 'q' }, 1]]);
+      const items = (await real.records.list({}, { limit: 10, cursor: null })).items;
+      expect(items.map((r) => [r.offset, r.keyText]).sort()).toEqual([
+        [0, 'a'],
+        [1, null],
+        [2, 'b'],
+      ]);
+      const set = await real.records.get('q', 0, 1);
+      expect(set?.problems.map((p) => p.problem).join()).toMatch(
+        /^quarantined: indexing failed 3 times \(cannot index this one\)/,
+      );
+      expect((await real.landing.stats()).waiting).toBe(0);
+    } finally {
+      await engine.close();
+      await real.close();
+    }
+  }, 30_000);
 });

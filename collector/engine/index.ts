@@ -110,6 +110,10 @@ export async function createWorkerEngine(
   let nextId = 1;
   let closing = false;
   let current: Promise<Worker>;
+  // The chunk each worker was indexing when it died, and how often: a chunk that kills the worker
+  // again and again is set aside by the next one (core.ts), not retried forever.
+  let indexing: number | undefined;
+  const suspects = new Map<number, number>();
 
   const failWaiting = (err: Error) => {
     for (const w of waiting.values()) w.reject(err);
@@ -125,7 +129,7 @@ export async function createWorkerEngine(
     // RSS instead of 510 MB. Should it still run out, the worker dies, landed records stay landed,
     // and the new worker indexes chunk by chunk for a while (`afterCrash`).
     const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
-      workerData: { ...init, afterCrash } satisfies WorkerInit,
+      workerData: { ...init, afterCrash, suspects: [...suspects] } satisfies WorkerInit,
       resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 },
     });
     let settled = false;
@@ -138,6 +142,8 @@ export async function createWorkerEngine(
           return;
         }
         if (closing) return;
+        if (indexing !== undefined) suspects.set(indexing, (suspects.get(indexing) ?? 0) + 1);
+        indexing = undefined;
         logger.error({ err }, 'the ingest worker died; starting a new one in 1 s');
         current = restart();
       };
@@ -148,7 +154,12 @@ export async function createWorkerEngine(
           return;
         }
         if ('indexed' in m) {
+          indexing = undefined;
           events.onIndexed(m.indexed);
+          return;
+        }
+        if ('indexing' in m) {
+          indexing = m.indexing;
           return;
         }
         const w = waiting.get(m.id);

@@ -13,6 +13,8 @@ export interface WorkerInit {
   readonly logLevel: string;
   /** Set by the engine when it restarts a worker that died: index one landing chunk per transaction for a while. */
   readonly afterCrash?: boolean;
+  /** [landing seq, worker deaths] of chunks whose indexing was under way when a worker died. */
+  readonly suspects?: readonly (readonly [number, number])[];
 }
 
 export type Request =
@@ -34,7 +36,9 @@ export type Reply =
     }
   | { readonly id: 0; readonly ready: true }
   /** Unasked: records indexed (the engine core's event). */
-  | { readonly id: 0; readonly indexed: BatchOutcome[] };
+  | { readonly id: 0; readonly indexed: BatchOutcome[] }
+  /** Unasked: an indexing transaction begins with this landing seq (who to blame if the worker dies). */
+  | { readonly id: 0; readonly indexing: number };
 
 /**
  * A batch as one transferable buffer. Structured clone of thousands of small records (objects,

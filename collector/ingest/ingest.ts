@@ -37,6 +37,8 @@ export interface IngestStatus {
   readonly connected: boolean;
   readonly error: string | null;
   readonly lastIngestAt: number | null;
+  /** Landed batches the engine set aside since start (see engine/core.ts, `quarantine`). */
+  readonly batchesQuarantined: number;
 }
 
 export function createIngest(deps: IngestDeps) {
@@ -54,6 +56,7 @@ export function createIngest(deps: IngestDeps) {
   let connected = false;
   let error: string | null = null;
   let lastIngestAt: number | null = null;
+  let batchesQuarantined = 0;
   let stopping = false;
   let retry: NodeJS.Timeout | undefined;
   let roomWaiters: (() => void)[] = [];
@@ -62,7 +65,10 @@ export function createIngest(deps: IngestDeps) {
   function observe(o: BatchOutcome) {
     metrics.recordsIngested.inc({ topic: o.topic, outcome: 'stored' }, o.stored);
     if (o.duplicates > 0) metrics.recordsIngested.inc({ topic: o.topic, outcome: 'duplicate' }, o.duplicates);
-    for (const [metric, labels, n] of o.counts) metrics[metric].inc(labels, n);
+    for (const [metric, labels, n] of o.counts) {
+      metrics[metric].inc(labels, n);
+      if (metric === 'batchesQuarantined') batchesQuarantined += n;
+    }
     for (const d of o.delays) metrics.ingestDelay.observe(d);
     for (const [flow, seconds] of o.completions)
       metrics.chainLatency.observe({ flow: flow && deps.knownFlows.has(flow) ? flow : 'other' }, seconds);
@@ -130,7 +136,7 @@ export function createIngest(deps: IngestDeps) {
       topicPattern,
       fromBeginning: true,
       maxBatchRecords: config.COLLECTOR_MAX_BATCH_RECORDS,
-      // Records are stored as fetched and decoded on the engine's thread (lib/bus/kafka-raw-fetch.ts).
+      // Records are stored as fetched and decoded on the engine's thread (lib/bus/kafka-raw-socket.ts).
       rawBatches: true,
       clientId: 'causeway-collector',
       topicRefreshMs: 2000,
@@ -165,7 +171,7 @@ export function createIngest(deps: IngestDeps) {
       if (c) await c.stop();
       connected = false;
     },
-    status: (): IngestStatus => ({ connected, error, lastIngestAt }),
+    status: (): IngestStatus => ({ connected, error, lastIngestAt, batchesQuarantined }),
   };
 }
 export type Ingest = ReturnType<typeof createIngest>;

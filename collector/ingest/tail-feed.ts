@@ -1,5 +1,5 @@
 import type { RecordSummary } from '../../lib/api/records.ts';
-import { decodeRecordBatch } from '../../lib/bus/kafka-record-batch.ts';
+import { decodeRecordBatch, DEFAULT_DECODE_LIMITS } from '../../lib/bus/kafka-record-batch.ts';
 import type { ConsumedRecord, RecordBatch } from '../../lib/bus/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { toSummary } from '../api/record-views.ts';
@@ -18,7 +18,7 @@ import { decodeOptionsOf, decodeRecord } from './decode-record.ts';
 
 export type TailFeedConfig = Pick<
   CollectorConfig,
-  'MAX_VALUE_BYTES' | 'DLQ_TOPIC_SUFFIXES' | 'LATE_EVENT_THRESHOLD_MS'
+  'MAX_VALUE_BYTES' | 'DLQ_TOPIC_SUFFIXES' | 'LATE_EVENT_THRESHOLD_MS' | 'COLLECTOR_MAX_BATCH_BYTES'
 >;
 
 export function createTailFeed(deps: {
@@ -31,13 +31,16 @@ export function createTailFeed(deps: {
   const { config } = deps;
   const watch = createCatchUpWatch();
   const shown = new Map<string, number>();
+  const limits = { ...DEFAULT_DECODE_LIMITS, maxBytes: config.COLLECTOR_MAX_BATCH_BYTES };
 
   function recordsOf(batch: RecordBatch, after: number): ConsumedRecord[] {
     const out = batch.records.filter((r) => r.offset > after);
     const raw = batch.raw;
     if (raw)
       for (const b of raw.batches)
-        out.push(...decodeRecordBatch(b, batch.topic, batch.partition, Math.max(raw.fromOffset, after + 1)));
+        out.push(
+          ...decodeRecordBatch(b, batch.topic, batch.partition, Math.max(raw.fromOffset, after + 1), limits),
+        );
     return out;
   }
 

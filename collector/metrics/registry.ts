@@ -35,6 +35,7 @@ export function createCollectorMetrics(registry: Registry, deps: { store: Store;
   return {
     recordsIngested: counter(registry, m.recordsIngested),
     recordsMalformed: counter(registry, m.recordsMalformed),
+    batchesQuarantined: counter(registry, m.batchesQuarantined),
     ingestDelay: histogram(registry, m.ingestDelay),
     storeWriteDuration: histogram(registry, m.storeWriteDuration),
     lastIngestTimestamp: gauge(registry, m.lastIngestTimestamp),

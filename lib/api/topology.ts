@@ -35,6 +35,8 @@ export const healthSchema = z.object({
   recordsStored: z.number(),
   /** Landed (offsets committed) and not yet indexed: not in lists, chains or the tail yet. */
   recordsIndexing: z.number(),
+  /** Landed batches set aside since the collector started: indexing failed on them repeatedly. */
+  batchesQuarantined: z.number(),
   ingestRatePerSec: z.number(),
   e2eLatencyP95Ms: z.number().nullable(),
   dlqDepth: z.number(),

@@ -75,6 +75,23 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
   });
 
+  it('hands over at most maxBatchRecords per call, and shows the consumer clientId to the group', async () => {
+    const t = await topic(1);
+    await bus.produce(Array.from({ length: 25 }, (_, i) => ({ topic: t, value: String(i) })));
+    const groupId = uniqueName('small');
+    const sizes: number[] = [];
+    const c = bus.consumer({ groupId, topics: [t], maxBatchRecords: 4, clientId: 'contract-small' });
+    running.push(c);
+    await c.run(async (batch) => {
+      sizes.push(batch.records.length);
+      return Promise.resolve();
+    });
+    await waitFor(() => sizes.reduce((a, b) => a + b, 0) === 25 || undefined, { what: '25 records' });
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+    const [group] = await bus.admin.describeGroups([groupId]);
+    expect(group!.members.map((m) => m.clientId)).toEqual(['contract-small']);
+  });
+
   it('fans out to every group and shares partitions within a group', async () => {
     const t = await topic(4);
     const a = await collect(uniqueName('fan-a'), { topics: [t] });

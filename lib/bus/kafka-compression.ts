@@ -7,6 +7,8 @@
 //    little-endian size, high bit = stored uncompressed, a zero size ends the frame), each block in
 //    the lz4 block format (tokens of literal and match lengths, 2-byte match offsets).
 // Checksums are not verified: the broker already validated each batch's CRC.
+// Both take a bound on the output (`maxBytes`): a batch that would expand past it (a compression
+// bomb: a few KB of back-references standing for gigabytes) is refused before the memory is taken.
 
 export class DecompressionError extends Error {
   override readonly name = 'DecompressionError';
@@ -16,14 +18,17 @@ export class DecompressionError extends Error {
 class Output {
   buf: Buffer;
   length = 0;
+  readonly max: number;
 
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, capacity));
+  constructor(capacity: number, max: number) {
+    this.max = max;
+    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(capacity, max)));
   }
 
   private reserve(n: number) {
     if (this.length + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    if (this.length + n > this.max) throw new DecompressionError(`expands past ${this.max} bytes`);
+    const next = Buffer.allocUnsafe(Math.min(this.max, Math.max(this.buf.length * 2, this.length + n)));
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
@@ -67,6 +72,8 @@ function snappyBlock(src: Buffer, from: number, to: number, out: Output): void {
     if ((b & 0x80) === 0) break;
   }
   const end = out.length + expected;
+  // The declared size is checked first: no work at all for a block that says it is a bomb.
+  if (end > out.max) throw new DecompressionError(`expands past ${out.max} bytes`);
   while (at < to) {
     const tag = src[at++]!;
     const kind = tag & 3;
@@ -93,8 +100,11 @@ function snappyBlock(src: Buffer, from: number, to: number, out: Output): void {
   if (out.length !== end) throw new DecompressionError('a snappy block is not the length it says');
 }
 
-export function snappyDecompress(src: Buffer): Buffer {
-  const out = new Output(src.length * 3);
+/** No bound given: the largest Buffer Node.js allocates. */
+const UNBOUNDED = 2 ** 31 - 1;
+
+export function snappyDecompress(src: Buffer, maxBytes = UNBOUNDED): Buffer {
+  const out = new Output(src.length * 3, maxBytes);
   if (src.length >= 16 && src.subarray(0, 8).equals(SNAPPY_MAGIC)) {
     for (let at = 16; at < src.length;) {
       if (at + 4 > src.length) throw new DecompressionError('a snappy frame is cut short');
@@ -134,7 +144,7 @@ function lz4Block(src: Buffer, from: number, to: number, out: Output): void {
   }
 }
 
-export function lz4Decompress(src: Buffer): Buffer {
+export function lz4Decompress(src: Buffer, maxBytes = UNBOUNDED): Buffer {
   if (src.length < 7 || src.readUInt32LE(0) !== 0x184d2204)
     throw new DecompressionError('not an lz4 frame (magic number missing)');
   const flg = src[4]!;
@@ -142,7 +152,7 @@ export function lz4Decompress(src: Buffer): Buffer {
   const blockChecksums = (flg & 0x10) !== 0;
   // FLG, BD, then the optional content size and dictionary id, then the header checksum byte.
   let at = 6 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1;
-  const out = new Output(src.length * 3);
+  const out = new Output(src.length * 3, maxBytes);
   for (;;) {
     if (at + 4 > src.length) throw new DecompressionError('an lz4 frame is cut short');
     const word = src.readUInt32LE(at);

@@ -10,7 +10,7 @@ import { createKafkaBus } from './kafka.ts';
 import { decodeRecordBatch, readBatchHeader } from './kafka-record-batch.ts';
 import type { ConsumedRecord, RecordBatch } from './types.ts';
 
-// Raw fetching (kafka-raw-fetch.ts) against the real broker: what a raw consumer's batches decode
+// Raw fetching (kafka-raw-socket.ts) against the real broker: what a raw consumer's batches decode
 // to must be exactly what kafkajs hands an ordinary consumer of the same topic — plain, compressed
 // and transactional records, with aborted transactions and their markers left out by both.
 

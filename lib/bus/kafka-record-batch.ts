@@ -5,7 +5,7 @@ import { DecompressionError, lz4Decompress, snappyDecompress } from './kafka-com
 import type { ConsumedRecord } from './types.ts';
 
 // Kafka's record batch (message format v2, "magic 2"), read without kafkajs: the collector takes
-// batches from the broker as bytes (kafka-raw-fetch.ts), stores them as they are, and decodes their
+// batches from the broker as bytes (kafka-raw-socket.ts), stores them as they are, and decodes their
 // records here, later and off the fetching thread. Layout (all big-endian):
 //   baseOffset int64 | batchLength int32 | partitionLeaderEpoch int32 | magic int8 | crc uint32 |
 //   attributes int16 | lastOffsetDelta int32 | baseTimestamp int64 | maxTimestamp int64 |
@@ -112,28 +112,48 @@ class VarReader {
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
-/** The records section of a batch, decompressed (a view when it is not compressed). */
-function recordsSection(buf: Buffer, h: BatchHeader): Buffer {
-  const section = buf.subarray(BATCH_HEADER_BYTES, h.size);
-  const codec = CODECS[h.attributes & 0x7] ?? `codec ${h.attributes & 0x7}`;
+/** Bounds on what one batch may expand to once decoded. */
+export interface DecodeLimits {
+  /** Bytes of its records section, decompressed. */
+  readonly maxBytes: number;
+  /** Records (each becomes objects: a batch of millions of empty records is a bomb too). */
+  readonly maxRecords: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 64 * 1024 * 1024, maxRecords: 100_000 };
+
+/** node:zlib's answer to an output past `maxOutputLength`. */
+const tooLarge = (err: unknown) => (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
+
+function decompress(codec: string, section: Buffer, maxBytes: number): Buffer {
   switch (codec) {
-    case 'none':
-      return section;
     case 'gzip':
-      return gunzipSync(section);
+      return gunzipSync(section, { maxOutputLength: maxBytes });
     case 'snappy':
+      return snappyDecompress(section, maxBytes);
     case 'lz4':
-      try {
-        return codec === 'snappy' ? snappyDecompress(section) : lz4Decompress(section);
-      } catch (err) {
-        if (err instanceof DecompressionError) throw new RecordBatchError(`${codec}: ${err.message}`);
-        throw err;
-      }
+      return lz4Decompress(section, maxBytes);
     case 'zstd':
-      if (typeof zlib.zstdDecompressSync === 'function') return zlib.zstdDecompressSync(section);
-      break;
+      if (typeof zlib.zstdDecompressSync === 'function')
+        return zlib.zstdDecompressSync(section, { maxOutputLength: maxBytes });
   }
   throw new RecordBatchError(`records compressed with ${codec} cannot be read by this collector`);
+}
+
+/** The records section of a batch, decompressed (a view when it is not compressed). */
+function recordsSection(buf: Buffer, h: BatchHeader, limits: DecodeLimits): Buffer {
+  const section = buf.subarray(BATCH_HEADER_BYTES, h.size);
+  const codec = CODECS[h.attributes & 0x7] ?? `codec ${h.attributes & 0x7}`;
+  if (codec === 'none') return section;
+  try {
+    return decompress(codec, section, limits.maxBytes);
+  } catch (err) {
+    if (err instanceof DecompressionError) throw new RecordBatchError(`${codec}: ${err.message}`);
+    if (tooLarge(err)) throw new RecordBatchError(`${codec}: expands past ${limits.maxBytes} bytes`);
+    if (err instanceof RecordBatchError) throw err;
+    // node:zlib's own complaints (a corrupt stream): the batch cannot be read, the engine goes on.
+    throw new RecordBatchError(`${codec}: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -145,12 +165,15 @@ export function decodeRecordBatch(
   topic: string,
   partition: number,
   fromOffset = 0,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): ConsumedRecord[] {
   const h = readBatchHeader(buf);
   if (!h) throw new RecordBatchError('the batch is shorter than its header says');
   if (h.magic !== 2) throw new RecordBatchError(`message format v${h.magic} is not a record batch`);
   if (h.control || h.lastOffset < fromOffset) return [];
-  const r = new VarReader(recordsSection(buf, h), 0);
+  if (h.recordCount > limits.maxRecords || h.recordCount < 0)
+    throw new RecordBatchError(`the batch holds ${h.recordCount} records, more than ${limits.maxRecords}`);
+  const r = new VarReader(recordsSection(buf, h, limits), 0);
   const logAppendTime = (h.attributes & 0x8) !== 0;
   const out: ConsumedRecord[] = [];
   for (let i = 0; i < h.recordCount; i++) {

@@ -8,9 +8,11 @@ import { createRequire } from 'node:module';
 // as it stays open (hundreds of timers a second, measured on an idle admin client).
 //
 // The check is only needed while requests wait in the queue: `push` arms it when it queues one.
-// This replaces the method (kafkajs is pinned; kafka-raw-fetch.ts reaches into it the same way)
-// with one that arms nothing when nothing waits, waits out a throttle that is still running, and
-// otherwise rechecks after kafkajs's own 10 ms.
+// This replaces the method with one that arms nothing when nothing waits, waits out a throttle
+// that is still running, and otherwise rechecks after kafkajs's own 10 ms. It is the project's one
+// override of a kafkajs internal, kept deliberately: kafkajs has no public option for it, no
+// release since 2.2.4, and the timer spins in every process that uses it (the shop included); the
+// override is installed only on the release it was read against (below).
 
 const require = createRequire(import.meta.url);
 

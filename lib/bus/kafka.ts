@@ -4,7 +4,8 @@ import type { Admin, Consumer, IHeaders, KafkaConfig, Producer, SASLOptions } fr
 import type { Logger } from '../logger.ts';
 import { normalizeHeaders, type RecordHeader } from '../events/headers.ts';
 import { createAckTracker } from './acks.ts';
-import { isRawBatchMessage, rawSocketFactory } from './kafka-raw-fetch.ts';
+import { rawFetchSocketFactory } from './kafka-raw-socket.ts';
+import { batchParts, type BatchPart } from './kafka-batch-parts.ts';
 import { fixRequestQueueTimer } from './kafka-request-queue.ts';
 import { partitionForKey } from './murmur2.ts';
 import {
@@ -15,7 +16,6 @@ import {
   type Bus,
   type BusAdmin,
   type BusConsumer,
-  type ConsumedRecord,
   type ConsumerOptions,
   type ProduceRecord,
   type RecordMetadata,
@@ -113,9 +113,24 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   };
   const kafka = new Kafka(config);
   // Consumers that take record batches undecoded get their own client: its connections are the
-  // ones whose Fetch responses kafka-raw-fetch.ts reads.
-  let raw: InstanceType<typeof Kafka> | undefined;
-  const rawKafka = () => (raw ??= new Kafka({ ...config, socketFactory: rawSocketFactory() }));
+  // ones whose Fetch responses kafka-raw-socket.ts rewrites.
+  const rawFetch = rawFetchSocketFactory();
+  // A consumer's clientId (what the broker and `describeGroups` show for its member) is a kafkajs
+  // client's: one client per (raw or not, clientId) pair.
+  const consumerClients = new Map<string, InstanceType<typeof Kafka>>();
+  const consumerClient = (opts: ConsumerOptions) => {
+    const key = `${opts.rawBatches ? 'raw' : 'plain'}\u0000${opts.clientId ?? ''}`;
+    let client = consumerClients.get(key);
+    if (!client) {
+      client = new Kafka({
+        ...config,
+        ...(opts.clientId && { clientId: opts.clientId }),
+        ...(opts.rawBatches && { socketFactory: rawFetch.socketFactory }),
+      });
+      consumerClients.set(key, client);
+    }
+    return client;
+  };
   let producer: Producer | undefined;
   let producerReady: Promise<Producer> | undefined;
   let sharedAdmin: Promise<Admin> | undefined;
@@ -274,7 +289,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       subscribed = topics;
       if (!topics.length || !handler) return;
       const h = handler;
-      const c = (opts.rawBatches ? rawKafka() : kafka).consumer({
+      const c = (opts.rawBatches || opts.clientId ? consumerClient(opts) : kafka).consumer({
         groupId: opts.groupId,
         allowAutoTopicCreation: false,
         sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
@@ -321,72 +336,39 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           const { batch } = payload;
           const isRunning = () => payload.isRunning();
           const isStale = () => payload.isStale();
-          const records: ConsumedRecord[] = [];
-          const rawBatches: Buffer[] = [];
-          let rawCount = 0;
-          let rawFirst = Infinity;
-          let rawLast = -1;
-          let first = Infinity;
-          let last = -1;
-          // kafkajs 2.x types Batch without the offset it fetched from.
-          const fetchedOffset = Number((batch as { fetchedOffset?: string }).fetchedOffset ?? 0);
-          for (const m of batch.messages) {
-            if (isRawBatchMessage(m)) {
-              rawBatches.push(m.raw);
-              rawCount += m.recordCount;
-              rawFirst = Math.min(rawFirst, Math.max(m.baseOffset, fetchedOffset));
-              rawLast = Math.max(rawLast, m.lastOffset);
-              first = Math.min(first, rawFirst);
-              last = Math.max(last, rawLast);
-              continue;
-            }
-            const offset = Number(m.offset);
-            first = Math.min(first, offset);
-            last = Math.max(last, offset);
-            records.push({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset,
-              timestamp: Number(m.timestamp),
-              key: m.key ?? null,
-              value: m.value ?? null,
-              headers: normalizeHeaders(m.headers),
-            });
-          }
-          if (last < 0) return;
+          const parts = batchParts(batch, {
+            // kafkajs 2.x types Batch without the offset it fetched from.
+            fetchedOffset: Number((batch as { fetchedOffset?: string }).fetchedOffset ?? 0),
+            maxRecords: opts.maxBatchRecords ?? Infinity,
+            rawBatchOf: (m) => (opts.rawBatches ? rawFetch.rawBatchOf(m.key, m.value) : null),
+          });
           const commit = async (next: number) => {
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
           };
-          // The whole hand-over, retry pause included, is what a drain must wait for.
-          const body = (async () => {
+          /** One handler call; false when it failed (the partition is then read again from `first`). */
+          const handOver = async (part: BatchPart): Promise<boolean> => {
             try {
               const receipt = await h(
                 {
                   topic: batch.topic,
                   partition: batch.partition,
-                  records,
+                  records: part.records,
                   highWatermark: Number(batch.highWatermark),
-                  ...(rawBatches.length && {
-                    raw: {
-                      fromOffset: rawFirst,
-                      lastOffset: rawLast,
-                      count: rawCount,
-                      batches: rawBatches,
-                    },
-                  }),
+                  ...(part.raw && { raw: part.raw }),
                 },
                 { commit, isRunning: () => isRunning() && !isStale() },
               );
               // With auto-resolve off, kafkajs advances its fetch position only on resolveOffset.
-              payload.resolveOffset(String(last));
+              payload.resolveOffset(String(part.last));
               if (!isStale())
                 acks.track(
                   batch.topic,
                   batch.partition,
-                  first,
-                  last + 1,
+                  part.first,
+                  part.last + 1,
                   receipt ? receipt.done : Promise.resolve(),
                 );
+              return true;
             } catch (err) {
               // Not committed: fetch the batch again from its first offset after a pause.
               log?.warn(
@@ -396,7 +378,15 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               await sleep(500);
               await payload.heartbeat();
               if (isRunning() && !isStale())
-                c.seek({ topic: batch.topic, partition: batch.partition, offset: String(first) });
+                c.seek({ topic: batch.topic, partition: batch.partition, offset: String(part.first) });
+              return false;
+            }
+          };
+          // The whole hand-over, retry pause included, is what a drain must wait for.
+          const body = (async () => {
+            for (const [i, part] of parts.entries()) {
+              if (i > 0 && (!isRunning() || isStale())) return;
+              if (!(await handOver(part))) return;
             }
           })();
           active.add(body);

@@ -61,12 +61,17 @@ export interface ConsumerOptions {
   readonly topicPattern?: RegExp;
   /** Where a group with no committed offset starts. Default: earliest. */
   readonly fromBeginning?: boolean;
+  /**
+   * Records per handler call at most (default: the embedded bus 500, Kafka what one fetch brings).
+   * On Kafka a raw record batch is not split: one larger than this is a handler call by itself.
+   */
   readonly maxBatchRecords?: number;
   /**
    * Kafka only: deliver record batches undecoded in `RecordBatch.raw` (no per-record work on the
    * fetching thread). The embedded bus delivers records as always.
    */
   readonly rawBatches?: boolean;
+  /** Kafka: the client id this consumer's member shows the broker (default: the bus's). */
   readonly clientId?: string;
   /** How often a pattern subscription looks for new topics. */
   readonly topicRefreshMs?: number;

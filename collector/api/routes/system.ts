@@ -40,6 +40,7 @@ export async function computeHealth(ctx: ApiContext): Promise<Health> {
     lastIngestAt: ingest.lastIngestAt ?? stats.lastStoredAt,
     recordsStored: stats.approxCount,
     recordsIndexing: (await ctx.store.landing.stats()).waiting,
+    batchesQuarantined: ingest.batchesQuarantined,
     ingestRatePerSec: ctx.traffic.recordsSince(now - RATE_WINDOW_MS) / (RATE_WINDOW_MS / 1000),
     e2eLatencyP95Ms: p95,
     dlqDepth,

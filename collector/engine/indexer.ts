@@ -1,0 +1,252 @@
+import type { Logger } from '../../lib/logger.ts';
+import {
+  decodeRecordBatch,
+  DEFAULT_DECODE_LIMITS,
+  readBatchHeader,
+  RecordBatchError,
+  type DecodeLimits,
+} from '../../lib/bus/kafka-record-batch.ts';
+import { createChainTracker } from '../chains/tracker.ts';
+import {
+  decodeOptionsOf,
+  decodeRecord,
+  type DecodedRecord,
+  type DecodeOptions,
+} from '../ingest/decode-record.ts';
+import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
+import type { SagaCatalog } from '../sagas/definitions.ts';
+import { createSagaTracker } from '../sagas/tracker.ts';
+import type { LandedChunk, LandingChunk, Store } from '../store/types.ts';
+import { createDerivationCache } from './cache.ts';
+import type { EngineConfig } from './core.ts';
+import { outcomesOf, type BatchOutcome } from './outcomes.ts';
+import { readPackedRecords } from './protocol.ts';
+
+// Stage 3 of ingest, indexing: landed chunks are decoded (once), derived (chains, sagas, DLQ,
+// anomalies, text index) and written to the records tables in landing order, and removed from
+// landing in the same transaction. A chunk that cannot be decoded is kept as one record holding
+// its bytes; one that indexing keeps failing on is quarantined the same way (see `quarantine`).
+// The engine (core.ts) decides when indexing runs and for how long.
+
+/**
+ * Records, and bytes of them as fetched, per indexing transaction and per read of landed rows at
+ * most: they are held decoded until the COMMIT, and a JSON value parses to several times its size.
+ */
+const MAX_INDEX_RECORDS = 2000;
+const MAX_INDEX_BYTES = 8 * 1024 * 1024;
+/** Failed attempts at indexing a chunk alone before it is set aside (quarantined). */
+const MAX_INDEX_ATTEMPTS = 3;
+/** Worker deaths while indexing a chunk before it is set aside. */
+const MAX_WORKER_CRASHES = 2;
+
+export interface IndexerDeps {
+  readonly store: Store;
+  readonly config: EngineConfig;
+  readonly catalog: SagaCatalog;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Called after each indexing transaction: one outcome per run of chunks from one partition. */
+  readonly onIndexed: (outcomes: BatchOutcome[]) => void;
+  /** Index this many records one landing chunk per transaction first (a restart after a crash). */
+  readonly cautiousRecords?: number;
+  /** Landing seq -> times the worker died while a transaction beginning with it ran. */
+  readonly suspects?: ReadonlyMap<number, number>;
+  /** Called as an indexing transaction begins, with the seq of its first chunk. */
+  readonly onIndexing?: (seq: number) => void;
+}
+
+export function createIndexer(deps: IndexerDeps) {
+  const { store, config, now } = deps;
+  const log = deps.logger;
+  const cache = createDerivationCache();
+  const chains = createChainTracker({
+    terminalTypes: config.CHAIN_TERMINAL_TYPES,
+    finalTypes: config.CHAIN_FINAL_TYPES,
+    catalog: deps.catalog,
+    now,
+  });
+  const sagas = createSagaTracker({ catalog: deps.catalog, now, stuckGraceMs: config.SAGA_STUCK_GRACE_MS });
+  const derive = createDeriver({
+    chains,
+    sagas,
+    lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
+    now,
+    logger: log,
+  });
+  let cautious = deps.cautiousRecords ?? 0;
+
+  if (store.warmKeys) {
+    const t0 = performance.now();
+    cache.warm(store.warmKeys());
+    log.debug({ ms: Math.round(performance.now() - t0) }, 'derivation cache warmed');
+  }
+
+  /**
+   * Runs `fn` in a store transaction through the cache. On failure the cache is dropped inside the
+   * transaction, before its ROLLBACK, so no later transaction can see what was rolled back.
+   */
+  function write<T>(fn: (tx: ReturnType<typeof cache.wrap>) => Promise<T>): Promise<T> {
+    return store.transaction(async (raw) => {
+      try {
+        const out = await fn(cache.wrap(raw));
+        await cache.flush(raw);
+        return out;
+      } catch (err) {
+        cache.invalidate();
+        throw err;
+      }
+    });
+  }
+
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, maxBytes: config.COLLECTOR_MAX_BATCH_BYTES };
+
+  /** A chunk kept as one record at its first offset: its bytes as the value, a problem saying why. */
+  function keptAsBytes(
+    chunk: LandingChunk,
+    body: Buffer,
+    problem: string,
+    opts: DecodeOptions,
+  ): DecodedRecord {
+    const d = decodeRecord(
+      {
+        topic: chunk.topic,
+        partition: chunk.partition,
+        offset: chunk.firstOffset,
+        timestamp: (chunk.format === 'kafka' && readBatchHeader(body)?.maxTimestamp) || chunk.landedAt,
+        key: null,
+        value: body,
+        headers: [],
+      },
+      opts,
+    );
+    return { ...d, record: { ...d.record, problems: [...d.record.problems, { problem }] } };
+  }
+
+  const bodyOf = (chunk: LandingChunk) =>
+    Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
+
+  function decodeChunk(chunk: LandingChunk, opts: DecodeOptions): DecodedRecord[] {
+    const body = bodyOf(chunk);
+    if (chunk.format === 'packed')
+      return readPackedRecords(body, chunk.topic, chunk.partition).map((r) => decodeRecord(r, opts));
+    try {
+      return decodeRecordBatch(body, chunk.topic, chunk.partition, chunk.firstOffset, limits).map((r) =>
+        decodeRecord(r, opts),
+      );
+    } catch (err) {
+      if (!(err instanceof RecordBatchError)) throw err;
+      // Kept, not dropped: the batch as fetched, as one record at its first offset, saying why.
+      log.warn(
+        { err, topic: chunk.topic, partition: chunk.partition },
+        'a record batch could not be decoded',
+      );
+      return [
+        keptAsBytes(chunk, body, `record batch not decoded (${err.message}); its bytes are the value`, opts),
+      ];
+    }
+  }
+
+  /**
+   * Sets a chunk aside that failed indexing MAX_INDEX_ATTEMPTS times, alone in its transaction, or
+   * crashed the worker twice: it is stored as one record holding its bytes (findable at its first
+   * offset, with the reason as a problem) and leaves the landing table, so indexing goes on.
+   */
+  async function quarantine(chunk: LandedChunk, reason: string): Promise<void> {
+    const at = now();
+    const opts = decodeOptionsOf(config, at);
+    const d = keptAsBytes(chunk, bodyOf(chunk), `quarantined: ${reason}; its bytes are the value`, opts);
+    const effects = await write(async (tx) => {
+      const e = await derive(tx, d, true);
+      await tx.landing.remove(chunk.seq);
+      return e;
+    });
+    readAhead = [];
+    log.error(
+      { topic: chunk.topic, partition: chunk.partition, firstOffset: chunk.firstOffset, reason },
+      'a landed batch could not be indexed; set aside as one record',
+    );
+    const [outcome] = outcomesOf([chunk], [[effects]], at);
+    deps.onIndexed([
+      { ...outcome!, counts: [...outcome!.counts, ['batchesQuarantined', { topic: chunk.topic }, 1]] },
+    ]);
+  }
+
+  /** Indexing attempts that failed, for the chunk that began the failed transaction. */
+  let failing: { seq: number; attempts: number } | undefined;
+
+  /**
+   * After a failed indexing transaction: the next ones take one chunk each, so the chunk that
+   * fails is known; one that failed alone MAX_INDEX_ATTEMPTS times is set aside. True when it was.
+   */
+  async function afterIndexFailure(err: unknown): Promise<boolean> {
+    const first = readAhead[0];
+    if (!first) return false;
+    const attempts = failing?.seq === first.seq ? failing.attempts + 1 : 1;
+    failing = { seq: first.seq, attempts };
+    if (readAhead.length > 1) {
+      readAhead = [];
+      cautious = Math.max(cautious, first.count);
+      return false;
+    }
+    if (attempts < MAX_INDEX_ATTEMPTS) return false;
+    const message = err instanceof Error ? err.message : String(err);
+    await quarantine(first, `indexing failed ${attempts} times (${message.slice(0, 200)})`);
+    failing = undefined;
+    return true;
+  }
+
+  // Landed chunks read ahead and not yet indexed: a transaction the budget cut short leaves the
+  // rest for the next one without reading them again. Valid because this engine is landing's one
+  // writer.
+  let readAhead: LandedChunk[] = [];
+
+  /** Indexes the oldest landed chunks in one transaction; false when none wait. */
+  async function indexChunk(budgetMs: number): Promise<boolean> {
+    if (!readAhead.length)
+      readAhead = await store.landing.next(cautious > 0 ? 1 : MAX_INDEX_RECORDS, MAX_INDEX_BYTES);
+    const chunks = readAhead;
+    if (!chunks.length) return false;
+    const crashes = deps.suspects?.get(chunks[0]!.seq) ?? 0;
+    if (crashes >= MAX_WORKER_CRASHES && chunks.length === 1) {
+      await quarantine(chunks[0]!, `the indexer crashed ${crashes} times on it`);
+      return true;
+    }
+    deps.onIndexing?.(chunks[0]!.seq);
+    const at = now();
+    const decoded: DecodedRecord[][] = [];
+    const opts = decodeOptionsOf(config, at);
+    const decodedAt = (i: number) => (decoded[i] ??= decodeChunk(chunks[i]!, opts));
+    const t0 = performance.now();
+    const run = (safe: boolean, upTo: number) =>
+      write(async (tx) => {
+        const effects: (RecordEffects | undefined)[][] = [];
+        for (let i = 0; i < upTo; i++) {
+          if (!safe && i > 0 && performance.now() - t0 > budgetMs) break;
+          const out: (RecordEffects | undefined)[] = [];
+          for (const d of decodedAt(i)) out.push(await derive(tx, d, safe));
+          effects.push(out);
+        }
+        await tx.landing.remove(chunks[effects.length - 1]!.seq);
+        return effects;
+      });
+    let effects: (RecordEffects | undefined)[][];
+    try {
+      effects = await run(false, chunks.length);
+    } catch (err) {
+      if (!(err instanceof DerivationError)) throw err;
+      log.warn({ err }, 'a derivation failed; indexing the chunks record by record');
+      effects = await run(true, Math.max(1, decoded.length));
+    }
+    readAhead = chunks.slice(effects.length);
+    const records = effects.reduce((n, e) => n + e.length, 0);
+    cautious = Math.max(0, cautious - records);
+    const ms = performance.now() - t0;
+    log.trace({ records, ms: Math.round(ms) }, 'records indexed');
+    const outcomes = outcomesOf(chunks, effects, at);
+    outcomes[0] = { ...outcomes[0]!, transactionSeconds: ms / 1000 };
+    deps.onIndexed(outcomes);
+    return true;
+  }
+
+  return { indexChunk, afterIndexFailure, write, sagas, cache };
+}

@@ -1,0 +1,154 @@
+import type { LandingChunk, Store, StoreTx } from '../store/types.ts';
+import { readBatchHeader } from '../../lib/bus/kafka-record-batch.ts';
+import { packedLayout, type PackedBatch } from './protocol.ts';
+
+// Stage 2 of ingest, landing: fetched batches are appended to the landing table as the bytes the
+// broker sent, in chunks of consecutive records, all batches queued meanwhile in one transaction
+// (see core.ts for how landing and indexing share the one writer). A record at or below the
+// highest offset its partition holds is a redelivery and does not land again.
+
+/**
+ * A landing chunk's records and bytes at most (a larger record is a chunk of its own). Indexing
+ * takes whole chunks, so this is also how far a transaction may run past its time budget.
+ */
+const CHUNK_RECORDS = 32;
+const CHUNK_BYTES = 256 * 1024;
+
+export interface LandJob {
+  readonly batch: PackedBatch;
+  /** With the number of the batch's records that were redeliveries (already landed or indexed). */
+  readonly resolve: (duplicates: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export interface Landing {
+  readonly chunks: LandingChunk[];
+  /** Records of the batch already landed or indexed. */
+  readonly held: number;
+  /** The partition's highest offset landed, this batch included. */
+  readonly mark: number;
+}
+
+/**
+ * Kafka record batches land whole, each a chunk, from the first offset not yet held: a
+ * partition's records land in offset order, so every record at or below `mark` is held.
+ */
+export function kafkaChunks(batch: PackedBatch, landedAt: number, mark: number): Landing {
+  const { topic, partition } = batch;
+  const buf = Buffer.from(batch.bytes);
+  const chunks: LandingChunk[] = [];
+  let held = 0;
+  for (let at = 0; at < buf.length;) {
+    const h = readBatchHeader(buf, at);
+    if (!h) throw new Error(`a fetched record batch of ${topic}/${partition} is cut short`);
+    const start = Math.max(h.baseOffset, batch.fromOffset);
+    const from = Math.max(start, mark + 1);
+    held += Math.max(0, Math.min(from, h.lastOffset + 1) - start);
+    if (from <= h.lastOffset) {
+      chunks.push({
+        topic,
+        partition,
+        format: 'kafka',
+        firstOffset: from,
+        lastOffset: h.lastOffset,
+        count: h.recordCount,
+        landedAt,
+        body: buf.subarray(at, at + h.size),
+      });
+      mark = h.lastOffset;
+    }
+    at += h.size;
+  }
+  return { chunks, held, mark };
+}
+
+/**
+ * Packed records land in chunks of consecutive new ones. A record above `mark` is new; one at or
+ * below it is probed (a redelivery, or a record the store's retention deleted and a reset re-read).
+ */
+export async function packedChunks(
+  tx: StoreTx,
+  batch: PackedBatch,
+  landedAt: number,
+  mark: number,
+): Promise<Landing> {
+  const { topic, partition } = batch;
+  const buf = Buffer.from(batch.bytes);
+  const { offsets, ends } = packedLayout(buf, batch.count);
+  const chunks: LandingChunk[] = [];
+  // Records from..to-1 are new: cut them into chunks.
+  const cut = (from: number, to: number) => {
+    for (let i = from; i < to;) {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      let j = i + 1;
+      while (j < to && j - i < CHUNK_RECORDS && ends[j]! - start <= CHUNK_BYTES) j++;
+      chunks.push({
+        topic,
+        partition,
+        format: 'packed',
+        firstOffset: offsets[i]!,
+        lastOffset: offsets[j - 1]!,
+        count: j - i,
+        landedAt,
+        body: buf.subarray(start, ends[j - 1]),
+      });
+      i = j;
+    }
+  };
+  let run = -1;
+  let held = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const o = offsets[i]!;
+    if (o > mark || !(await tx.landing.holds(topic, partition, o))) {
+      if (run < 0) run = i;
+      mark = Math.max(mark, o);
+      continue;
+    }
+    held++;
+    if (run >= 0) cut(run, i);
+    run = -1;
+  }
+  if (run >= 0) cut(run, batch.count);
+  return { chunks, held, mark };
+}
+
+/** Lands groups of queued batches, one transaction per group; the engine is landing's one writer. */
+export function createLandingWriter(deps: { store: Store; now: () => number }) {
+  const { store, now } = deps;
+  /**
+   * Per partition, the highest offset landed or indexed (read from the store on first sight, raised
+   * after each landing commits): a record above it is new without a probe. Never too low, as this
+   * engine is landing's one writer; should retention delete records below it, those are probed.
+   */
+  const highest = new Map<string, number>();
+
+  async function landGroup(jobs: readonly LandJob[]): Promise<void> {
+    const landedAt = now();
+    const landings = await store.transaction(async (tx) => {
+      const marks = new Map<string, number>();
+      const out: Landing[] = [];
+      for (const { batch } of jobs) {
+        const key = `${batch.topic}\u0000${batch.partition}`;
+        const mark =
+          marks.get(key) ??
+          highest.get(key) ??
+          (await tx.landing.highestOffset(batch.topic, batch.partition));
+        const l =
+          batch.format === 'kafka'
+            ? kafkaChunks(batch, landedAt, mark)
+            : await packedChunks(tx, batch, landedAt, mark);
+        marks.set(key, l.mark);
+        out.push(l);
+      }
+      await tx.landing.append(out.flatMap((l) => l.chunks));
+      return out;
+    });
+    jobs.forEach((j, i) => {
+      const l = landings[i]!;
+      highest.set(`${j.batch.topic}\u0000${j.batch.partition}`, l.mark);
+      j.resolve(l.held);
+    });
+  }
+
+  return landGroup;
+}
