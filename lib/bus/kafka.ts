@@ -305,7 +305,13 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         onError: (err, what) => log?.warn({ err, groupId: opts.groupId, what }, 'deferred batch failed'),
       });
       const active = new Set<Promise<unknown>>();
+      // Set when a stop begins: handlers then see isRunning() false and end their waits. kafkajs's
+      // own isRunning() stays true until disconnect, which comes only after the drain, so a handler
+      // waiting on it (a held batch, a backoff) and the drain waiting on that handler would wait
+      // for each other for ever.
+      let draining = false;
       currentDrain = async () => {
+        draining = true;
         // No new fetches; the batches in hand finish, every receipt settles, and what is done commits
         // while the member is still in its group.
         c.pause(topics.map((topic) => ({ topic })));
@@ -317,7 +323,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         eachBatchAutoResolve: false,
         eachBatch: async (payload) => {
           const { batch } = payload;
-          const isRunning = () => payload.isRunning();
+          const isRunning = () => !draining && payload.isRunning();
           const isStale = () => payload.isStale();
           const records: ConsumedRecord[] = [];
           const rawBatches: Buffer[] = [];
@@ -373,7 +379,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
                     },
                   }),
                 },
-                { commit, isRunning: () => isRunning() && !isStale() },
+                {
+                  commit,
+                  isRunning: () => isRunning() && !isStale(),
+                  // kafkajs sends one only when the heartbeat interval has passed since the last.
+                  heartbeat: () => payload.heartbeat(),
+                },
               );
               // With auto-resolve off, kafkajs advances its fetch position only on resolveOffset.
               payload.resolveOffset(String(last));
