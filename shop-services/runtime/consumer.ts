@@ -77,8 +77,12 @@ export function createConsumerRuntime(deps: ConsumerRuntimeDeps): ConsumerRuntim
   let membership: Promise<void> = Promise.resolve();
   let leftByFault = false;
 
-  async function holdForFaults(ctx: BatchContext) {
+  async function holdForFaults(batch: RecordBatch, ctx: BatchContext) {
     if (faults.get().stallConsumer && ctx.isRunning()) {
+      log.warn(
+        { topic: batch.topic, partition: batch.partition },
+        'stall fault: holding a batch (not handled, not committed, still in the group)',
+      );
       // Stalled: neither handling nor committing, but heartbeating, so the member keeps its place
       // in the group and the lag monitor sees live members whose offsets do not move (STALL), not
       // an empty group (STOP). A rebalance makes heartbeat() reject: the batch comes again.
@@ -127,7 +131,7 @@ export function createConsumerRuntime(deps: ConsumerRuntimeDeps): ConsumerRuntim
       let done = 0;
       try {
         while (done < records.length) {
-          await holdForFaults(ctx);
+          await holdForFaults(batch, ctx);
           const run = await nextRun(records, done, fromRetry, ctx);
           if (run.length) await processRun(run, fromRetry ? originTopic : mainTopic);
           done += Math.max(1, run.length);
