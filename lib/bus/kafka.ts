@@ -501,6 +501,18 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         const now = new Set(await withAdmin((a) => a.listTopics()));
         if (missing.some((s) => !now.has(s.topic))) throw err;
       }
+      // A topic just created can still be unknown to a metadata request for it (seen on a busy
+      // KRaft broker), and a consumer subscribing to it then fails: return once it answers.
+      const topics = missing.map((s) => s.topic);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await withAdmin((a) => a.fetchTopicMetadata({ topics }));
+          return;
+        } catch (err) {
+          if (!isStaleMetadata(err) || attempt >= 50) throw err;
+          await sleep(100);
+        }
+      }
     },
     async deleteTopics(names) {
       await withAdmin((a) => a.deleteTopics({ topics: [...names] }));
