@@ -70,13 +70,22 @@ export function handleShutdown(opts: ShutdownOptions): Shutdown {
 
 /**
  * Stops a child process: `signal` first, SIGKILL when it has not exited within `graceMs`. Resolves
- * once it has exited.
+ * once it has exited, true when it had to be killed.
  */
-export async function stopChild(child: ChildProcess, graceMs: number, signal: NodeJS.Signals = 'SIGTERM') {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+export async function stopChild(
+  child: ChildProcess,
+  graceMs: number,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, graceMs);
   await exited;
   clearTimeout(timer);
+  return killed;
 }

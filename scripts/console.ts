@@ -19,7 +19,10 @@ const child = spawn(
 );
 const shutdown = handleShutdown({
   logger: log,
-  stop: () => stopChild(child, SHUTDOWN_DEADLINE_MS - 1000),
+  stop: async () => {
+    if (await stopChild(child, SHUTDOWN_DEADLINE_MS - 1000))
+      log.warn('next start did not close in time (open connections?); killed it');
+  },
 });
 child.on('exit', (code, signal) => {
   if (shutdown.stopping) return;

@@ -83,7 +83,10 @@ async function main() {
     logger: log,
     stop: async () => {
       await Promise.all([
-        next && stopChild(next, SHUTDOWN_DEADLINE_MS - 1000),
+        next &&
+          stopChild(next, SHUTDOWN_DEADLINE_MS - 1000).then(
+            (killed) => killed && log.warn('the console did not close in time; killed it'),
+          ),
         (async () => {
           await shop.stop().catch((err: unknown) => log.error({ err }, 'shop stop failed'));
           await collector.stop().catch((err: unknown) => log.error({ err }, 'collector stop failed'));
