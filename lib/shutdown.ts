@@ -15,6 +15,8 @@ export interface ShutdownOptions {
   /** The graceful stop; the process exits 0 (or the code asked for) when it resolves. */
   readonly stop: () => Promise<void>;
   readonly deadlineMs?: number;
+  /** Runs right before a forced exit (deadline or second signal): kill child processes here. */
+  readonly onForceExit?: () => void;
   /** Tests replace it; the default is process.exit. */
   readonly exit?: (code: number) => void;
 }
@@ -31,6 +33,13 @@ export function handleShutdown(opts: ShutdownOptions): Shutdown {
   const deadlineMs = opts.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
   const log = opts.logger;
   let stopping = false;
+  const force = () => {
+    try {
+      opts.onForceExit?.();
+    } finally {
+      exit(1);
+    }
+  };
 
   function begin(reason: string, code = 0) {
     if (stopping) return;
@@ -39,7 +48,7 @@ export function handleShutdown(opts: ShutdownOptions): Shutdown {
     // Not unref'd: it must fire even if the stop leaves nothing else keeping the loop alive.
     setTimeout(() => {
       log.error({ reason, deadlineMs }, `shutdown did not finish within ${deadlineMs} ms; exiting now`);
-      exit(1);
+      force();
     }, deadlineMs);
     opts.stop().then(
       () => exit(code),
@@ -53,7 +62,7 @@ export function handleShutdown(opts: ShutdownOptions): Shutdown {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting now');
-      exit(1);
+      force();
       return;
     }
     begin(signal);

@@ -23,6 +23,7 @@ const shutdown = handleShutdown({
     if (await stopChild(child, SHUTDOWN_DEADLINE_MS - 1000))
       log.warn('next start did not close in time (open connections?); killed it');
   },
+  onForceExit: () => child.kill('SIGKILL'),
 });
 child.on('exit', (code, signal) => {
   if (shutdown.stopping) return;

@@ -81,6 +81,8 @@ async function main() {
   // Bounded whatever the parts are doing (lib/shutdown.ts); the console gets most of the deadline.
   const shutdown = handleShutdown({
     logger: log,
+    // An exit at once must not leave the console serving on its own.
+    onForceExit: () => next?.kill('SIGKILL'),
     stop: async () => {
       await Promise.all([
         next &&
