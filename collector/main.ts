@@ -1,12 +1,14 @@
 import { createBusFromEnv } from '../lib/bus/index.ts';
 import { ConfigError } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { handleShutdown } from '../lib/shutdown.ts';
 import { createCollector, loadCollectorConfig } from './index.ts';
 
 // Process entry: `node collector/main.ts`. Kafka when KAFKA_BROKERS is set, the embedded bus
 // otherwise (useful only with something producing in the same process: the all-in-one launcher
 // uses createCollector directly). SIGINT / SIGTERM stop gracefully: consuming stops, the batch in
-// flight is stored and committed, servers and the store close. A second signal exits at once.
+// flight is stored and committed, servers and the store close; within a deadline, past which it
+// exits anyway (lib/shutdown.ts). A second signal exits at once.
 
 async function main() {
   let config;
@@ -31,25 +33,13 @@ async function main() {
     }
     throw err;
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    collector
-      .stop()
-      .then(() => bus.close())
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        logger.error({ err }, 'stop failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  handleShutdown({
+    logger,
+    stop: async () => {
+      await collector.stop();
+      await bus.close();
+    },
+  });
   await collector.start();
 }
 

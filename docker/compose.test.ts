@@ -70,7 +70,7 @@ const commandOf = (service: Service): string =>
 const processes = [
   { kind: 'collector', pattern: /\bcollector\/main\.ts\b/, schema: collectorEnvSchema },
   { kind: 'shop', pattern: /\bshop-services\/main\.ts\b/, schema: shopEnvSchema },
-  { kind: 'console', pattern: /\bnext start\b/, schema: consoleEnvSchema },
+  { kind: 'console', pattern: /\bscripts\/console\.ts\b/, schema: consoleEnvSchema },
 ] as const;
 
 const nodeServices = Object.entries(compose.services)

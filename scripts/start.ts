@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { createBusFromEnv } from '../lib/bus/index.ts';
 import { busEnvSchema, parseEnv, ConfigError } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { handleShutdown, SHUTDOWN_DEADLINE_MS, stopChild } from '../lib/shutdown.ts';
 import { createCollector } from '../collector/index.ts';
 import { loadCollectorConfig } from '../collector/config.ts';
 import { createShop } from '../shop-services/index.ts';
@@ -77,8 +78,33 @@ async function main() {
   await shop.start();
 
   let next: ChildProcess | undefined;
-  if (!process.argv.includes('--no-console')) {
+  // Bounded whatever the parts are doing (lib/shutdown.ts); the console gets most of the deadline.
+  const shutdown = handleShutdown({
+    logger: log,
+    // An exit at once must not leave the console serving on its own.
+    onForceExit: () => next?.kill('SIGKILL'),
+    stop: async () => {
+      await Promise.all([
+        next &&
+          stopChild(next, SHUTDOWN_DEADLINE_MS - 1000).then(
+            (killed) => killed && log.warn('the console did not close in time; killed it'),
+          ),
+        (async () => {
+          await shop.stop().catch((err: unknown) => log.error({ err }, 'shop stop failed'));
+          await collector.stop().catch((err: unknown) => log.error({ err }, 'collector stop failed'));
+          await bus.close().catch(() => undefined);
+        })(),
+      ]);
+    },
+  });
+
+  const urls = { collector: collector.apiUrl, shop: shop.orderUrl, bus: bus.kind };
+  if (process.argv.includes('--no-console')) {
+    log.info(urls, `Causeway is up without the console — operator token for replays: ${operatorToken}`);
+  } else {
     if (!dev) ensureConsoleBuild();
+    // A signal during the build: do not start what is being stopped.
+    if (shutdown.stopping) return;
     const port = env.PORT ?? '3000';
     next = spawn(
       process.execPath,
@@ -97,39 +123,16 @@ async function main() {
       },
     );
     next.on('exit', (code) => {
-      if (!stopping) {
+      if (!shutdown.stopping) {
         log.error({ code }, 'console process exited; stopping');
-        void stop(1);
+        shutdown.begin('console process exited', 1);
       }
     });
     log.info(
-      {
-        console: `http://127.0.0.1:${port}`,
-        collector: collector.apiUrl,
-        shop: shop.orderUrl,
-        bus: bus.kind,
-      },
+      { console: `http://127.0.0.1:${port}`, ...urls },
       `Causeway is up: open http://127.0.0.1:${port} — operator token for replays: ${operatorToken}`,
     );
   }
-
-  let stopping = false;
-  async function stop(code = 0) {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping');
-    const child = next;
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    await shop.stop().catch((err: unknown) => log.error({ err }, 'shop stop failed'));
-    await collector.stop().catch((err: unknown) => log.error({ err }, 'collector stop failed'));
-    await bus.close().catch(() => undefined);
-    process.exit(code);
-  }
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
 }
 
 main().catch((err: unknown) => {

@@ -25,7 +25,10 @@ export const shopEnvSchema = busEnvSchema.extend({
   /** Share of payment authorisations that fail with a retriable gateway timeout (they go to the retry topic). */
   FAULT_TRANSIENT_ERROR_RATE: rate.default(0.02),
   FAULT_PROCESSING_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Consumers hold their batches but stay in their groups (lag status STALL). */
   FAULT_STALL_CONSUMER: envBool(false),
+  /** Consumers leave their groups (lag status STOP). */
+  FAULT_STOP_CONSUMER: envBool(false),
   SHOP_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
   /** Backoff before the first redelivery from a retry topic; doubles per attempt. */
   SHOP_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(1000),

@@ -1,13 +1,15 @@
 import { createBusFromEnv } from '../lib/bus/index.ts';
 import { ConfigError } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { handleShutdown } from '../lib/shutdown.ts';
 import { loadShopConfig, type ShopConfig } from './config.ts';
 import { createShop } from './index.ts';
 import { createShopTracing } from './tracing.ts';
 
 // Process entry: `node shop-services/main.ts`. In Kafka mode (KAFKA_BROKERS set) Compose runs one
 // service per process, chosen by SHOP_SERVICE; with SHOP_SERVICE=all every service runs here.
-// SIGINT / SIGTERM stop consumers (committing what was handled), flush outboxes and spans, exit 0.
+// SIGINT / SIGTERM stop consumers (committing what was handled), flush outboxes and spans, exit 0;
+// within a deadline, past which it exits anyway (lib/shutdown.ts). A second signal exits at once.
 
 function configOrExit(): ShopConfig {
   try {
@@ -31,28 +33,14 @@ const tracing = createShopTracing({
 });
 const shop = createShop({ bus, config, logger, tracing });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  const force = setTimeout(() => {
-    logger.error('shutdown took longer than 20 s; exiting');
-    process.exit(1);
-  }, 20_000);
-  force.unref();
-  try {
+handleShutdown({
+  logger,
+  stop: async () => {
     await shop.stop();
     await bus.close();
     await tracing.shutdown();
-    process.exit(0);
-  } catch (err) {
-    logger.error({ err }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  },
+});
 
 try {
   await shop.start();

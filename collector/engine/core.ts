@@ -77,6 +77,8 @@ export function createEngineCore(deps: {
   now: () => number;
   /** Called after each indexing transaction: one outcome per run of chunks from one partition. */
   onIndexed: (outcomes: BatchOutcome[]) => void;
+  /** Called when indexing waits because the consumer is catching up, with the landed rows waiting. */
+  onIndexingDeferred?: (waiting: number) => void;
   /** Index this many records one landing chunk per transaction first (a restart after a crash). */
   cautiousRecords?: number;
   /** Landing seq -> times the worker died while a transaction beginning with it ran. */
@@ -103,7 +105,8 @@ export function createEngineCore(deps: {
   async function step(): Promise<boolean> {
     // Let batches that arrived meanwhile (worker messages are macrotasks) join this group.
     await new Promise<void>((r) => setImmediate(r));
-    const full = (await store.landing.stats()).waiting >= config.COLLECTOR_MAX_UNINDEXED;
+    const { waiting } = await store.landing.stats();
+    const full = waiting >= config.COLLECTOR_MAX_UNINDEXED;
     if (landQueue.length && !full) {
       const group: LandJob[] = [];
       let n = 0;
@@ -126,6 +129,7 @@ export function createEngineCore(deps: {
     if (retryTimer) return false;
     // A full landing table is indexed whatever the lag: landing waits for it.
     if (!full && catchUp.catchingUp()) {
+      deps.onIndexingDeferred?.(waiting);
       // Until the next batch lands, or the lag reports go stale.
       catchUpTimer ??= setTimeout(() => {
         catchUpTimer = undefined;

@@ -19,6 +19,8 @@ export type { BatchOutcome, MaintenanceResult } from './core.ts';
 /** What the engine reports unasked: records indexed (for the metrics). */
 export interface EngineEvents {
   onIndexed(outcomes: BatchOutcome[]): void;
+  /** Indexing waits while the consumer catches up; `waiting` landed rows are not indexed yet. Inline engine only. */
+  onIndexingDeferred?(waiting: number): void;
 }
 
 export interface IngestEngine {
@@ -69,6 +71,7 @@ export function createInlineEngine(deps: {
     ...deps,
     catalog: createSagaCatalog(deps.sagaDefinitions),
     onIndexed: (o) => deps.events.onIndexed(o),
+    onIndexingDeferred: (waiting) => deps.events.onIndexingDeferred?.(waiting),
   });
   // Packed as for the worker: one landing path, and the same bytes in the landing table.
   const lander = createLander((p) => core.land(p));

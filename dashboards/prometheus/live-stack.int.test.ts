@@ -6,6 +6,12 @@ import { createKafkaBus } from '../../lib/bus/kafka.ts';
 import type { Bus, BusConsumer } from '../../lib/bus/types.ts';
 import { uniqueName, waitFor } from '../../lib/testing/wait-for.ts';
 import { startTestCollector } from '../../collector/testing.ts';
+import {
+  NO_RANDOM_FAULTS,
+  orderFor,
+  startTestShop,
+  type TestShop,
+} from '../../shop-services/testing/harness.ts';
 import { DEFAULT_CONSOLE_URL } from '../alerts/definitions.ts';
 import { renderRulesFile } from '../alerts/generate.ts';
 import { createPrometheusSource } from '../../collector/alerts/prometheus-source.ts';
@@ -14,7 +20,8 @@ import { startPrometheus, type RunningPrometheus } from './prometheus-harness.ts
 // The real path, end to end: records on the bus -> the collector's lag monitor and DLQ decoding
 // -> its /metrics -> a real Prometheus scraping it with the generated rules -> alerts firing, and
 // the collector serving them back from Prometheus when PROMETHEUS_URL is set. A stalled consumer
-// group and a dead-lettered record are driven through the real parts, not a stand-in exporter.
+// group and a dead-lettered record are driven through the real parts, not a stand-in exporter, and
+// so are the shop's stall and stop faults.
 
 const SCALE = 1 / 60;
 const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
@@ -134,4 +141,95 @@ describe(`alerts from the live stack (${brokers.length ? 'kafka' : 'embedded'} b
     expect(body.source).toBe('prometheus');
     expect(firing(body.alerts, 'ConsumerStalled', 'group', group)).toBeDefined();
   });
+
+  it("tells the shop's stall fault (ConsumerStalled, still a member) from its stop fault (ConsumerStopped)", async () => {
+    // Two shops in their own namespaces: one stalls its consumers, the other stops them. The session
+    // timeout is short, so a stall that lost its membership would read STOP well within the wait.
+    const sessionTimeoutMs = 6000;
+    // On Kafka each shop gets its own client, as its own process would: the collector's lag poller
+    // asks about every group on the shared broker, including ones whose topics other tests deleted,
+    // and a kafkajs client that touched a deleted topic fails its next calls.
+    const shop = async () => {
+      const shopBus = brokers.length ? createKafkaBus({ brokers, clientId: 'alerts-live-shop' }) : bus;
+      if (shopBus !== bus) stops.push(() => shopBus.close());
+      const s = await startTestShop(shopBus, {
+        services: ['order', 'orchestrator'],
+        env: { SHOP_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) },
+      });
+      stops.unshift(() => s.stop());
+      return { ...s, bus: shopBus };
+    };
+    const stalledShop = await shop();
+    const stoppedShop = await shop();
+    type Shop = TestShop & { bus: Bus };
+    const groupOf = (s: TestShop) => `${s.namespace}orchestrator-service`;
+    const setFaults = async (s: TestShop, patch: Record<string, unknown>) => {
+      const res = await fetch(`${s.shop.orderUrl}/admin/faults`, {
+        method: 'PUT',
+        body: JSON.stringify(patch),
+      });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    const placeOrders = (s: TestShop, n: number) =>
+      Promise.all(Array.from({ length: n }, () => s.place(orderFor(uniqueName('live-stack')))));
+    /** The orchestrator committed up to the end of its orders topic. */
+    const caughtUp = async (s: Shop) => {
+      const committed = await s.bus.admin.committedOffsets(groupOf(s), [s.topics.orderEvents]);
+      const high = await s.bus.admin.topicOffsets(s.topics.orderEvents);
+      return (
+        committed.some((c) => c.offset > 0) &&
+        high.every(
+          (h) => h.high === 0 || committed.find((c) => c.partition === h.partition)?.offset === h.high,
+        )
+      );
+    };
+    // Committed offsets first: the lag monitor knows a group's partitions from its commits.
+    for (const s of [stalledShop, stoppedShop]) {
+      await setFaults(s, NO_RANDOM_FAULTS);
+      await placeOrders(s, 6);
+      await waitFor(() => caughtUp(s), { what: `${groupOf(s)} to commit its orders`, timeoutMs: 30_000 });
+    }
+    await setFaults(stalledShop, { stallConsumer: true });
+    await setFaults(stoppedShop, { stopConsumer: true });
+    const faultedAt = Date.now();
+    await placeOrders(stalledShop, 6);
+    await placeOrders(stoppedShop, 6);
+
+    const source = createPrometheusSource({ url: prometheus.url });
+    const alerts = await waitFor(
+      async () => {
+        const { alerts } = await source.alerts();
+        return firing(alerts, 'ConsumerStalled', 'group', groupOf(stalledShop)) &&
+          firing(alerts, 'ConsumerStopped', 'group', groupOf(stoppedShop)) &&
+          // Held three session timeouts: a member that stopped heartbeating would be gone by now.
+          Date.now() - faultedAt >= 3 * sessionTimeoutMs
+          ? alerts
+          : undefined;
+      },
+      {
+        what: 'ConsumerStalled and ConsumerStopped firing for the two shops',
+        timeoutMs: 80_000,
+        intervalMs: 500,
+      },
+    );
+    expect(firing(alerts, 'ConsumerStalled', 'group', groupOf(stalledShop))?.labels).toMatchObject({
+      severity: 'critical',
+      status: 'STALL',
+    });
+    expect(
+      alerts.filter(
+        (a) => a.labels.alertname === 'ConsumerStopped' && a.labels.group === groupOf(stalledShop),
+      ),
+    ).toEqual([]);
+    expect(firing(alerts, 'ConsumerStopped', 'group', groupOf(stoppedShop))?.labels).toMatchObject({
+      severity: 'critical',
+      status: 'STOP',
+    });
+    const [stalledGroup, stoppedGroup] = await stalledShop.bus.admin.describeGroups([
+      groupOf(stalledShop),
+      groupOf(stoppedShop),
+    ]);
+    expect(stalledGroup?.members.length).toBe(1);
+    expect(stoppedGroup?.members).toEqual([]);
+  }, 150_000);
 });

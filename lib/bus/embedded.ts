@@ -263,6 +263,8 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
               {
                 commit: (next) => Promise.resolve(commit(tp, next)),
                 isRunning: () => running && member.assigned.includes(tp),
+                // No sessions here: a member stays until it stops.
+                heartbeat: () => Promise.resolve(),
               },
             );
             const next = records[records.length - 1]!.offset + 1;

@@ -322,7 +322,13 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         onError: (err, what) => log?.warn({ err, groupId: opts.groupId, what }, 'deferred batch failed'),
       });
       const active = new Set<Promise<unknown>>();
+      // Set when a stop begins: handlers then see isRunning() false and end their waits. kafkajs's
+      // own isRunning() stays true until disconnect, which comes only after the drain, so a handler
+      // waiting on it (a held batch, a backoff) and the drain waiting on that handler would wait
+      // for each other for ever.
+      let draining = false;
       currentDrain = async () => {
+        draining = true;
         // No new fetches; the batches in hand finish, every receipt settles, and what is done commits
         // while the member is still in its group.
         c.pause(topics.map((topic) => ({ topic })));
@@ -334,7 +340,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         eachBatchAutoResolve: false,
         eachBatch: async (payload) => {
           const { batch } = payload;
-          const isRunning = () => payload.isRunning();
+          const isRunning = () => !draining && payload.isRunning();
           const isStale = () => payload.isStale();
           const parts = batchParts(batch, {
             // kafkajs 2.x types Batch without the offset it fetched from.
@@ -356,7 +362,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
                   highWatermark: Number(batch.highWatermark),
                   ...(part.raw && { raw: part.raw }),
                 },
-                { commit, isRunning: () => isRunning() && !isStale() },
+                {
+                  commit,
+                  isRunning: () => isRunning() && !isStale(),
+                  // kafkajs sends one only when the heartbeat interval has passed since the last.
+                  heartbeat: () => payload.heartbeat(),
+                },
               );
               // With auto-resolve off, kafkajs advances its fetch position only on resolveOffset.
               payload.resolveOffset(String(part.last));
@@ -481,6 +492,18 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         // Another process may have created them in between; only fail if they are still missing.
         const now = new Set(await withAdmin((a) => a.listTopics()));
         if (missing.some((s) => !now.has(s.topic))) throw err;
+      }
+      // A topic just created can still be unknown to a metadata request for it (seen on a busy
+      // KRaft broker), and a consumer subscribing to it then fails: return once it answers.
+      const topics = missing.map((s) => s.topic);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await withAdmin((a) => a.fetchTopicMetadata({ topics }));
+          return;
+        } catch (err) {
+          if (!isStaleMetadata(err) || attempt >= 50) throw err;
+          await sleep(100);
+        }
       }
     },
     async deleteTopics(names) {

@@ -93,10 +93,22 @@ export interface BatchReceipt {
  * commits the offset after the batch's last record; when it rejects, nothing is committed and the
  * batch is delivered again after a backoff. `commit` lets a handler commit part of a batch early.
  */
-export type BatchHandler = (
-  batch: RecordBatch,
-  ctx: { readonly commit: (nextOffset: number) => Promise<void>; readonly isRunning: () => boolean },
-) => Promise<void | BatchReceipt>;
+export type BatchHandler = (batch: RecordBatch, ctx: BatchContext) => Promise<void | BatchReceipt>;
+
+export interface BatchContext {
+  readonly commit: (nextOffset: number) => Promise<void>;
+  /**
+   * False once the consumer is stopping or the partition was taken away: a handler that waits
+   * (a backoff, a held batch) must end then, or the stop waits for it.
+   */
+  readonly isRunning: () => boolean;
+  /**
+   * Keeps the member in its group while a batch takes long (Kafka: a heartbeat when one is due;
+   * rejects when the group is rebalancing). A handler that holds a batch longer than the session
+   * timeout without calling it is taken for dead and its partitions move elsewhere.
+   */
+  readonly heartbeat: () => Promise<void>;
+}
 
 export interface BusConsumer {
   readonly groupId: string;

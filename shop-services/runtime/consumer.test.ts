@@ -52,6 +52,7 @@ describe('consumer runtime', () => {
       refundOutage: false,
       processingDelayMs: 0,
       stallConsumer: false,
+      stopConsumer: false,
       crash: false,
     });
     // A provider without an exporter: real ids, so records get a traceparent, nothing exported.
@@ -196,17 +197,46 @@ describe('consumer runtime', () => {
     expect(await count('dead_letter')).toBe(0);
   });
 
-  it('stops committing while stalled and catches up afterwards', async () => {
+  const committed = async () =>
+    (await bus.admin.committedOffsets('svc-group', [T])).reduce((s, o) => s + Math.max(0, o.offset), 0);
+  const members = async () => (await bus.admin.describeGroups(['svc-group']))[0]?.members.length ?? 0;
+
+  it('holds a record while stalled, in its group and without committing, and catches up afterwards', async () => {
     faults.update({ stallConsumer: true });
     await send({ n: 5, mode: 'ok' });
-    const committed = async () =>
-      (await bus.admin.committedOffsets('svc-group', [T])).reduce((s, o) => s + Math.max(0, o.offset), 0);
-    await new Promise((r) => setTimeout(r, 300));
+    // The record reached the consumer and is held there: only now does "not handled" mean something.
+    await waitFor(() => runtime.heldBatches() === 1, { what: 'the stalled consumer to hold the batch' });
     expect(effects()).toBe(0);
     expect(await committed()).toBe(0);
+    expect(await members()).toBe(1);
     faults.update({ stallConsumer: false });
     await waitFor(async () => (await committed()) === 1, { what: 'commit after the stall' });
     expect(effects()).toBe(1);
+    expect(runtime.heldBatches()).toBe(0);
+  });
+
+  it('stops at once while a batch is held by the stall', async () => {
+    faults.update({ stallConsumer: true });
+    await send({ n: 7, mode: 'ok' });
+    await waitFor(() => runtime.heldBatches() === 1, { what: 'the stalled consumer to hold the batch' });
+    await runtime.stop();
+    expect(runtime.heldBatches()).toBe(0);
+    expect(await members()).toBe(0);
+    expect(effects()).toBe(0);
+  });
+
+  it('leaves its group while the stop fault is on and joins again when it is off', async () => {
+    await send({ n: 8, mode: 'ok' });
+    await waitFor(async () => (await committed()) === 1, { what: 'the first record committed' });
+    faults.update({ stopConsumer: true });
+    await waitFor(async () => (await members()) === 0, { what: 'the member to leave its group' });
+    // With no member nothing can take it: the lag monitor sees an empty group (STOP).
+    await send({ n: 9, mode: 'ok' });
+    expect(await committed()).toBe(1);
+    faults.update({ stopConsumer: false });
+    await waitFor(async () => (await committed()) === 2, { what: 'the record handled after rejoining' });
+    expect(await members()).toBe(1);
+    expect(effects()).toBe(2);
   });
 
   it('exits the process on the next record when the crash switch is on', async () => {

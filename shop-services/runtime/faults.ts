@@ -21,8 +21,16 @@ export const faultSettingsSchema = z.strictObject({
    */
   refundOutage: z.boolean(),
   processingDelayMs: z.number().int().min(0).max(600_000),
-  /** Consumers stop handling (and so stop committing): lag grows until switched off. */
+  /**
+   * Consumers hold their batch: no handling, no commits, but they stay in their groups (they keep
+   * heartbeating), as a consumer blocked on a dependency does. Lag grows; Burrow's status is STALL.
+   */
   stallConsumer: z.boolean(),
+  /**
+   * Consumers leave their groups (as a crashed or scaled-to-zero service does) and join again when
+   * switched off. Lag grows with no member; Burrow's status is STOP.
+   */
+  stopConsumer: z.boolean(),
   /** The process exits with status 1 on the next record any consumer takes. */
   crash: z.boolean(),
 });
@@ -36,6 +44,8 @@ export interface FaultController {
   update(patch: FaultPatch): FaultSettings;
   /** True with probability `rate` (the controller's random source, seedable in tests). */
   roll(rate: number): boolean;
+  /** Calls `listener` after every update; returns the unsubscribe. */
+  onChange(listener: (settings: FaultSettings) => void): () => void;
 }
 
 export function faultsFromConfig(config: ShopConfig): FaultSettings {
@@ -46,6 +56,7 @@ export function faultsFromConfig(config: ShopConfig): FaultSettings {
     transientErrorRate: config.FAULT_TRANSIENT_ERROR_RATE,
     processingDelayMs: config.FAULT_PROCESSING_DELAY_MS,
     stallConsumer: config.FAULT_STALL_CONSUMER,
+    stopConsumer: config.FAULT_STOP_CONSUMER,
     refundOutage: false,
     crash: false,
   };
@@ -56,13 +67,19 @@ export function createFaultController(
   random: () => number = Math.random,
 ): FaultController {
   let current: FaultSettings = { ...initial };
+  const listeners = new Set<(settings: FaultSettings) => void>();
   return {
     get: () => ({ ...current }),
     update(patch) {
       current = { ...current, ...patch };
+      for (const l of listeners) l({ ...current });
       return { ...current };
     },
     roll: (r) => r > 0 && random() < r,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 

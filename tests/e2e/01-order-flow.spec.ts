@@ -110,9 +110,13 @@ test('scrolling up in the tail stops following so rows stay put; End follows aga
   const scrollable = () => tail.list().evaluate((el) => el.scrollHeight > 2 * el.clientHeight);
   // Enough rows to scroll: every order writes records on several topics.
   for (let i = 0; i < 10 && !((await tail.list().count()) && (await scrollable())); i++) {
+    const shown = (await tail.list().count()) ? (await tail.scrollState()).count : 0;
     await placeOrder(request, { customerId: uniqueId('e2e-follow') });
     await expect(tail.list()).toBeVisible({ timeout: 5_000 });
-    await page.waitForTimeout(500);
+    // The order's records have arrived before the next look at the height.
+    await expect
+      .poll(async () => (await tail.scrollState()).count, { timeout: 5_000 })
+      .toBeGreaterThan(shown);
   }
   expect(await scrollable(), 'enough rows to scroll').toBe(true);
   expect((await tail.scrollState()).atEnd, 'a new tail follows the newest row').toBe(true);

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { ConsolePage } from './pages/console-page.ts';
+import { DlqPage } from './pages/dlq-page.ts';
 import { placeOrder, uniqueId } from './support/stack.ts';
 
 // Every page opens without a script error, shows its heading, and is saved as a screenshot. Runs
@@ -73,13 +74,20 @@ test('lists are keyboard usable: Enter opens a DLQ entry, Esc closes the tail in
   request,
 }) => {
   const ui = new ConsolePage(page);
-  await ui.open('/dlq');
-  const row = page.getByTestId('dlq-row').first();
-  if (await row.count()) {
-    await row.focus();
-    await page.keyboard.press('Enter');
-    await expect(page.getByTestId('dlq-entry')).toBeVisible();
-  }
+  // A dead letter of its own: the `poison-` customer hook makes payment reject the order's command.
+  const orderId = await placeOrder(request, { customerId: uniqueId('poison-e2e-keys') });
+  const dlq = new DlqPage(page);
+  const row = dlq.rowForKey(orderId);
+  await expect(async () => {
+    await dlq.openWorkbench({ key: orderId });
+    await expect(row).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 45_000 });
+  await expect(page.getByTestId('dlq-entry')).toHaveCount(0);
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('dlq-entry')).toBeVisible();
+  // The entry opened is the order's dead letter.
+  await expect(page.getByTestId('record-inspector').getByTestId('payload')).toContainText(orderId);
   await ui.open('/tail');
   await expect(ui.byTestId('tail-connection')).toHaveAttribute('data-state', 'open');
   // The tail shows what arrives from now on.

@@ -38,7 +38,10 @@ export interface FaultPatch {
   poisonRate?: number;
   transientErrorRate?: number;
   processingDelayMs?: number;
+  /** Consumers stay in their groups and stop committing: lag status STALL. */
   stallConsumer?: boolean;
+  /** Consumers leave their groups: lag status STOP. */
+  stopConsumer?: boolean;
 }
 
 export async function setFaults(request: APIRequestContext, patch: FaultPatch): Promise<void> {
@@ -53,6 +56,7 @@ export const QUIET_FAULTS: FaultPatch = {
   transientErrorRate: 0,
   processingDelayMs: 0,
   stallConsumer: false,
+  stopConsumer: false,
 };
 
 /** GET from the collector, parsed with the shared schema. */
