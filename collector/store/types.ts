@@ -31,6 +31,11 @@ export interface RetentionResult {
 
 export interface Store extends StoreTx {
   readonly kind: string;
+  /**
+   * Several collector processes write this store at once (PostgreSQL): no in-process cache may
+   * answer for it — another process can make any cached answer false (engine/cache.ts).
+   */
+  readonly shared?: boolean;
   /** Serialised, atomic: everything `fn` writes commits together or not at all. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** One bounded retention step: at most `maxDeletes` rows per table. */

@@ -47,55 +47,8 @@ const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRecord =>
     ...patch,
   });
 
+// Port behaviour shared with every backend is in ../conformance.ts; these cases are SQLite's own.
 describe('SQLite store', () => {
-  it('stores a (topic, partition, offset) once however often it is written', async () => {
-    const s = open();
-    const first = await s.transaction((tx) => tx.records.insert(newRecord(1)));
-    const again = await s.transaction((tx) => tx.records.insert(newRecord(1, { ceType: 'Changed' })));
-    expect(first?.seq).toBeGreaterThan(0);
-    expect(again).toBeUndefined();
-    const got = await s.records.get('t', 0, 1);
-    expect(got?.ceType).toBe('T');
-    expect(got?.headers).toEqual([{ key: 'h', value: 'v', encoding: 'utf8' }]);
-    expect((await s.records.list({}, { cursor: null, limit: 10 })).items).toHaveLength(1);
-  });
-
-  it('rolls a failed transaction back whole, and a failed savepoint back alone', async () => {
-    const s = open();
-    await expect(
-      s.transaction(async (tx) => {
-        await tx.records.insert(newRecord(1));
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    expect(await s.records.get('t', 0, 1)).toBeUndefined();
-    await s.transaction(async (tx) => {
-      await tx.records.insert(newRecord(2));
-      await tx
-        .savepoint(async () => {
-          await tx.records.insert(newRecord(3));
-          throw new Error('derivation failed');
-        })
-        .catch(() => undefined);
-    });
-    expect(await s.records.get('t', 0, 2)).toBeDefined();
-    expect(await s.records.get('t', 0, 3)).toBeUndefined();
-  });
-
-  it('serialises concurrent transactions', async () => {
-    const s = open();
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        s.transaction(async (tx) => {
-          await tx.records.insert(newRecord(i));
-          await new Promise((r) => setImmediate(r));
-          await tx.records.insert(newRecord(100 + i));
-        }),
-      ),
-    );
-    expect((await s.records.list({}, { cursor: null, limit: 500 })).items).toHaveLength(40);
-  });
-
   it('keeps data across reopening a file database and does not re-run migrations', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cw-store-'));
     dirs.push(dir);
@@ -105,65 +58,6 @@ describe('SQLite store', () => {
     await a.close();
     const b = open(path);
     expect((await b.records.get('t', 0, 7))?.ceId).toBe('ce-7');
-  });
-
-  it('enforces retention by age and by size in bounded steps', async () => {
-    const s = open();
-    await s.transaction(async (tx) => {
-      for (let i = 0; i < 100; i++) await tx.records.insert(newRecord(i, { storedAt: i < 30 ? 10 : 5000 }));
-    });
-    const byAge = await s.enforceRetention({ olderThan: 100, maxRecords: 1000, maxDeletes: 20 });
-    expect(byAge.records).toBe(20);
-    await s.enforceRetention({ olderThan: 100, maxRecords: 1000, maxDeletes: 20 });
-    expect((await s.records.stats()).approxCount).toBe(70);
-    await s.enforceRetention({ olderThan: 0, maxRecords: 50, maxDeletes: 1000 });
-    expect((await s.records.stats()).approxCount).toBe(50);
-    const oldest = (await s.records.list({}, { cursor: null, limit: 500 })).items
-      .map((r) => r.offset)
-      .sort((a, b) => a - b)[0];
-    expect(oldest).toBe(50);
-  });
-
-  it('lands chunks, knows which offsets it holds, hands chunks out by records and bytes', async () => {
-    const s = open();
-    await s.transaction((tx) => tx.records.insert(newRecord(0)));
-    const chunk = (first: number, last: number, count: number, fill = first) => ({
-      topic: 't',
-      partition: 0,
-      format: first === 8 ? ('kafka' as const) : ('packed' as const),
-      firstOffset: first,
-      lastOffset: last,
-      count,
-      landedAt: 1,
-      body: Buffer.alloc(100, fill),
-    });
-    expect(await s.landing.highestOffset('t', 0)).toBe(0);
-    expect(await s.landing.highestOffset('t', 1)).toBe(-1);
-    // 1..3, then 5 and 7 of a compacted run 5..7, then 8..9.
-    await s.transaction((tx) => tx.landing.append([chunk(1, 3, 3), chunk(5, 7, 2), chunk(8, 9, 2)]));
-    expect(await s.landing.highestOffset('t', 0)).toBe(9);
-    const held = await Promise.all([0, 1, 3, 4, 5, 9, 10].map((o) => s.landing.holds('t', 0, o)));
-    expect(held).toEqual([true, true, true, false, true, true, false]);
-    expect(await s.landing.holds('u', 0, 1)).toBe(false);
-    // seq counts records: 3 + 2 + 2 waiting.
-    expect((await s.landing.stats()).waiting).toBe(7);
-    const firsts = async (limit: number, bytes: number) =>
-      (await s.landing.next(limit, bytes)).map((c) => c.firstOffset);
-    expect(await firsts(10, 250)).toEqual([1, 5, 8]);
-    expect((await s.landing.next(10, 10_000)).map((c) => c.format)).toEqual(['packed', 'packed', 'kafka']);
-    expect(await firsts(4, 10_000)).toEqual([1, 5]);
-    expect(await firsts(3, 10_000)).toEqual([1]);
-    expect(await firsts(10, 150)).toEqual([1, 5]);
-    // A chunk larger than either budget still comes out, alone.
-    expect(await firsts(1, 1)).toEqual([1]);
-    const [first] = await s.landing.next(1, 1);
-    expect(first).toMatchObject({ firstOffset: 1, lastOffset: 3, count: 3, seq: 3 });
-    expect([...first!.body]).toEqual([...chunk(1, 3, 3).body]);
-    await s.transaction((tx) => tx.landing.remove(first!.seq));
-    expect(await s.landing.stats()).toMatchObject({ waiting: 4 });
-    await s.transaction((tx) => tx.landing.remove(7));
-    expect(await s.landing.stats()).toMatchObject({ waiting: 0 });
-    expect(await s.landing.highestOffset('t', 0)).toBe(0);
   });
 
   it("keeps a file store's landed bytes in segment files, read back after a restart, deleted once indexed", async () => {
