@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Bus } from '../lib/bus/types.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ConfigError } from '../lib/config.ts';
 import { createAlertsSource, type AlertsSource } from './alerts/source.ts';
 import { createAuth } from './api/auth.ts';
 import type { ApiContext, LagView } from './api/context.ts';
@@ -21,6 +22,7 @@ import { createMaintenance } from './maintenance.ts';
 import { createCollectorMetrics } from './metrics/registry.ts';
 import { decodeOtlpRequest } from './otlp/index.ts';
 import { createSagaCatalog, loadSagaDefinitions, type SagaDefinition } from './sagas/definitions.ts';
+import { createPostgresStore } from './store/postgres/index.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { createOtlpReceiver } from './traces/receiver.ts';
@@ -53,6 +55,8 @@ export interface CollectorDeps {
   readonly logger: Logger;
   /** Default: SQLite at COLLECTOR_DB_PATH or DATA_DIR/collector.db (closed by stop()). */
   readonly store?: Store;
+  /** stop() closes the store handed in too (one `openSharedStore` opened for this collector). */
+  readonly ownsStore?: boolean;
   readonly now?: () => number;
   readonly lag?: LagMonitorLike | null;
   readonly alerts?: AlertsSource;
@@ -60,10 +64,22 @@ export interface CollectorDeps {
   readonly sagaDefinitions?: readonly SagaDefinition[];
 }
 
+/**
+ * The PostgreSQL store of COLLECTOR_STORE_URL (migrated, ready), or undefined when it is unset and
+ * the collector opens its SQLite file itself. Pass it as `store` with `ownsStore: true`.
+ */
+export async function openSharedStore(config: CollectorConfig): Promise<Store | undefined> {
+  if (!config.COLLECTOR_STORE_URL) return undefined;
+  return createPostgresStore({ url: config.COLLECTOR_STORE_URL });
+}
+
 export function createCollector(deps: CollectorDeps): Collector {
   const { bus, config } = deps;
   const now = deps.now ?? Date.now;
   const logger = deps.logger;
+  if (config.COLLECTOR_STORE_URL && !deps.store)
+    throw new ConfigError('COLLECTOR_STORE_URL is set: open the store with openSharedStore() first');
+  const closeStore = !deps.store || deps.ownsStore === true;
   const dbPath = config.COLLECTOR_DB_PATH ?? join(config.DATA_DIR, 'collector.db');
   // With the engine on its worker, this connection only reads (and writes replay requests): a
   // smaller page cache; the worker's connection keeps the default for the ingest path.
@@ -217,7 +233,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     },
     async stop() {
       if (!started) {
-        if (!deps.store) await store.close();
+        if (closeStore) await store.close();
         return;
       }
       started = false;
@@ -233,7 +249,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       await otlp.stop();
       await engine.close();
       engineImpl = useWorker ? undefined : engineImpl;
-      if (!deps.store) await store.close();
+      if (closeStore) await store.close();
       logger.info('collector stopped');
     },
   };

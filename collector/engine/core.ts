@@ -208,7 +208,7 @@ export function createEngineCore(deps: {
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
-  const cache = createDerivationCache();
+  const cache = createDerivationCache({ entries: 4_000, shared: store.shared === true });
   const chains = createChainTracker({
     terminalTypes: config.CHAIN_TERMINAL_TYPES,
     finalTypes: config.CHAIN_FINAL_TYPES,
