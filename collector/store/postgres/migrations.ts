@@ -9,6 +9,8 @@ import type pg from 'pg';
 //   partitions.ts), so retention drops partitions instead of deleting rows. A Kafka record's
 //   timestamp never changes, so the primary key (topic, partition, offset, ts) is as unique as
 //   (topic, partition, offset): a redelivery lands in the same partition and conflicts there.
+//   A partition goes once its day and the last time a record was stored in it (record_days) are
+//   both past the cut-off: a record with an old timestamp does not vanish on arrival.
 // - Key, value and headers stay in the record's row: PostgreSQL moves large values out of line
 //   itself (TOAST), which is what record_bodies does for SQLite.
 // - Text search is a tsvector column built from the same words as SQLite's FTS5 index
@@ -141,6 +143,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX landing_range ON landing (topic, partition, last_offset);
   CREATE INDEX landing_owner ON landing (owner, seq);
+  -- Per day partition of records, about when a record was last stored in it (retention keeps a
+  -- partition while anything in it is younger than the cut-off by stored time; partitions.ts).
+  CREATE TABLE record_days (day integer PRIMARY KEY, last_stored_at bigint NOT NULL);
   -- Collectors sharing the store, with the last time each was seen (landing ownership).
   CREATE TABLE store_members (id text PRIMARY KEY, seen_at bigint NOT NULL);
   `,

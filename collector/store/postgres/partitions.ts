@@ -11,6 +11,7 @@ import type pg from 'pg';
 
 export const DAY_MS = 86_400_000;
 const ADVISORY_PARTITIONS = 7_411_002;
+const NOTE_EVERY_MS = 60_000;
 
 export const dayOf = (ts: number) => Math.floor(ts / DAY_MS);
 const nameOf = (day: number) => {
@@ -23,11 +24,17 @@ const nameOf = (day: number) => {
 export interface Partitions {
   /** Makes sure the partition holding `ts` exists. */
   ensure(ts: number): Promise<void>;
+  /**
+   * Notes that a record of `ts` was stored at `storedAt` (retention keeps its partition until that
+   * is past the cut-off). Written at most once a minute per day and process, outside the caller's
+   * transaction: a row lock on the day held by an ingest transaction would serialise collectors.
+   */
+  noteStored(ts: number, storedAt: number): Promise<void>;
   /** Forgets that the partition of `ts` exists (another collector's retention dropped it). */
   forget(ts: number): void;
   /** Today's partition and the next `days`. */
   ensureAhead(now: number, days?: number): Promise<void>;
-  /** Partitions whose whole range lies before `cutoff` (oldest first), with their row estimate. */
+  /** Partitions whose day and last stored record both lie before `cutoff` (oldest first). */
   olderThan(cutoff: number): Promise<{ name: string; day: number }[]>;
   /** Every partition, oldest first. */
   all(): Promise<{ name: string; day: number }[]>;
@@ -42,6 +49,7 @@ export interface Partitions {
 export function createPartitions(pool: pg.Pool): Partitions {
   const known = new Set<number>();
   const creating = new Map<number, Promise<void>>();
+  const noted = new Map<number, number>();
   const list = async () => {
     const r = await pool.query<{ name: string; bound: string }>(
       `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
@@ -94,11 +102,27 @@ export function createPartitions(pool: pg.Pool): Partitions {
     forget(ts) {
       known.delete(dayOf(ts));
     },
+    async noteStored(ts, storedAt) {
+      const day = dayOf(ts);
+      if (storedAt < (noted.get(day) ?? -Infinity) + NOTE_EVERY_MS) return;
+      noted.set(day, storedAt);
+      if (noted.size > 1000) noted.clear();
+      // A minute ahead: until the next note, records stored meanwhile are covered.
+      await pool.query(
+        `INSERT INTO record_days (day, last_stored_at) VALUES ($1, $2)
+         ON CONFLICT (day) DO UPDATE SET last_stored_at = greatest(record_days.last_stored_at, excluded.last_stored_at)`,
+        [day, storedAt + NOTE_EVERY_MS],
+      );
+    },
     async ensureAhead(now, days = 2) {
       for (let d = 0; d <= days; d++) await p.ensure(now + d * DAY_MS);
     },
     async olderThan(cutoff) {
-      return (await list()).filter((x) => (x.day + 1) * DAY_MS <= cutoff);
+      const days = await pool.query<{ day: number; last: number }>(
+        'SELECT day, last_stored_at AS last FROM record_days',
+      );
+      const last = new Map(days.rows.map((r) => [Number(r.day), Number(r.last)]));
+      return (await list()).filter((x) => (x.day + 1) * DAY_MS <= cutoff && (last.get(x.day) ?? -Infinity) < cutoff);
     },
     all: list,
     async drop(name) {
@@ -107,7 +131,11 @@ export function createPartitions(pool: pg.Pool): Partitions {
       // CONCURRENTLY: readers and writers of other partitions are never blocked by the detach.
       await pool.query(`ALTER TABLE records DETACH PARTITION ${name} CONCURRENTLY`);
       await pool.query(`DROP TABLE ${name}`);
-      if (day !== undefined) known.delete(day);
+      if (day !== undefined) {
+        known.delete(day);
+        noted.delete(day);
+        await pool.query('DELETE FROM record_days WHERE day = $1', [day]);
+      }
     },
   };
   return p;

@@ -69,6 +69,7 @@ export function createRecordRepo(db: Db, partitions: Partitions): RecordRepo {
   return {
     async insert(r) {
       await partitions.ensure(r.timestamp);
+      await partitions.noteStored(r.timestamp, r.storedAt);
       let row;
       try {
         row = await db.get(INSERT, insertParams(r));

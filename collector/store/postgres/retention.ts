@@ -5,8 +5,9 @@ import type { Partitions } from './partitions.ts';
 
 // Retention in the PostgreSQL store. Records go a day partition at a time: every partition whose
 // whole day lies before the cut-off is detached and dropped (partitions.ts), no row deleted one by
-// one. Unlike the SQLite store, age is the record's timestamp (the partition key), not the time it
-// was stored. By size: whole oldest partitions while what is left still exceeds `maxRecords`, then
+// one. A partition's day is its records' timestamps (the partition key); it goes once that day
+// and the last time anything was stored in it are both older than the cut-off (the SQLite store
+// goes by stored time alone, record by record). By size: whole oldest partitions while what is left still exceeds `maxRecords`, then
 // the oldest rows of the next one, at most `maxDeletes`. Rows derived from the dropped records
 // (anomalies, saga events, dead-letter entries) go with them; spans, chains, sagas and replays
 // are deleted in bounded steps as in the SQLite store.
