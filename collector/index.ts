@@ -18,6 +18,8 @@ import {
 } from './engine/index.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createLagMonitor } from './lag/index.ts';
+import { createSharedLag } from './lag/shared.ts';
+import { alwaysLeader, createPgLeadership, type Leadership } from './leader.ts';
 import { createMaintenance } from './maintenance.ts';
 import { createCollectorMetrics } from './metrics/registry.ts';
 import { decodeOtlpRequest } from './otlp/index.ts';
@@ -60,6 +62,8 @@ export interface CollectorDeps {
   readonly now?: () => number;
   readonly lag?: LagMonitorLike | null;
   readonly alerts?: AlertsSource;
+  /** Who runs the singletons; default: elected through COLLECTOR_STORE_URL, else this collector. */
+  readonly leadership?: Leadership;
   /** Default: SAGA_DEFINITIONS_FILE, or the shop's definitions. */
   readonly sagaDefinitions?: readonly SagaDefinition[];
 }
@@ -127,7 +131,7 @@ export function createCollector(deps: CollectorDeps): Collector {
   });
   const replayer = createReplayer({ bus, store, logger, metrics, maxReplays: config.REPLAY_MAX_COUNT, now });
   const bulk = createBulkReplayer({ store, replayer, logger, metrics, now });
-  const lag =
+  const monitor =
     deps.lag === undefined
       ? createLagMonitor({
           bus,
@@ -137,6 +141,22 @@ export function createCollector(deps: CollectorDeps): Collector {
           now,
         })
       : (deps.lag ?? undefined);
+  // Singletons (lag polling, the STUCK sweep and retention, native alerts, resuming bulk replays)
+  // run on one collector of those sharing a store: the elected one (leader.ts).
+  const leadership =
+    deps.leadership ??
+    (config.COLLECTOR_STORE_URL
+      ? createPgLeadership({
+          url: config.COLLECTOR_STORE_URL,
+          name: config.COLLECTOR_GROUP_ID,
+          retryMs: config.LAG_POLL_INTERVAL_MS,
+          logger,
+        })
+      : alwaysLeader());
+  const lag =
+    monitor && store.shared
+      ? createSharedLag({ monitor, store, leadership, intervalMs: config.LAG_POLL_INTERVAL_MS, logger })
+      : monitor;
   const alerts =
     deps.alerts ??
     createAlertsSource({
@@ -178,6 +198,25 @@ export function createCollector(deps: CollectorDeps): Collector {
   });
   let apiUrl = '';
   let started = false;
+  let transition: Promise<void> = Promise.resolve();
+  /** Starts or stops the singletons as this collector gains or loses leadership, one change at a time. */
+  const onLeadership = (leader: boolean) => {
+    transition = transition
+      .then(async () => {
+        if (!started) return;
+        if (leader) {
+          monitor?.start();
+          alerts.start?.();
+          maintenance.start();
+          await bulk.resume();
+        } else {
+          alerts.stop?.();
+          await maintenance.stop();
+          await monitor?.stop();
+        }
+      })
+      .catch((err: unknown) => logger.error({ err }, 'starting or stopping the singletons failed'));
+  };
 
   return {
     get apiUrl() {
@@ -217,10 +256,10 @@ export function createCollector(deps: CollectorDeps): Collector {
       // fire the not-ingesting alert on every restart).
       metrics.lastIngestTimestamp.set(((await store.records.stats()).lastStoredAt ?? now()) / 1000);
       await ingest.start();
-      lag?.start();
-      alerts.start?.();
-      maintenance.start();
-      await bulk.resume();
+      if (lag !== monitor) lag?.start();
+      leadership.onChange(onLeadership);
+      leadership.start();
+      await transition;
       logger.info(
         {
           api: apiUrl,
@@ -237,9 +276,12 @@ export function createCollector(deps: CollectorDeps): Collector {
         return;
       }
       started = false;
+      await leadership.stop();
+      await transition;
       alerts.stop?.();
       await maintenance.stop();
-      await lag?.stop();
+      await monitor?.stop();
+      if (lag !== monitor) await lag?.stop();
       await bulk.stop();
       await ingest.stop();
       hub.stop();

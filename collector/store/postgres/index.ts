@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Store, StoreTx } from '../types.ts';
-import { createPool, dbOf, isRetryable, type Db } from './db.ts';
+import { reqNum, reqStr } from '../sqlite/db.ts';
+import { createPool, dbOf, isRetryable, txt, type Db } from './db.ts';
 import { createChainRepo, createSagaRepo, createSpanRepo } from './derived.ts';
 import { createDlqRepo, createReplayRepo } from './dlq.ts';
 import { createLandingRepo } from './landing.ts';
@@ -130,6 +131,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     savepoint: (fn) => fn(),
     transaction,
     enforceRetention: (opts) => enforceRetention(shared, partitions, opts),
+    async publish(name, at, json) {
+      await shared.run(
+        `INSERT INTO shared_views (name, at, body) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET at = excluded.at, body = excluded.body WHERE shared_views.at <= excluded.at`,
+        [name, at, txt(json)],
+      );
+    },
+    async published(name) {
+      const r = await shared.get('SELECT at, body FROM shared_views WHERE name = ?', [name]);
+      return r ? { at: reqNum(r, 'at'), json: reqStr(r, 'body') } : undefined;
+    },
     async close() {
       if (closed) return;
       closed = true;

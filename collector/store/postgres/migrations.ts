@@ -146,6 +146,8 @@ const MIGRATIONS: readonly string[] = [
   -- Per day partition of records, about when a record was last stored in it (retention keeps a
   -- partition while anything in it is younger than the cut-off by stored time; partitions.ts).
   CREATE TABLE record_days (day integer PRIMARY KEY, last_stored_at bigint NOT NULL);
+  -- Views the elected collector computes for the others to serve (Store.publish).
+  CREATE TABLE shared_views (name text PRIMARY KEY, at bigint NOT NULL, body text NOT NULL);
   -- Collectors sharing the store, with the last time each was seen (landing ownership).
   CREATE TABLE store_members (id text PRIMARY KEY, seen_at bigint NOT NULL);
   `,

@@ -122,7 +122,9 @@ export function createPartitions(pool: pg.Pool): Partitions {
         'SELECT day, last_stored_at AS last FROM record_days',
       );
       const last = new Map(days.rows.map((r) => [Number(r.day), Number(r.last)]));
-      return (await list()).filter((x) => (x.day + 1) * DAY_MS <= cutoff && (last.get(x.day) ?? -Infinity) < cutoff);
+      return (await list()).filter(
+        (x) => (x.day + 1) * DAY_MS <= cutoff && (last.get(x.day) ?? -Infinity) < cutoff,
+      );
     },
     all: list,
     async drop(name) {
