@@ -33,6 +33,10 @@ const PG_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/po
 const ORDERS = Number(process.env.MULTI_COLLECTOR_ORDERS ?? 200);
 const TOKEN = 'operator-token-multi-collector';
 
+/** Where the test is, on stderr: a failure names the stage it stopped in. */
+const stage = (what: string) =>
+  process.stderr.write(`[multi-collector] ${new Date().toISOString()} ${what}\n`);
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 type Counts = Map<string, number>;
 const sameCounts = (a: Counts, b: Counts) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
@@ -116,6 +120,7 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
 
   it('stores every record once and derives what one collector derives, through a leader kill and a join', async () => {
     const collectors = await Promise.all([1, 2, 3].map(() => startCollectorProcess(env())));
+    stage('three collectors started');
     const leader = await waitFor(() => collectors.find(isLeader), { what: 'a leader among three' });
     expect(collectors.filter(isLeader)).toHaveLength(1);
 
@@ -124,13 +129,16 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
     const ids = await placeOrders(0, 1);
     t.shop.faults.update({ poisonRate: 0.01 });
     ids.push(...(await placeOrders(1, Math.floor(ORDERS / 2))));
+    stage('killing the leader');
     await leader.kill('SIGKILL');
     const killedAt = Date.now();
     const survivors = collectors.filter((c) => c !== leader);
     ids.push(...(await placeOrders(Math.floor(ORDERS / 2), ORDERS)));
     survivors.push(await startCollectorProcess(env()));
+    stage('waiting for every order to end');
     await t.waitTerminal(ids, 180_000);
 
+    stage('orders ended; waiting for the shared store');
     // Exactly once: every partition's records, no more, no fewer (the primary key forbids doubles).
     const expected = await waitFor(
       async () => {
@@ -142,6 +150,7 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
     );
     expect([...expected.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(ORDERS * 8);
 
+    stage('counts equal; checking failover');
     // Failover: a survivor was elected and polls; every collector serves its view.
     await waitFor(() => survivors.some(isLeader), { what: 'a new leader', timeoutMs: 30_000 });
     for (const c of survivors)
@@ -156,6 +165,7 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
         { what: `fresh lag rows on ${c.url}`, timeoutMs: 30_000 },
       );
 
+    stage('starting the reference collector');
     // One collector on its own SQLite file, from the same topics.
     reference = createCollector({
       bus,
@@ -183,6 +193,7 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
       expect(linesOf((await sql.query<{ line: unknown }>(q)).rows), name).toEqual(linesOf(refAll(q)));
     ref.close();
 
+    stage('derivations equal; replaying through two collectors');
     // Two operators, two collectors, one entry, one click each at the same moment: one record.
     const entry = await sql.query<{ id: string; origin_topic: string }>(
       `SELECT id, origin_topic FROM dlq_entries WHERE status = 'unresolved' AND origin_topic IS NOT NULL LIMIT 1`,
@@ -210,5 +221,5 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
       what: 'the one replayed record stored',
       timeoutMs: 30_000,
     });
-  });
+  }, 420_000);
 });
