@@ -25,12 +25,12 @@ import { testConfig } from './testing.ts';
 // (per partition, the broker's offset range), and chains, sagas and dead-letter entries equal what
 // one collector on its own SQLite file derives from the same topics; the lag view keeps updating
 // on the survivors (a new leader polls); a replay of one entry sent through two collectors at once
-// produces one record. MULTI_COLLECTOR_ORDERS sets the number of orders (default 200: two cores).
+// produces one record. MULTI_COLLECTOR_ORDERS sets the number of orders (default 300: two cores).
 
 const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
 if (process.env.CI && !brokers.length) throw new Error('CI must run this test: set KAFKA_BROKERS');
 const PG_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ORDERS = Number(process.env.MULTI_COLLECTOR_ORDERS ?? 200);
+const ORDERS = Number(process.env.MULTI_COLLECTOR_ORDERS ?? 300);
 const TOKEN = 'operator-token-multi-collector';
 
 /** Where the test is, on stderr: a failure names the stage it stopped in. */
@@ -127,6 +127,11 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
     // One order is poisoned for sure (a dead letter to replay at the end); the rest see the defaults.
     t.shop.faults.update({ poisonRate: 1 });
     const ids = await placeOrders(0, 1);
+    await waitFor(
+      async () =>
+        ((await sql.query(`SELECT 1 FROM dlq_entries WHERE status = 'unresolved'`)).rowCount ?? 0) > 0,
+      { what: 'the poisoned order dead-lettered', timeoutMs: 60_000 },
+    );
     t.shop.faults.update({ poisonRate: 0.01 });
     ids.push(...(await placeOrders(1, Math.floor(ORDERS / 2))));
     stage('killing the leader');
