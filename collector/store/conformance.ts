@@ -1,7 +1,17 @@
 import { expect, it } from 'vitest';
 import { AppError } from '../../lib/errors.ts';
 import { newRecord as baseRecord } from './testing.ts';
-import type { ChainRow, Cursor, DlqEntryRow, NewRecord, Page, RecordRow, SagaRow, Store } from './types.ts';
+import type {
+  ChainRow,
+  Cursor,
+  DlqEntryRow,
+  NewRecord,
+  Page,
+  RecordRow,
+  ReplayRow,
+  SagaRow,
+  Store,
+} from './types.ts';
 
 // The Store port's contract, run against every backend: SQLite in-process
 // (sqlite/conformance.test.ts) and a real PostgreSQL server (postgres/conformance.int.test.ts).
@@ -88,6 +98,24 @@ const entry = (n: number, patch: Partial<DlqEntryRow> = {}): DlqEntryRow => ({
   status: 'unresolved',
   replayCount: 0,
   ...patch,
+});
+
+const replayRow = (id: string): ReplayRow => ({
+  id,
+  entryId: 'e1',
+  replayKey: 'k1',
+  dlqTopic: 'orders.DLT',
+  requestedBy: 'op',
+  requestedAt: 1000,
+  state: 'pending',
+  targetTopic: null,
+  targetPartition: null,
+  targetOffset: null,
+  error: null,
+  outcome: 'pending',
+  outcomeAt: null,
+  ceId: 'ce1',
+  jobId: null,
 });
 
 async function allPages<T>(next: (c: Cursor | null) => Promise<Page<T>>): Promise<T[]> {
@@ -423,23 +451,7 @@ export function storeConformance(open: OpenStore): void {
 
   it('keeps a replay per (entry, key) once, and follows replays awaiting their outcome', async () => {
     const s = await open();
-    const replay = {
-      id: 'r1',
-      entryId: 'e1',
-      replayKey: 'k1',
-      dlqTopic: 'orders.DLT',
-      requestedBy: 'op',
-      requestedAt: 1000,
-      state: 'pending' as const,
-      targetTopic: null,
-      targetPartition: null,
-      targetOffset: null,
-      error: null,
-      outcome: 'pending' as const,
-      outcomeAt: null,
-      ceId: 'ce1',
-      jobId: null,
-    };
+    const replay = replayRow('r1');
     expect(await s.transaction((tx) => tx.replays.insert(replay))).toBe(true);
     expect(await s.transaction((tx) => tx.replays.insert({ ...replay, id: 'r2' }))).toBe(false);
     expect(await s.replays.anyAwaiting()).toBe(false);
@@ -482,5 +494,16 @@ export function sharedStoreConformance(open: OpenStore): void {
     await s.transaction((tx) => tx.chains.put(chain('c2', { recordCount: 5 })));
     const taken = await Promise.all([1, 2].map(() => s.transaction((tx) => tx.chains.take!('c2'))));
     expect(taken.flatMap((t) => (t ? [t.recordCount] : []))).toEqual([5]);
+  });
+
+  it('lets one of two concurrent replay requests for an entry insert, the other finds its row', async () => {
+    const s = await open();
+    const request = (id: string) =>
+      s.transaction(async (tx) => {
+        if (await tx.replays.byKey('e1', 'k1')) return 'duplicate';
+        await new Promise((r) => setTimeout(r, 50));
+        return (await tx.replays.insert(replayRow(id))) ? 'inserted' : 'lost';
+      });
+    expect((await Promise.all([request('r1'), request('r2')])).sort()).toEqual(['duplicate', 'inserted']);
   });
 }

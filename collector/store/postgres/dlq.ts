@@ -147,13 +147,21 @@ const REPLAY_COLUMN: Record<string, string> = {
 };
 const AWAITING = `state = 'produced' AND outcome IN ('pending', 'processed')`;
 
-export function createReplayRepo(db: Db): ReplayRepo {
+/**
+ * `inTransaction`: `byKey` first takes a transaction lock on the entry (an advisory lock on a hash
+ * of its id). A replay request looks its key up and, when absent, inserts it in one transaction
+ * (dlq/replay.ts); with several collectors, two such transactions for one entry would both find
+ * nothing and both go on to produce. Under the lock the second waits, then finds the first's row.
+ */
+export function createReplayRepo(db: Db, inTransaction: boolean): ReplayRepo {
   return {
     async get(id) {
       const r = await db.get('SELECT * FROM replays WHERE id = ?', [id]);
       return r ? rowToReplay(r) : undefined;
     },
     async byKey(entryId, key) {
+      if (inTransaction)
+        await db.get('SELECT pg_advisory_xact_lock(hashtextextended(?, 2)) AS l', [`replay:${entryId}`]);
       const r = await db.get('SELECT * FROM replays WHERE entry_id = ? AND replay_key = ?', [entryId, key]);
       return r ? rowToReplay(r) : undefined;
     },

@@ -37,7 +37,7 @@ function repos(db: Db, inTx: boolean, partitions: Partitions, member: string, no
     chains: createChainRepo(db),
     sagas: createSagaRepo(db, inTx),
     dlq: createDlqRepo(db),
-    replays: createReplayRepo(db),
+    replays: createReplayRepo(db, inTx),
   };
 }
 
