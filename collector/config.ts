@@ -21,8 +21,17 @@ export const collectorEnvSchema = busEnvSchema.extend({
   COLLECTOR_TOPIC_INCLUDE: z.string().default('.*'),
   COLLECTOR_TOPIC_EXCLUDE: z.string().optional(),
   COLLECTOR_DB_PATH: z.string().optional(),
-  /** postgres://… : the shared PostgreSQL store, for several collector replicas (deploy/helm). */
-  COLLECTOR_STORE_URL: z.string().optional(),
+  /**
+   * A PostgreSQL store several collectors share (`postgres://user:pass@host:5432/db`); unset, the
+   * embedded SQLite store at COLLECTOR_DB_PATH. Collectors with the same COLLECTOR_GROUP_ID and
+   * store split the partitions between them and elect one to run the singletons.
+   */
+  COLLECTOR_STORE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/i.test(v), {
+      message: 'must be a postgres:// or postgresql:// URL (unset: SQLite under DATA_DIR)',
+    }),
   LAG_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   RETENTION_HOURS: z.coerce.number().positive().default(72),
   RETENTION_MAX_RECORDS: z.coerce.number().int().positive().default(2_000_000),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Bus } from '../lib/bus/types.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ConfigError } from '../lib/config.ts';
 import { createAlertsSource, type AlertsSource } from './alerts/source.ts';
 import { createAuth } from './api/auth.ts';
 import type { ApiContext, LagView } from './api/context.ts';
@@ -17,6 +18,8 @@ import {
 } from './engine/index.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createLagMonitor } from './lag/index.ts';
+import { createSharedLag } from './lag/shared.ts';
+import { alwaysLeader, createPgLeadership, type Leadership } from './leader.ts';
 import { createMaintenance } from './maintenance.ts';
 import { createCollectorMetrics } from './metrics/registry.ts';
 import { decodeOtlpRequest } from './otlp/index.ts';
@@ -25,6 +28,7 @@ import { createMasker } from './masking/engine.ts';
 import { configureSchemaDecoding, schemaDecodingFromConfig } from './schemas/index.ts';
 import { createOutputMasking } from './masking/outputs.ts';
 import { loadMaskingRules } from './masking/policy.ts';
+import { createPostgresStore } from './store/postgres/index.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import type { Store } from './store/types.ts';
 import { createOtlpReceiver } from './traces/receiver.ts';
@@ -57,17 +61,33 @@ export interface CollectorDeps {
   readonly logger: Logger;
   /** Default: SQLite at COLLECTOR_DB_PATH or DATA_DIR/collector.db (closed by stop()). */
   readonly store?: Store;
+  /** stop() closes the store handed in too (one `openSharedStore` opened for this collector). */
+  readonly ownsStore?: boolean;
   readonly now?: () => number;
   readonly lag?: LagMonitorLike | null;
   readonly alerts?: AlertsSource;
+  /** Who runs the singletons; default: elected through COLLECTOR_STORE_URL, else this collector. */
+  readonly leadership?: Leadership;
   /** Default: SAGA_DEFINITIONS_FILE, or the shop's definitions. */
   readonly sagaDefinitions?: readonly SagaDefinition[];
+}
+
+/**
+ * The PostgreSQL store of COLLECTOR_STORE_URL (migrated, ready), or undefined when it is unset and
+ * the collector opens its SQLite file itself. Pass it as `store` with `ownsStore: true`.
+ */
+export async function openSharedStore(config: CollectorConfig): Promise<Store | undefined> {
+  if (!config.COLLECTOR_STORE_URL) return undefined;
+  return createPostgresStore({ url: config.COLLECTOR_STORE_URL });
 }
 
 export function createCollector(deps: CollectorDeps): Collector {
   const { bus, config } = deps;
   const now = deps.now ?? Date.now;
   const logger = deps.logger;
+  if (config.COLLECTOR_STORE_URL && !deps.store)
+    throw new ConfigError('COLLECTOR_STORE_URL is set: open the store with openSharedStore() first');
+  const closeStore = !deps.store || deps.ownsStore === true;
   const dbPath = config.COLLECTOR_DB_PATH ?? join(config.DATA_DIR, 'collector.db');
   // With the engine on its worker, this connection only reads (and writes replay requests): a
   // smaller page cache; the worker's connection keeps the default for the ingest path.
@@ -122,7 +142,7 @@ export function createCollector(deps: CollectorDeps): Collector {
   });
   const replayer = createReplayer({ bus, store, logger, metrics, maxReplays: config.REPLAY_MAX_COUNT, now });
   const bulk = createBulkReplayer({ store, replayer, logger, metrics, now });
-  const lag =
+  const monitor =
     deps.lag === undefined
       ? createLagMonitor({
           bus,
@@ -132,6 +152,22 @@ export function createCollector(deps: CollectorDeps): Collector {
           now,
         })
       : (deps.lag ?? undefined);
+  // Singletons (lag polling, the STUCK sweep and retention, native alerts, resuming bulk replays)
+  // run on one collector of those sharing a store: the elected one (leader.ts).
+  const leadership =
+    deps.leadership ??
+    (config.COLLECTOR_STORE_URL
+      ? createPgLeadership({
+          url: config.COLLECTOR_STORE_URL,
+          name: config.COLLECTOR_GROUP_ID,
+          retryMs: config.LAG_POLL_INTERVAL_MS,
+          logger,
+        })
+      : alwaysLeader());
+  const lag =
+    monitor && store.shared
+      ? createSharedLag({ monitor, store, leadership, intervalMs: config.LAG_POLL_INTERVAL_MS, logger })
+      : monitor;
   const alerts =
     deps.alerts ??
     createAlertsSource({
@@ -174,6 +210,25 @@ export function createCollector(deps: CollectorDeps): Collector {
   });
   let apiUrl = '';
   let started = false;
+  let transition: Promise<void> = Promise.resolve();
+  /** Starts or stops the singletons as this collector gains or loses leadership, one change at a time. */
+  const onLeadership = (leader: boolean) => {
+    transition = transition
+      .then(async () => {
+        if (!started) return;
+        if (leader) {
+          monitor?.start();
+          alerts.start?.();
+          maintenance.start();
+          await bulk.resume();
+        } else {
+          alerts.stop?.();
+          await maintenance.stop();
+          await monitor?.stop();
+        }
+      })
+      .catch((err: unknown) => logger.error({ err }, 'starting or stopping the singletons failed'));
+  };
 
   return {
     get apiUrl() {
@@ -218,10 +273,10 @@ export function createCollector(deps: CollectorDeps): Collector {
       for (const g of (await store.dlq.groups()).byOrigin)
         metrics.dlqRecords.inc({ dlq_topic: g.dlqTopic, origin_topic: g.originTopic ?? 'unknown' }, 0);
       await ingest.start();
-      lag?.start();
-      alerts.start?.();
-      maintenance.start();
-      await bulk.resume();
+      if (lag !== monitor) lag?.start();
+      leadership.onChange(onLeadership);
+      leadership.start();
+      await transition;
       logger.info(
         {
           api: apiUrl,
@@ -234,13 +289,16 @@ export function createCollector(deps: CollectorDeps): Collector {
     },
     async stop() {
       if (!started) {
-        if (!deps.store) await store.close();
+        if (closeStore) await store.close();
         return;
       }
       started = false;
+      await leadership.stop();
+      await transition;
       alerts.stop?.();
       await maintenance.stop();
-      await lag?.stop();
+      await monitor?.stop();
+      if (lag !== monitor) await lag?.stop();
       await bulk.stop();
       await ingest.stop();
       hub.stop();
@@ -250,7 +308,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       await otlp.stop();
       await engine.close();
       engineImpl = useWorker ? undefined : engineImpl;
-      if (!deps.store) await store.close();
+      if (closeStore) await store.close();
       logger.info('collector stopped');
     },
   };

@@ -2,7 +2,7 @@ import { createBusFromEnv } from '../lib/bus/index.ts';
 import { ConfigError } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { handleShutdown } from '../lib/shutdown.ts';
-import { createCollector, loadCollectorConfig } from './index.ts';
+import { createCollector, loadCollectorConfig, openSharedStore } from './index.ts';
 
 // Process entry: `node collector/main.ts`. Kafka when KAFKA_BROKERS is set, the embedded bus
 // otherwise (useful only with something producing in the same process: the all-in-one launcher
@@ -23,9 +23,12 @@ async function main() {
   }
   const logger = createLogger({ name: 'collector', level: config.LOG_LEVEL });
   const bus = createBusFromEnv(config, logger, config.KAFKA_CLIENT_ID ?? 'causeway-collector');
+  // A shared PostgreSQL store (COLLECTOR_STORE_URL) is opened and migrated first; the engine then
+  // runs inline (its worker thread opens only SQLite files).
+  const store = await openSharedStore(config);
   let collector;
   try {
-    collector = createCollector({ bus, config, logger });
+    collector = createCollector({ bus, config, logger, store, ownsStore: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       logger.fatal(err.message);

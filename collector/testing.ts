@@ -4,8 +4,12 @@ import { silentLogger } from '../lib/logger.ts';
 import { loadCollectorConfig, type CollectorConfig } from './config.ts';
 import { createCollector, type Collector, type CollectorDeps } from './index.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
+import { createTestPgDatabase } from './store/postgres/testing.ts';
+import type { Store } from './store/types.ts';
 
 // Test helpers: a collector on ephemeral ports with an in-memory store, and a typed fetch.
+// COLLECTOR_TEST_PG_URL=postgres://… runs the same tests on a fresh PostgreSQL database per
+// collector instead (dropped on stop), e.g. the business flows against the shared store.
 
 export function testConfig(env: Record<string, string> = {}): CollectorConfig {
   return loadCollectorConfig({
@@ -28,11 +32,15 @@ export async function startTestCollector(
 }> {
   // Time retention off: tests write records with old and future broker timestamps on purpose.
   const bus = opts.bus ?? createEmbeddedBus({ retentionMs: 1000 * 365 * 86_400_000 });
+  const pg = process.env.COLLECTOR_TEST_PG_URL
+    ? await createTestPgDatabase(process.env.COLLECTOR_TEST_PG_URL)
+    : undefined;
+  const store: Store = pg ? await pg.open() : createSqliteStore({ path: ':memory:' });
   const collector = createCollector({
     bus,
     config: testConfig(opts.env),
     logger: silentLogger(),
-    store: createSqliteStore({ path: ':memory:' }),
+    store,
     lag: null,
     ...opts.deps,
   });
@@ -51,6 +59,7 @@ export async function startTestCollector(
   const stop = async () => {
     await collector.stop();
     await collector.store.close();
+    await pg?.drop();
     if (!opts.bus) await bus.close();
   };
   return { collector, bus, api, stop };

@@ -10,7 +10,7 @@ import { createBusFromEnv } from '../lib/bus/index.ts';
 import { busEnvSchema, parseEnv, ConfigError } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { handleShutdown, SHUTDOWN_DEADLINE_MS, stopChild } from '../lib/shutdown.ts';
-import { createCollector } from '../collector/index.ts';
+import { createCollector, openSharedStore } from '../collector/index.ts';
 import { loadCollectorConfig } from '../collector/config.ts';
 import { createShop } from '../shop-services/index.ts';
 import { loadShopConfig } from '../shop-services/config.ts';
@@ -66,6 +66,8 @@ async function main() {
     bus,
     config: collectorConfig,
     logger: log.child({ component: 'collector' }),
+    store: await openSharedStore(collectorConfig),
+    ownsStore: true,
   });
   await collector.start();
 

@@ -52,6 +52,8 @@ if ! bash "$KAFKA_SH" status >/dev/null 2>&1; then
   started_kafka=1
 fi
 step kafka bash "$KAFKA_SH" up
+# The shared store's tests run against a real PostgreSQL (PG_TEST_URL, default 127.0.0.1:5432).
+step postgres bash scripts/postgres-up.sh
 step integration env KAFKA_BROKERS="$KAFKA_BROKERS_LOCAL" npm run test:int
 step faults env KAFKA_BROKERS="$KAFKA_BROKERS_LOCAL" npm run test:faults
 

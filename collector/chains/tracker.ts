@@ -1,5 +1,5 @@
 import { recordId } from '../../lib/api/common.ts';
-import type { ChainRow, NewRecord, StoredRecord, StoreTx } from '../store/types.ts';
+import type { ChainRepo, ChainRow, NewRecord, StoredRecord, StoreTx } from '../store/types.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 
 // Chain membership, decided as each record is stored. A chain's id is the correlation id when the
@@ -20,6 +20,9 @@ export interface ChainCompletion {
   readonly flow: string | null;
   readonly seconds: number;
 }
+
+type AddingChainRepo = ChainRepo & Required<Pick<ChainRepo, 'add' | 'take'>>;
+const canAdd = (r: ChainRepo): r is AddingChainRepo => r.add !== undefined && r.take !== undefined;
 
 const eventTime = (r: { ceTimeMs: number | null; timestamp: number }) => r.ceTimeMs ?? r.timestamp;
 
@@ -85,8 +88,74 @@ export function createChainTracker(cfg: ChainConfig) {
     }
   }
 
+  /** What one record adds to its chain: itself as a chain of one (see `onStored`). */
+  function contribution(rec: StoredRecord, id: string, now: number): ChainRow {
+    const t = eventTime(rec);
+    const counts = rec.ceType !== null && !rec.isDlq && !rec.isRetry;
+    return {
+      id,
+      correlationId: rec.correlationId,
+      flow: (rec.ceType ? cfg.catalog.flowOf(rec.ceType) : undefined) ?? rec.sagaType ?? null,
+      firstTs: rec.timestamp,
+      lastTs: rec.timestamp,
+      lastSeen: now,
+      recordCount: 1,
+      terminalAt: counts && terminal.has(rec.ceType) ? t : null,
+      finalAt: counts && final.has(rec.ceType) ? t : null,
+      completeAt: null,
+      lastType: rec.ceType,
+      lastTopic: rec.topic,
+    };
+  }
+
+  /**
+   * A store several collectors write (ChainRepo.add): the record's contribution is added to the
+   * chain in one commutative upsert, so records of one chain indexed by different collectors, in
+   * any order, add up to the row one collector would have written. A trace-only chain merged into
+   * this one is taken (one taker) and added the same way.
+   */
+  async function onStoredShared(
+    tx: StoreTx,
+    rec: StoredRecord,
+    repo: AddingChainRepo,
+  ): Promise<ChainCompletion | undefined> {
+    await joinSpans(tx, rec);
+    const id = rec.chainId;
+    if (!id) return undefined;
+    const now = cfg.now();
+    let delta = contribution(rec, id, now);
+    if (rec.traceId) {
+      const owner = await tx.chains.chainOfTrace(rec.traceId);
+      if (!owner) {
+        await tx.chains.mapTrace(rec.traceId, id);
+        await tx.spans.setChainOfTrace(rec.traceId, id);
+      } else if (owner !== id && rec.correlationId) {
+        const other = await tx.chains.get(owner);
+        const from = other && !other.correlationId ? await repo.take(owner) : undefined;
+        if (from) {
+          await tx.records.setChain(owner, id);
+          await tx.spans.setChain(owner, id);
+          await tx.dlq.setChain(owner, id);
+          await tx.chains.moveTraces(owner, id);
+          delta = merged(delta, from);
+        }
+      }
+    }
+    const { row, completed } = await repo.add(delta, { requireFinal: final.size > 0, now });
+    return completed
+      ? { chainId: id, flow: row.flow, seconds: Math.max(0, row.lastTs - row.firstTs) / 1000 }
+      : undefined;
+  }
+
   /** Updates the chain of a stored record; returns its completion when this record completed it. */
   async function onStored(tx: StoreTx, rec: StoredRecord): Promise<ChainCompletion | undefined> {
+    const repo = tx.chains;
+    if (canAdd(repo)) return onStoredShared(tx, rec, repo);
+    return onStoredAlone(tx, rec);
+  }
+
+  /** One writer: the chain row is read, changed and written back. */
+  async function onStoredAlone(tx: StoreTx, rec: StoredRecord): Promise<ChainCompletion | undefined> {
     await joinSpans(tx, rec);
     const id = rec.chainId;
     if (!id) return undefined;

@@ -17,6 +17,12 @@ type CeRef = RecordRow;
 
 export interface CacheSizes {
   readonly entries: number;
+  /**
+   * The store is shared by several collectors (Store.shared): every answer comes from the store,
+   * inside the transaction. Another process can falsify a "never seen", a remembered row or a
+   * write held back, so the cache is not used at all: it may speed up what is true, never decide it.
+   */
+  readonly shared?: boolean;
 }
 
 export interface WarmSource {
@@ -123,6 +129,7 @@ export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
   }
 
   function wrap(tx: StoreTx): StoreTx {
+    if (opts.shared) return tx;
     const records: StoreTx['records'] = {
       ...tx.records,
       async insert(r) {
@@ -286,6 +293,7 @@ export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
 
   /** Writes the chain and saga rows changed since the last flush; call before COMMIT. */
   async function flush(tx: StoreTx) {
+    if (opts.shared) return;
     await chains.flush((row) => tx.chains.put(row));
     await sagas.flush((row) => tx.sagas.put(row));
   }

@@ -58,7 +58,7 @@ export interface IndexerDeps {
 export function createIndexer(deps: IndexerDeps) {
   const { store, config, now } = deps;
   const log = deps.logger;
-  const cache = createDerivationCache();
+  const cache = createDerivationCache({ entries: 4_000, shared: store.shared === true });
   const chains = createChainTracker({
     terminalTypes: config.CHAIN_TERMINAL_TYPES,
     finalTypes: config.CHAIN_FINAL_TYPES,

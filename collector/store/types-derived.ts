@@ -69,6 +69,19 @@ export interface ChainsFilter {
 export interface ChainRepo {
   get(id: string): Promise<ChainRow | undefined>;
   put(row: ChainRow): Promise<void>;
+  /**
+   * Stores that several collectors share: adds one record's contribution (or a merged chain's)
+   * to the chain as a commutative upsert — counts add, first / last times and the terminal time
+   * take the min / max, flow and correlation id keep the first known — and completes it when its
+   * merged times say so. `completed`: this call completed it. Absent on a one-writer store, whose
+   * tracker reads, changes and `put`s the row.
+   */
+  add?(
+    delta: ChainRow,
+    opts: { requireFinal: boolean; now: number },
+  ): Promise<{ row: ChainRow; completed: boolean }>;
+  /** Deletes a chain and returns it (merging): of two concurrent takers, one gets the row. */
+  take?(id: string): Promise<ChainRow | undefined>;
   delete(id: string): Promise<void>;
   chainOfTrace(traceId: string): Promise<string | undefined>;
   mapTrace(traceId: string, chainId: string): Promise<void>;

@@ -36,6 +36,17 @@ export interface RetentionResult {
 
 export interface Store extends StoreTx {
   readonly kind: string;
+  /**
+   * Several collector processes write this store at once (PostgreSQL): no in-process cache may
+   * answer for it — another process can make any cached answer false (engine/cache.ts).
+   */
+  readonly shared?: boolean;
+  /**
+   * Shared stores: a view the elected collector computes (collector/leader.ts) and the others
+   * serve, e.g. consumer lag; one JSON document per name, the latest only.
+   */
+  publish?(name: string, at: number, json: string): Promise<void>;
+  published?(name: string): Promise<{ at: number; json: string } | undefined>;
   /** Serialised, atomic: everything `fn` writes commits together or not at all. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** One bounded retention step: at most `maxDeletes` rows per table. */

@@ -16,7 +16,7 @@ import type { SyncRepo } from './sync.ts';
 
 // A chain's status depends on the clock (`stopped` = quiet for too long) and on its dead letters,
 // so it is computed in the query rather than stored.
-const STATUS_SQL = `CASE
+export const STATUS_SQL = `CASE
   WHEN EXISTS (SELECT 1 FROM dlq_entries d WHERE d.chain_id = c.id AND d.status IN ('unresolved', 'quarantined')) THEN 'failed'
   WHEN c.complete_at IS NOT NULL THEN 'complete'
   WHEN c.last_seen < ? THEN 'stopped'
@@ -39,7 +39,7 @@ const CHAIN_COLS = [
 ] as const;
 const UPSERT_CHAIN = insertStatement('chains', CHAIN_COLS, updateAllBut('id', CHAIN_COLS));
 
-function rowToChain(r: Row): ChainRow {
+export function rowToChain(r: Row): ChainRow {
   return {
     id: reqStr(r, 'id'),
     correlationId: str(r, 'correlation_id'),

@@ -43,7 +43,7 @@ const INSERT_ENTRY = insertStatement(
   'ON CONFLICT (id) DO NOTHING',
 );
 
-function rowToEntry(r: Row): DlqEntryRow {
+export function rowToEntry(r: Row): DlqEntryRow {
   return {
     id: reqStr(r, 'id'),
     recordSeq: reqNum(r, 'record_seq'),

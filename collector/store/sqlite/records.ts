@@ -28,7 +28,7 @@ import { conditions, keysetPage, type Conditions } from './paging.ts';
 import type { SyncRepo } from './sync.ts';
 import { indexRecordText, searchRecords } from './text-search.ts';
 
-const SUMMARY_COLS = `seq, topic, partition, offset, ts, stored_at, key_text, key_encoding, value_kind, value_size,
+export const SUMMARY_COLS = `seq, topic, partition, offset, ts, stored_at, key_text, key_encoding, value_kind, value_size,
   value_truncated, ce_id, ce_type, ce_source, ce_time, ce_time_ms, causation_id, correlation_id, trace_id, span_id,
   saga_id, saga_type, saga_step, is_dlq, is_retry, anomalies, chain_id, replay_id`;
 
@@ -70,7 +70,7 @@ export function rowToRecord(r: Row): RecordRow {
   };
 }
 
-function rowToStored(r: Row): StoredRecord {
+export function rowToStored(r: Row): StoredRecord {
   return {
     ...rowToRecord(r),
     key: buf(r, 'key'),

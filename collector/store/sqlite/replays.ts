@@ -28,7 +28,7 @@ const INSERT_REPLAY = insertStatement(
   'ON CONFLICT (entry_id, replay_key) DO NOTHING',
 );
 
-function rowToReplay(r: Row): ReplayRow {
+export function rowToReplay(r: Row): ReplayRow {
   return {
     id: reqStr(r, 'id'),
     entryId: reqStr(r, 'entry_id'),
@@ -48,7 +48,7 @@ function rowToReplay(r: Row): ReplayRow {
   };
 }
 
-const rowToJob = (r: Row): BulkJobRow => ({
+export const rowToJob = (r: Row): BulkJobRow => ({
   id: reqStr(r, 'id'),
   replayKey: reqStr(r, 'replay_key'),
   dlqTopics: json<string[]>(r, 'dlq_topics', []),

@@ -42,7 +42,7 @@ const UPSERT_SAGA = insertStatement('sagas', SAGA_COLS, updateAllBut('id', SAGA_
  */
 const VIEW_STATE = `CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END`;
 
-function rowToSaga(r: Row): SagaRow {
+export function rowToSaga(r: Row): SagaRow {
   return {
     id: reqStr(r, 'id'),
     type: reqStr(r, 'type'),
@@ -62,7 +62,7 @@ function rowToSaga(r: Row): SagaRow {
   };
 }
 
-const rowToEvent = (r: Row): SagaEvent => ({
+export const rowToEvent = (r: Row): SagaEvent => ({
   sagaId: reqStr(r, 'saga_id'),
   recordSeq: reqNum(r, 'record_seq'),
   recordId: reqStr(r, 'record_id'),

@@ -5,7 +5,7 @@ import type { SyncRepo } from './sync.ts';
 const KINDS = ['internal', 'server', 'client', 'producer', 'consumer', 'unspecified'] as const;
 const STATUSES = ['unset', 'ok', 'error'] as const;
 
-function rowToSpan(r: Row): SpanRow {
+export function rowToSpan(r: Row): SpanRow {
   return {
     traceId: reqStr(r, 'trace_id'),
     spanId: reqStr(r, 'span_id'),

@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerGroupsSchema } from '../lib/api/consumers.ts';
+import { replayResponseSchema } from '../lib/api/dlq.ts';
+import { createKafkaBus, type Bus } from '../lib/bus/index.ts';
+import { silentLogger } from '../lib/logger.ts';
+import { waitFor } from '../lib/testing/wait-for.ts';
+import { orderFor, startTestShop, type TestShop } from '../shop-services/testing/harness.ts';
+import {
+  startCollectorProcess,
+  stopAllCollectors,
+  type CollectorProcess,
+} from '../tests/faults/support/collector-process.ts';
+import { createCollector, type Collector } from './index.ts';
+import { createTestPgDatabase } from './store/postgres/testing.ts';
+import { testConfig } from './testing.ts';
+
+// Several collector processes (one consumer group) over one PostgreSQL store, on the real broker,
+// watching the shop with its default faults. One collector — the elected leader — is SIGKILLed
+// halfway through the orders and a fourth joins later. Then every record is stored exactly once
+// (per partition, the broker's offset range), and chains, sagas and dead-letter entries equal what
+// one collector on its own SQLite file derives from the same topics; the lag view keeps updating
+// on the survivors (a new leader polls); a replay of one entry sent through two collectors at once
+// produces one record. MULTI_COLLECTOR_ORDERS sets the number of orders (default 300: two cores).
+
+const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
+if (process.env.CI && !brokers.length) throw new Error('CI must run this test: set KAFKA_BROKERS');
+const PG_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ORDERS = Number(process.env.MULTI_COLLECTOR_ORDERS ?? 300);
+const TOKEN = 'operator-token-multi-collector';
+
+/** Where the test is, on stderr: a failure names the stage it stopped in. */
+const stage = (what: string) =>
+  process.stderr.write(`[multi-collector] ${new Date().toISOString()} ${what}\n`);
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+type Counts = Map<string, number>;
+const sameCounts = (a: Counts, b: Counts) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+
+/** What both stores must agree on, as sorted lines (one per chain, saga and dead-letter entry). */
+const DERIVED = {
+  chains: `SELECT c.id || ' records=' || c.record_count || ' hops=' ||
+    (SELECT count(*) FROM records r WHERE r.chain_id = c.id) AS line FROM chains c`,
+  sagas: `SELECT s.id || ' ' || s.state || ' events=' ||
+    (SELECT count(*) FROM saga_events e WHERE e.saga_id = s.id) AS line FROM sagas s`,
+  dlq: `SELECT id || ' ' || status || ' replays=' || replay_count || ' chain=' || coalesce(chain_id, '-') AS line
+    FROM dlq_entries`,
+};
+const COUNTS = 'SELECT topic, partition, count(*) AS n FROM records GROUP BY topic, partition';
+const linesOf = (rows: { line: unknown }[]) => rows.map((r) => String(r.line)).sort();
+type CountRow = { topic: unknown; partition: unknown; n: unknown };
+const countsOf = (rows: CountRow[]): Counts =>
+  new Map(rows.map((r) => [`${String(r.topic)}/${Number(r.partition)}`, Number(r.n)]));
+
+describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store', () => {
+  let bus: Bus;
+  let t: TestShop;
+  let db: Awaited<ReturnType<typeof createTestPgDatabase>>;
+  let sql: pg.Client;
+  let reference: Collector | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'cw-multi-'));
+
+  beforeAll(async () => {
+    bus = createKafkaBus({ brokers, clientId: 'multi-collector-int-test' });
+    t = await startTestShop(bus);
+    db = await createTestPgDatabase(PG_URL);
+    sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+  });
+
+  afterAll(async () => {
+    await stopAllCollectors();
+    await reference?.stop();
+    await t?.stop();
+    await sql?.end();
+    await db?.drop();
+    await bus?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const env = () => ({
+    KAFKA_BROKERS: brokers.join(','),
+    COLLECTOR_STORE_URL: db.url,
+    COLLECTOR_GROUP_ID: `${t.namespace}causeway-collector`,
+    COLLECTOR_TOPIC_INCLUDE: `${escapeRegExp(t.namespace)}.*`,
+    COLLECTOR_SESSION_TIMEOUT_MS: '6000',
+    LAG_POLL_INTERVAL_MS: '1000',
+    OPERATOR_TOKEN: TOKEN,
+    LOG_LEVEL: 'info',
+  });
+
+  /** Records per topic/partition on the broker: its offset range (no topic here is compacted yet). */
+  async function brokerCounts(): Promise<Counts> {
+    const out: Counts = new Map();
+    for (const topic of (await bus.admin.listTopics()).filter((x) => x.startsWith(t.namespace)))
+      for (const p of await bus.admin.topicOffsets(topic))
+        if (p.high > p.low) out.set(`${topic}/${p.partition}`, p.high - p.low);
+    return out;
+  }
+
+  const isLeader = (c: CollectorProcess) => {
+    const out = c.output();
+    return out.lastIndexOf('elected: running the singletons here') > out.lastIndexOf('no longer the leader');
+  };
+
+  async function placeOrders(from: number, to: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = from; i < to; i += 10) {
+      const batch = Array.from({ length: Math.min(10, to - i) }, (_, j) =>
+        t.place(orderFor(`customer-${(i + j) % 37}`, { paymentMethod: (i + j) % 3 ? 'card' : 'wallet' })),
+      );
+      ids.push(...(await Promise.all(batch)));
+    }
+    return ids;
+  }
+
+  it('stores every record once and derives what one collector derives, through a leader kill and a join', async () => {
+    const collectors = await Promise.all([1, 2, 3].map(() => startCollectorProcess(env())));
+    stage('three collectors started');
+    const leader = await waitFor(() => collectors.find(isLeader), { what: 'a leader among three' });
+    expect(collectors.filter(isLeader)).toHaveLength(1);
+
+    // One order is poisoned for sure (a dead letter to replay at the end); the rest see the defaults.
+    t.shop.faults.update({ poisonRate: 1 });
+    const ids = await placeOrders(0, 1);
+    await waitFor(
+      async () =>
+        ((await sql.query(`SELECT 1 FROM dlq_entries WHERE status = 'unresolved'`)).rowCount ?? 0) > 0,
+      { what: 'the poisoned order dead-lettered', timeoutMs: 60_000 },
+    );
+    t.shop.faults.update({ poisonRate: 0.01 });
+    ids.push(...(await placeOrders(1, Math.floor(ORDERS / 2))));
+    stage('killing the leader');
+    await leader.kill('SIGKILL');
+    const killedAt = Date.now();
+    const survivors = collectors.filter((c) => c !== leader);
+    ids.push(...(await placeOrders(Math.floor(ORDERS / 2), ORDERS)));
+    survivors.push(await startCollectorProcess(env()));
+    stage('waiting for every order to end');
+    await t.waitTerminal(ids, 180_000);
+
+    stage('orders ended; waiting for the shared store');
+    // Exactly once: every partition's records, no more, no fewer (the primary key forbids doubles).
+    const expected = await waitFor(
+      async () => {
+        const broker = await brokerCounts();
+        const stored = countsOf((await sql.query<CountRow>(COUNTS)).rows);
+        return sameCounts(broker, stored) && broker;
+      },
+      { what: 'every record in the shared store', timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    expect([...expected.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(ORDERS * 8);
+
+    stage('counts equal; checking failover');
+    // Failover: a survivor was elected and polls; every collector serves its view.
+    await waitFor(() => survivors.some(isLeader), { what: 'a new leader', timeoutMs: 30_000 });
+    for (const c of survivors)
+      await waitFor(
+        async () => {
+          const page = consumerGroupsSchema.parse(await (await fetch(`${c.url}/api/consumers`)).json());
+          return (
+            (page.polledAt ?? 0) > killedAt + 2000 &&
+            page.items.some((g) => g.groupId === env().COLLECTOR_GROUP_ID)
+          );
+        },
+        { what: `fresh lag rows on ${c.url}`, timeoutMs: 30_000 },
+      );
+
+    stage('starting the reference collector');
+    // One collector on its own SQLite file, from the same topics.
+    reference = createCollector({
+      bus,
+      config: testConfig({
+        COLLECTOR_GROUP_ID: `${t.namespace}reference`,
+        COLLECTOR_TOPIC_INCLUDE: env().COLLECTOR_TOPIC_INCLUDE,
+        COLLECTOR_DB_PATH: join(dir, 'reference.db'),
+        COLLECTOR_NATIVE_ALERTS: 'false',
+      }),
+      logger: silentLogger(),
+      lag: null,
+    });
+    await reference.start();
+    const ref = new DatabaseSync(join(dir, 'reference.db'), { readOnly: true });
+    const refAll = (q: string) => ref.prepare(q).all() as { line: unknown }[];
+    await waitFor(
+      () =>
+        sameCounts(
+          countsOf(ref.prepare(COUNTS).all() as { topic: unknown; partition: unknown; n: unknown }[]),
+          expected,
+        ),
+      { what: 'every record in the reference store', timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    for (const [name, q] of Object.entries(DERIVED))
+      expect(linesOf((await sql.query<{ line: unknown }>(q)).rows), name).toEqual(linesOf(refAll(q)));
+    ref.close();
+
+    stage('derivations equal; replaying through two collectors');
+    // Two operators, two collectors, one entry, one click each at the same moment: one record.
+    const entry = await sql.query<{ id: string; origin_topic: string }>(
+      `SELECT id, origin_topic FROM dlq_entries WHERE status = 'unresolved' AND origin_topic IS NOT NULL LIMIT 1`,
+    );
+    const { id, origin_topic: origin } = entry.rows[0]!;
+    const highs = async () => (await bus.admin.topicOffsets(origin)).reduce((n, p) => n + p.high, 0);
+    const before = await highs();
+    const replay = (c: CollectorProcess) =>
+      fetch(`${c.url}/api/dlq/${encodeURIComponent(id)}/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ replayKey: `two-operators-${id}` }),
+      }).then(async (r) => ({ status: r.status, body: replayResponseSchema.parse(await r.json()) }));
+    const answers = await Promise.all([replay(survivors[0]!), replay(survivors[1]!)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(answers[0].body.replay.id).toBe(answers[1].body.replay.id);
+    expect((await highs()) - before).toBe(1);
+    const replayedCopies = async () => {
+      const r = await sql.query<{ n: unknown }>('SELECT count(*) AS n FROM records WHERE replay_id = $1', [
+        answers[0].body.replay.id,
+      ]);
+      return Number(r.rows[0]?.n);
+    };
+    await waitFor(async () => (await replayedCopies()) === 1, {
+      what: 'the one replayed record stored',
+      timeoutMs: 30_000,
+    });
+  }, 420_000);
+});

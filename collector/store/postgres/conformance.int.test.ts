@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, afterEach, describe } from 'vitest';
+import { sharedStoreConformance, storeConformance } from '../conformance.ts';
+import type { Store } from '../types.ts';
+import { createPostgresStore } from './index.ts';
+
+// The Store port's contract (../conformance.ts) on a real PostgreSQL server: a fresh database per
+// case (named after this run), every one dropped at the end. PG_TEST_URL points at the server.
+
+const ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const run = randomUUID().slice(0, 8);
+const databases: string[] = [];
+const stores: Store[] = [];
+
+const urlOf = (db: string) => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function open(): Promise<Store> {
+  const name = `causeway_conf_${run}_${databases.length}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  databases.push(name);
+  const s = await createPostgresStore({ url: urlOf(name) });
+  stores.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+afterAll(async () => {
+  await admin(async (c) => {
+    for (const d of databases.splice(0)) await c.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
+  });
+});
+
+describe('Store port: PostgreSQL', () => {
+  storeConformance(open);
+  sharedStoreConformance(open);
+});

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Store, StoreTx } from '../types.ts';
+import { reqNum, reqStr } from '../sqlite/db.ts';
+import { createPool, dbOf, isRetryable, txt, type Db } from './db.ts';
+import { createChainRepo, createSagaRepo, createSpanRepo } from './derived.ts';
+import { createDlqRepo, createReplayRepo } from './dlq.ts';
+import { createLandingRepo } from './landing.ts';
+import { migrate } from './migrations.ts';
+import { createPartitions, type Partitions } from './partitions.ts';
+import { createRecordRepo } from './records.ts';
+import { enforceRetention } from './retention.ts';
+
+// The shared store: PostgreSQL, for several collectors at once (COLLECTOR_STORE_URL). Reads run on
+// a pool; a transaction checks out one client for BEGIN … COMMIT, savepoints are SAVEPOINTs on it.
+// Transactions of one process run concurrently (row locks, not a process-wide mutex, keep them
+// apart). One that loses a deadlock or a serialization conflict is rolled back and run again
+// (its function must only write through the transaction, which the engine and the API do); a
+// savepoint cannot hide such a failure: the transaction is marked and retried whole.
+
+const MAX_ATTEMPTS = 5;
+const HEARTBEAT_MS = 5_000;
+
+export interface PostgresStoreOptions {
+  readonly url: string;
+  /** This collector's id among those sharing the store (landing ownership); random by default. */
+  readonly member?: string;
+  readonly poolSize?: number;
+  readonly now?: () => number;
+}
+
+function repos(db: Db, inTx: boolean, partitions: Partitions, member: string, now: () => number) {
+  return {
+    landing: createLandingRepo(db, member, now),
+    records: createRecordRepo(db, partitions),
+    spans: createSpanRepo(db),
+    chains: createChainRepo(db),
+    sagas: createSagaRepo(db, inTx),
+    dlq: createDlqRepo(db),
+    replays: createReplayRepo(db, inTx),
+  };
+}
+
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const now = options.now ?? Date.now;
+  const member = options.member ?? randomUUID();
+  const pool = createPool(options.url, options.poolSize ?? 6);
+  // An idle client's connection error must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const setup = await pool.connect();
+  try {
+    await migrate(setup);
+  } finally {
+    setup.release();
+  }
+  const ddl = createPool(options.url, 1);
+  ddl.on('error', () => undefined);
+  const partitions = createPartitions(ddl);
+  await partitions.ensureAhead(now());
+  const shared = dbOf(pool);
+  const beat = () =>
+    shared.run(
+      'INSERT INTO store_members (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at',
+      [member, now()],
+    );
+  await beat();
+  const heartbeat = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
+  heartbeat.unref();
+  const ahead = setInterval(() => void partitions.ensureAhead(now()).catch(() => undefined), 3_600_000);
+  ahead.unref();
+  let closed = false;
+
+  async function attempt<T>(client: pg.PoolClient, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    let doomed: Error | undefined;
+    const db = dbOf(client, (err) => {
+      if (isRetryable(err) && err instanceof Error) doomed ??= err;
+    });
+    let savepoints = 0;
+    const tx: StoreTx = {
+      ...repos(db, true, partitions, member, now),
+      async savepoint<S>(body: () => Promise<S>): Promise<S> {
+        const name = `sp${++savepoints}`;
+        await client.query(`SAVEPOINT ${name}`);
+        try {
+          const out = await body();
+          await client.query(`RELEASE SAVEPOINT ${name}`);
+          return out;
+        } catch (err) {
+          await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+          await client.query(`RELEASE SAVEPOINT ${name}`);
+          throw err;
+        }
+      },
+    };
+    await client.query('BEGIN');
+    try {
+      const out = await fn(tx);
+      if (doomed) throw doomed;
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw doomed ?? err;
+    }
+  }
+
+  async function transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      if (closed) throw new Error('store is closed');
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await attempt(client, fn);
+      } catch (err) {
+        if (!isRetryable(err) || n >= MAX_ATTEMPTS) {
+          broken = err instanceof Error && !('code' in err) ? err : undefined;
+          throw err;
+        }
+      } finally {
+        // A client whose error was not PostgreSQL's (a lost connection) is not reused.
+        client.release(broken);
+      }
+      await new Promise((r) => setTimeout(r, 20 * n + Math.random() * 50 * n));
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    shared: true,
+    ...repos(shared, false, partitions, member, now),
+    savepoint: (fn) => fn(),
+    transaction,
+    enforceRetention: (opts) => enforceRetention(shared, partitions, opts),
+    async publish(name, at, json) {
+      await shared.run(
+        `INSERT INTO shared_views (name, at, body) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET at = excluded.at, body = excluded.body WHERE shared_views.at <= excluded.at`,
+        [name, at, txt(json)],
+      );
+    },
+    async published(name) {
+      const r = await shared.get('SELECT at, body FROM shared_views WHERE name = ?', [name]);
+      return r ? { at: reqNum(r, 'at'), json: reqStr(r, 'body') } : undefined;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      clearInterval(ahead);
+      // What this collector landed and did not index is taken over by another at once.
+      await shared.run('DELETE FROM store_members WHERE id = ?', [member]).catch(() => undefined);
+      await Promise.all([pool.end(), ddl.end()]);
+    },
+  };
+}

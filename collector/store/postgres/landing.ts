@@ -1,0 +1,102 @@
+import type { LandedChunk, LandingRepo } from '../types.ts';
+import { buf, lim, reqNum, reqStr } from '../sqlite/db.ts';
+import type { Db, Param } from './db.ts';
+
+// Landed chunks in the shared PostgreSQL store. Each collector indexes the chunks it landed
+// itself (owner = its member id), so a partition's records are indexed in landing order by the
+// one collector that fetched them. A collector that stops leaves chunks whose offsets are
+// committed: another collector takes them over once the owner has not been seen for
+// MEMBER_STALE_MS (store_members, refreshed by every member every few seconds). Were a chunk
+// indexed twice all the same (a slow owner that comes back), records are stored once: the records
+// table drops the second copy, and derivations run only for a record actually inserted.
+
+export const MEMBER_STALE_MS = 20_000;
+
+export function createLandingRepo(db: Db, member: string, now: () => number): LandingRepo {
+  return {
+    async append(chunks) {
+      for (let i = 0; i < chunks.length; i += 200) {
+        const part = chunks.slice(i, i + 200);
+        const params: Param[] = [];
+        for (const c of part)
+          params.push(
+            member,
+            c.topic,
+            c.partition,
+            c.firstOffset,
+            c.lastOffset,
+            c.count,
+            c.format === 'kafka' ? 1 : 0,
+            c.landedAt,
+            c.body.byteLength,
+            Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength),
+          );
+        // One multi-row INSERT per 200 chunks: one round trip, rows in seq order.
+        await db.run(
+          `INSERT INTO landing (owner, topic, partition, first_offset, last_offset, count, format, landed_at, size, body)
+           VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          params,
+        );
+      }
+    },
+    async highestOffset(topic, partition) {
+      const r = await db.get(
+        `SELECT greatest(
+           (SELECT max(last_offset) FROM landing WHERE topic = ? AND partition = ?),
+           (SELECT "offset" FROM records WHERE topic = ? AND partition = ? ORDER BY "offset" DESC LIMIT 1),
+           -1) AS hi`,
+        [topic, partition, topic, partition],
+      );
+      return r ? reqNum(r, 'hi') : -1;
+    },
+    async holds(topic, partition, offset) {
+      if (
+        await db.get(
+          'SELECT 1 AS x FROM records WHERE topic = ? AND partition = ? AND "offset" = ? LIMIT 1',
+          [topic, partition, offset],
+        )
+      )
+        return true;
+      const r = await db.get(
+        `SELECT 1 AS x FROM landing WHERE topic = ? AND partition = ? AND last_offset >= ? AND first_offset <= ? LIMIT 1`,
+        [topic, partition, offset, offset],
+      );
+      return r !== undefined;
+    },
+    async next(limit, maxBytes) {
+      // Chunks of collectors gone quiet become this one's.
+      await db.run(
+        `UPDATE landing SET owner = ? WHERE owner <> ? AND owner NOT IN (SELECT id FROM store_members WHERE seen_at >= ?)`,
+        [member, member, now() - MEMBER_STALE_MS],
+      );
+      const rows = await db.all(
+        `SELECT * FROM (
+           SELECT *, sum(count) OVER w - count AS records_before, sum(size) OVER w - size AS bytes_before
+           FROM (SELECT * FROM landing WHERE owner = ? ORDER BY seq LIMIT ${lim(limit)}) AS l
+           WINDOW w AS (ORDER BY seq)
+         ) AS x WHERE records_before = 0 OR (records_before < ? AND bytes_before < ?) ORDER BY seq`,
+        [member, limit, maxBytes],
+      );
+      return rows.map((r): LandedChunk => ({
+        seq: reqNum(r, 'seq'),
+        topic: reqStr(r, 'topic'),
+        partition: reqNum(r, 'partition'),
+        format: reqNum(r, 'format') === 1 ? 'kafka' : 'packed',
+        firstOffset: reqNum(r, 'first_offset'),
+        lastOffset: reqNum(r, 'last_offset'),
+        count: reqNum(r, 'count'),
+        landedAt: reqNum(r, 'landed_at'),
+        body: buf(r, 'body') ?? Buffer.alloc(0),
+      }));
+    },
+    async remove(throughSeq) {
+      await db.run('DELETE FROM landing WHERE owner = ? AND seq <= ?', [member, throughSeq]);
+    },
+    async stats() {
+      const r = await db.get('SELECT coalesce(sum(count), 0)::bigint AS n FROM landing WHERE owner = ?', [
+        member,
+      ]);
+      return { waiting: r ? reqNum(r, 'n') : 0 };
+    },
+  };
+}

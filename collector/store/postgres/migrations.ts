@@ -1,0 +1,185 @@
+import type pg from 'pg';
+
+// Schema versions of the PostgreSQL store, applied in order, one transaction each, recorded in
+// schema_migrations. Never edit a shipped migration: add the next one. Several collectors may
+// start at once: the whole run holds an advisory lock, so exactly one of them migrates.
+//
+// Differences from the SQLite schema (sqlite/migrations.ts), and why:
+// - records is partitioned by RANGE on the record's timestamp (a day per partition,
+//   partitions.ts), so retention drops partitions instead of deleting rows. A Kafka record's
+//   timestamp never changes, so the primary key (topic, partition, offset, ts) is as unique as
+//   (topic, partition, offset): a redelivery lands in the same partition and conflicts there.
+//   A partition goes once its day and the last time a record was stored in it (record_days) are
+//   both past the cut-off: a record with an old timestamp does not vanish on arrival.
+// - Key, value and headers stay in the record's row: PostgreSQL moves large values out of line
+//   itself (TOAST), which is what record_bodies does for SQLite.
+// - Text search is a tsvector column built from the same words as SQLite's FTS5 index
+//   (text-search.ts) with a GIN index.
+// - Landing chunks carry the collector that landed them (owner), so several collectors share the
+//   table and each indexes its own, taking over those of a collector that stopped (landing.ts).
+
+export const ADVISORY_MIGRATE = 7_411_001;
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE SEQUENCE records_seq;
+  CREATE TABLE records (
+    seq bigint NOT NULL DEFAULT nextval('records_seq'),
+    topic text NOT NULL, partition integer NOT NULL, "offset" bigint NOT NULL,
+    ts bigint NOT NULL, stored_at bigint NOT NULL,
+    key_text text, key_encoding text,
+    value_kind text NOT NULL, value_size integer NOT NULL, value_truncated smallint NOT NULL,
+    ce_id text, ce_type text, ce_source text, ce_time text, ce_time_ms bigint,
+    causation_id text, correlation_id text, trace_id text, span_id text,
+    saga_id text, saga_type text, saga_step text,
+    is_dlq smallint NOT NULL, is_retry smallint NOT NULL, dlq text,
+    problems text NOT NULL, anomalies text NOT NULL,
+    chain_id text, replay_id text,
+    key bytea, value bytea, headers text NOT NULL, search tsvector,
+    PRIMARY KEY (topic, partition, "offset", ts)
+  ) PARTITION BY RANGE (ts);
+  CREATE INDEX records_ts ON records (ts, seq);
+  CREATE INDEX records_seq_ix ON records (seq);
+  CREATE INDEX records_topic_ts ON records (topic, ts, seq);
+  CREATE INDEX records_key_ts ON records (key_text, ts);
+  CREATE INDEX records_type_ts ON records (ce_type, ts);
+  CREATE INDEX records_dlq_ts ON records (ts) WHERE is_dlq = 1;
+  CREATE INDEX records_ce_id ON records (ce_id);
+  CREATE INDEX records_trace ON records (trace_id);
+  CREATE INDEX records_chain ON records (chain_id, ts);
+  CREATE INDEX records_search ON records USING gin (search);
+
+  CREATE TABLE anomalies (
+    record_seq bigint NOT NULL, record_id text NOT NULL, kind text NOT NULL, detail text NOT NULL
+  );
+  CREATE INDEX anomalies_record ON anomalies (record_seq);
+
+  CREATE TABLE spans (
+    trace_id text NOT NULL, span_id text NOT NULL, parent_span_id text,
+    name text NOT NULL, kind text NOT NULL, service text NOT NULL,
+    start_ms double precision NOT NULL, end_ms double precision NOT NULL, status text NOT NULL,
+    attributes text NOT NULL, links text NOT NULL,
+    msg_topic text, msg_partition integer, msg_offset bigint, msg_id text, msg_group text,
+    record_id text, chain_id text, stored_at bigint NOT NULL,
+    PRIMARY KEY (trace_id, span_id)
+  );
+  CREATE INDEX spans_msg ON spans (msg_topic, msg_partition, msg_offset) WHERE record_id IS NULL;
+  CREATE INDEX spans_msg_id ON spans (msg_id) WHERE record_id IS NULL;
+  CREATE INDEX spans_record ON spans (record_id);
+  CREATE INDEX spans_chain ON spans (chain_id);
+  CREATE INDEX spans_stored ON spans (stored_at);
+
+  CREATE TABLE chains (
+    id text PRIMARY KEY, correlation_id text, flow text,
+    first_ts bigint NOT NULL, last_ts bigint NOT NULL, last_seen bigint NOT NULL,
+    record_count integer NOT NULL, terminal_at bigint, final_at bigint, complete_at bigint,
+    last_type text, last_topic text
+  );
+  CREATE INDEX chains_first ON chains (first_ts, id);
+  CREATE INDEX chains_seen ON chains (last_seen);
+  CREATE INDEX chains_flow ON chains (flow, first_ts, id);
+  CREATE INDEX chains_complete ON chains (complete_at);
+  CREATE TABLE chain_traces (trace_id text PRIMARY KEY, chain_id text NOT NULL);
+  CREATE INDEX chain_traces_chain ON chain_traces (chain_id);
+
+  CREATE TABLE sagas (
+    id text PRIMARY KEY, type text NOT NULL, source text NOT NULL, state text NOT NULL,
+    stuck smallint NOT NULL, stuck_at bigint, correlation_id text, current_step text,
+    started_at bigint NOT NULL, updated_at bigint NOT NULL, deadline bigint,
+    steps text NOT NULL, history text NOT NULL, next_expected text, reason text
+  );
+  CREATE INDEX sagas_started ON sagas (started_at, id);
+  CREATE INDEX sagas_view ON sagas ((CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END), started_at, id);
+  CREATE INDEX sagas_type ON sagas (type, started_at, id);
+  CREATE INDEX sagas_corr ON sagas (correlation_id);
+  CREATE INDEX sagas_updated ON sagas (updated_at);
+  CREATE INDEX sagas_deadline ON sagas (deadline) WHERE stuck = 0 AND state IN ('RUNNING', 'COMPENSATING');
+  CREATE TABLE saga_events (
+    saga_id text NOT NULL, record_seq bigint NOT NULL, record_id text NOT NULL,
+    type text, at bigint NOT NULL, step text, data text,
+    PRIMARY KEY (saga_id, record_seq)
+  );
+  CREATE INDEX saga_events_record ON saga_events (record_seq);
+
+  CREATE TABLE dlq_entries (
+    id text PRIMARY KEY, record_seq bigint NOT NULL, record_id text NOT NULL, dlq_topic text NOT NULL,
+    convention text NOT NULL, origin_topic text, origin_partition integer, origin_offset bigint,
+    origin_group text, error_class text, error_cause_class text, error_message text, error_stack text,
+    attempts integer, first_failed_at bigint NOT NULL, last_failed_at bigint NOT NULL,
+    key_text text, ce_id text, ce_type text, correlation_id text, saga_id text, chain_id text,
+    status text NOT NULL, replay_count integer NOT NULL
+  );
+  CREATE INDEX dlq_failed ON dlq_entries (last_failed_at, record_seq);
+  CREATE INDEX dlq_topic ON dlq_entries (dlq_topic, last_failed_at);
+  CREATE INDEX dlq_origin ON dlq_entries (origin_topic, last_failed_at);
+  CREATE INDEX dlq_error ON dlq_entries (error_class);
+  CREATE INDEX dlq_status ON dlq_entries (status, dlq_topic);
+  CREATE INDEX dlq_chain ON dlq_entries (chain_id, status);
+  CREATE INDEX dlq_saga ON dlq_entries (saga_id);
+  CREATE INDEX dlq_corr ON dlq_entries (correlation_id);
+  CREATE INDEX dlq_key ON dlq_entries (key_text);
+  CREATE INDEX dlq_record ON dlq_entries (record_seq);
+
+  CREATE TABLE replays (
+    id text PRIMARY KEY, entry_id text NOT NULL, replay_key text NOT NULL, dlq_topic text NOT NULL,
+    requested_by text NOT NULL, requested_at bigint NOT NULL, state text NOT NULL,
+    target_topic text, target_partition integer, target_offset bigint, error text,
+    outcome text NOT NULL, outcome_at bigint, ce_id text, job_id text,
+    UNIQUE (entry_id, replay_key)
+  );
+  CREATE INDEX replays_waiting ON replays (ce_id) WHERE outcome IN ('pending', 'processed');
+  CREATE INDEX replays_entry ON replays (entry_id, requested_at);
+  CREATE INDEX replays_requested ON replays (requested_at);
+  CREATE TABLE bulk_jobs (
+    id text PRIMARY KEY, replay_key text NOT NULL UNIQUE, dlq_topics text NOT NULL, entry_ids text NOT NULL,
+    rate_per_sec integer NOT NULL, requested_by text NOT NULL, created_at bigint NOT NULL,
+    state text NOT NULL, done integer NOT NULL
+  );
+
+  CREATE TABLE landing (
+    seq bigserial PRIMARY KEY, owner text NOT NULL, topic text NOT NULL, partition integer NOT NULL,
+    first_offset bigint NOT NULL, last_offset bigint NOT NULL, count integer NOT NULL,
+    format smallint NOT NULL, landed_at bigint NOT NULL, size integer NOT NULL, body bytea NOT NULL
+  );
+  CREATE INDEX landing_range ON landing (topic, partition, last_offset);
+  CREATE INDEX landing_owner ON landing (owner, seq);
+  -- Per day partition of records, about when a record was last stored in it (retention keeps a
+  -- partition while anything in it is younger than the cut-off by stored time; partitions.ts).
+  CREATE TABLE record_days (day integer PRIMARY KEY, last_stored_at bigint NOT NULL);
+  -- Views the elected collector computes for the others to serve (Store.publish).
+  CREATE TABLE shared_views (name text PRIMARY KEY, at bigint NOT NULL, body text NOT NULL);
+  -- Collectors sharing the store, with the last time each was seen (landing ownership).
+  CREATE TABLE store_members (id text PRIMARY KEY, seen_at bigint NOT NULL);
+  `,
+];
+
+export const PG_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema to the latest version; refuses a schema newer than this collector. */
+export async function migrate(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_MIGRATE]);
+  try {
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const current = Number(r.rows[0]?.v ?? 0);
+    if (current > MIGRATIONS.length)
+      throw new Error(
+        `collector database schema v${current} is newer than this collector (v${MIGRATIONS.length})`,
+      );
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(MIGRATIONS[v]!);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v + 1]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_MIGRATE]);
+  }
+}

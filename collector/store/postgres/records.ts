@@ -1,0 +1,177 @@
+import type { NewRecord, RecordRepo } from '../types.ts';
+import { lim, num, oneOf, reqNum, reqStr, str } from '../sqlite/db.ts';
+import { conditions, type Conditions } from '../sqlite/paging.ts';
+import { rowToRecord, rowToStored, SUMMARY_COLS } from '../sqlite/records.ts';
+import { anomalyKindSchema } from '../../../lib/api/records.ts';
+import { txt, type Db, type Param } from './db.ts';
+import { keysetPage } from './paging.ts';
+import type { Partitions } from './partitions.ts';
+import { recordLexemes, tsQuery } from './text-search.ts';
+
+// Records in the PostgreSQL store: one row each in the day partition of its timestamp
+// (partitions.ts), body and search lexemes included (migrations.ts says why).
+
+export const COLS = SUMMARY_COLS.replace(/\boffset\b/, '"offset"');
+const ANOMALIES = anomalyKindSchema.options;
+
+const INSERT = `INSERT INTO records (topic, partition, "offset", ts, stored_at, key_text, key_encoding,
+  value_kind, value_size, value_truncated, ce_id, ce_type, ce_source, ce_time, ce_time_ms, causation_id,
+  correlation_id, trace_id, span_id, saga_id, saga_type, saga_step, is_dlq, is_retry, dlq, problems,
+  anomalies, chain_id, replay_id, key, value, headers, search)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+    array_to_tsvector(?::text[]))
+  ON CONFLICT (topic, partition, "offset", ts) DO NOTHING RETURNING seq`;
+
+const b = (v: boolean) => (v ? 1 : 0);
+
+function insertParams(r: NewRecord): Param[] {
+  return [
+    r.topic,
+    r.partition,
+    r.offset,
+    r.timestamp,
+    r.storedAt,
+    txt(r.keyText),
+    r.keyEncoding,
+    r.valueKind,
+    r.valueSize,
+    b(r.valueTruncated),
+    txt(r.ceId),
+    txt(r.ceType),
+    txt(r.ceSource),
+    txt(r.ceTime),
+    r.ceTimeMs,
+    txt(r.causationId),
+    txt(r.correlationId),
+    txt(r.traceId),
+    txt(r.spanId),
+    txt(r.sagaId),
+    txt(r.sagaType),
+    txt(r.sagaStep),
+    b(r.isDlq),
+    b(r.isRetry),
+    r.dlq ? JSON.stringify(r.dlq) : null,
+    JSON.stringify(r.problems),
+    r.anomalies.join(','),
+    txt(r.chainId),
+    txt(r.replayId),
+    r.key,
+    r.value,
+    JSON.stringify(r.headers),
+    recordLexemes(r) ?? [],
+  ];
+}
+
+/** SQLSTATE of a row no partition takes: its day's partition was dropped by another collector. */
+const NO_PARTITION = '23514';
+
+export function createRecordRepo(db: Db, partitions: Partitions): RecordRepo {
+  return {
+    async insert(r) {
+      await partitions.ensure(r.timestamp);
+      await partitions.noteStored(r.timestamp, r.storedAt);
+      let row;
+      try {
+        row = await db.get(INSERT, insertParams(r));
+      } catch (err) {
+        if (typeof err === 'object' && err && 'code' in err && err.code === NO_PARTITION)
+          partitions.forget(r.timestamp);
+        throw err;
+      }
+      return row ? { ...r, seq: reqNum(row, 'seq') } : undefined;
+    },
+    async get(topic, partition, offset) {
+      const r = await db.get(
+        'SELECT * FROM records WHERE topic = ? AND partition = ? AND "offset" = ? LIMIT 1',
+        [topic, partition, offset],
+      );
+      return r ? rowToStored(r) : undefined;
+    },
+    list(filter, page) {
+      const where: Conditions = conditions();
+      if (filter.topic !== undefined) where.add('topic = ?', filter.topic);
+      if (filter.key !== undefined) where.add('key_text = ?', filter.key);
+      if (filter.type !== undefined) where.add('ce_type = ?', filter.type);
+      if (filter.correlationId !== undefined)
+        where.add('chain_id = ? AND correlation_id = ?', filter.correlationId, filter.correlationId);
+      if (filter.dlqOnly) where.add('is_dlq = 1');
+      if (filter.from !== undefined) where.add('ts >= ?', filter.from);
+      if (filter.to !== undefined) where.add('ts <= ?', filter.to);
+      // Validated like the SQLite search (400s for text it cannot search) before any query runs.
+      if (filter.q !== undefined) where.add('search @@ ?::tsquery', tsQuery(filter.q));
+      return keysetPage(db, {
+        select: `SELECT ${COLS} FROM records`,
+        where,
+        order: ['ts', 'seq'],
+        page,
+        row: rowToRecord,
+        cursorOf: (r) => [r.timestamp, r.seq],
+      });
+    },
+    byChain: async (chainId, limit) =>
+      (
+        await db.all(`SELECT ${COLS} FROM records WHERE chain_id = ? ORDER BY ts, seq LIMIT ${lim(limit)}`, [
+          chainId,
+        ])
+      ).map(rowToRecord),
+    byCeId: async (ceId, limit) =>
+      (
+        await db.all(`SELECT ${COLS} FROM records WHERE ce_id = ? ORDER BY seq LIMIT ${lim(limit)}`, [ceId])
+      ).map(rowToRecord),
+    byTraceId: async (id, limit) =>
+      (
+        await db.all(`SELECT ${COLS} FROM records WHERE trace_id = ? ORDER BY seq LIMIT ${lim(limit)}`, [id])
+      ).map(rowToRecord),
+    async previousWithKey(topic, partition, keyText, beforeOffset) {
+      const r = await db.get(
+        `SELECT ${COLS} FROM records WHERE key_text = ? AND topic = ? AND partition = ? AND "offset" < ?
+         ORDER BY "offset" DESC LIMIT 1`,
+        [keyText, topic, partition, beforeOffset],
+      );
+      return r ? rowToRecord(r) : undefined;
+    },
+    async earliestRetryAt(ceId) {
+      const r = await db.get('SELECT min(ts) AS t FROM records WHERE ce_id = ? AND is_retry = 1', [ceId]);
+      return (r && num(r, 't')) ?? undefined;
+    },
+    setChain: (from, to) => db.run('UPDATE records SET chain_id = ? WHERE chain_id = ?', [to, from]),
+    async addAnomalies(rows) {
+      if (!rows.length) return;
+      const params: Param[] = [];
+      for (const a of rows) params.push(a.recordSeq, a.recordId, a.kind, txt(a.detail));
+      await db.run(
+        `INSERT INTO anomalies (record_seq, record_id, kind, detail) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        params,
+      );
+    },
+    async anomaliesOfChain(chainId, limit) {
+      const rows = await db.all(
+        `SELECT a.record_seq, a.record_id, a.kind, a.detail FROM records r JOIN anomalies a ON a.record_seq = r.seq
+         WHERE r.chain_id = ? ORDER BY a.record_seq LIMIT ${lim(limit)}`,
+        [chainId],
+      );
+      return rows.map((r) => ({
+        recordSeq: reqNum(r, 'record_seq'),
+        recordId: reqStr(r, 'record_id'),
+        kind: oneOf(str(r, 'kind'), ANOMALIES, 'duplicate'),
+        detail: reqStr(r, 'detail'),
+      }));
+    },
+    async stats() {
+      // The planner's row estimate (autovacuum / ANALYZE keep it) instead of count(*) over every
+      // partition; exact while small or never analysed, where counting is cheap.
+      const est = await db.get(
+        `SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS n, bool_or(c.reltuples < 0)::int AS unknown
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'records'::regclass`,
+      );
+      const small = !est || num(est, 'unknown') === 1 || reqNum(est, 'n') < 100_000;
+      const exact = small ? await db.get('SELECT count(*) AS n FROM records') : undefined;
+      // seq grows with storing: the newest by the seq index, not a scan of stored_at.
+      const last = await db.get('SELECT stored_at FROM records ORDER BY seq DESC LIMIT 1');
+      return {
+        approxCount: reqNum(exact ?? est ?? {}, 'n'),
+        lastStoredAt: last ? num(last, 'stored_at') : null,
+      };
+    },
+  };
+}
