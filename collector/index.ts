@@ -26,6 +26,8 @@ import type { Store } from './store/types.ts';
 import { createOtlpReceiver } from './traces/receiver.ts';
 import { createTailHub } from './ws/hub.ts';
 import { createTrafficCounter } from './topology/traffic.ts';
+import { createTopicCatalog } from './topics/catalog.ts';
+import { buildTopicPattern } from './ingest/topic-pattern.ts';
 import { attachTailServer } from './ws/server.ts';
 
 export type { CollectorConfig } from './config.ts';
@@ -134,6 +136,14 @@ export function createCollector(deps: CollectorDeps): Collector {
     });
   const auth = createAuth({ operatorToken: config.OPERATOR_TOKEN, viewerToken: config.VIEWER_TOKEN, now });
   const maintenance = createMaintenance({ engine, metrics, config, logger, now });
+  const topics = createTopicCatalog({
+    admin: bus.admin,
+    topicPattern: buildTopicPattern(config.COLLECTOR_TOPIC_INCLUDE, config.COLLECTOR_TOPIC_EXCLUDE),
+    dlqSuffixes: config.DLQ_TOPIC_SUFFIXES,
+    traffic,
+    now,
+    logger: logger.child({ component: 'topics' }),
+  });
   const ctx: ApiContext = {
     store,
     bus,
@@ -147,6 +157,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     alerts,
     ingestStatus: ingest.status,
     traffic,
+    topics,
   };
   const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
   const tail = attachTailServer({ server, hub, auth, logger });

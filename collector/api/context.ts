@@ -8,6 +8,7 @@ import type { IngestStatus } from '../ingest/ingest.ts';
 import type { Store } from '../store/types.ts';
 import type { Auth } from './auth.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
+import type { TopicCatalog } from '../topics/catalog.ts';
 
 /** What the consumer-lag monitor offers the API (collector/lag). */
 export interface LagView {
@@ -30,4 +31,6 @@ export interface ApiContext {
   readonly alerts: AlertsSource;
   readonly ingestStatus: () => IngestStatus;
   readonly traffic: TrafficCounter;
+  /** Topics with partitions, rates, roles and timestamp types (records explorer, hop timings). */
+  readonly topics: TopicCatalog;
 }
