@@ -158,6 +158,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     ingestStatus: ingest.status,
     traffic,
     topics,
+    sagaDefinitions,
   };
   const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
   const tail = attachTailServer({ server, hub, auth, logger });

@@ -14,6 +14,7 @@ import {
   replayResponseSchema,
 } from '../../lib/api/dlq.ts';
 import { recordDetailSchema, recordsPageSchema, recordsQuerySchema } from '../../lib/api/records.ts';
+import { topicsResponseSchema } from '../../lib/api/topics.ts';
 import { sagaDetailSchema, sagasPageSchema, sagasQuerySchema } from '../../lib/api/sagas.ts';
 import { healthSchema, topologySchema } from '../../lib/api/topology.ts';
 import { clientFrameSchema, serverFrameSchema } from '../../lib/api/ws.ts';
@@ -42,9 +43,15 @@ const OPS: readonly Op[] = [
   {
     method: 'get',
     path: '/api/records',
-    summary: 'Search stored records (newest first)',
+    summary: 'Search stored records (newest first), or browse a partition from an offset / forward in time',
     query: recordsQuerySchema,
     response: recordsPageSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/topics',
+    summary: 'Ingested topics: partitions, offsets, rate and role (data / retry / DLQ / compacted)',
+    response: topicsResponseSchema,
   },
   {
     method: 'get',

@@ -13,6 +13,7 @@ const hop = (i: number, at: number, extra: Partial<Hop> = {}): Hop => ({
   consumer: 'c',
   producedAt: at,
   brokerAt: at + 2,
+  brokerAtSource: 'log_append_time',
   consumedAt: at + 10,
   processedAt: at + 30,
   ...extra,

@@ -66,6 +66,7 @@ export function startFakeCollector(port: number, ratePerSec = 20) {
                   id: fx.chain.id,
                   flow: fx.chain.flow,
                   status: fx.chain.status,
+                  outcome: fx.chain.outcome,
                   startedAt: fx.chain.startedAt,
                   durationMs: fx.chain.durationMs,
                   recordCount: fx.chain.records.length,
