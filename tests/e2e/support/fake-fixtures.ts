@@ -260,6 +260,7 @@ export const saga: SagaDetail = {
     },
   ],
   nextExpected: null,
+  waitingOn: null,
   dlqEntryIds: ['dlq-1'],
   reason: 'payment declined',
 };
