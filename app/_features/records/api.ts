@@ -1,9 +1,10 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { recordDetailSchema, recordsPageSchema, type RecordsQuery } from '../../../lib/api/records.ts';
+import { topicsResponseSchema } from '../../../lib/api/topics.ts';
 import { apiGet, toQueryString } from '../../_lib/api-client.ts';
-import { STALE } from '../../_lib/query-client.ts';
+import { REFETCH, STALE } from '../../_lib/query-client.ts';
 
 export type RecordsFilter = Partial<Omit<RecordsQuery, 'limit'>> & { limit?: number };
 
@@ -13,6 +14,8 @@ export const recordKeys = {
   list: (filter: RecordsFilter) => [...recordKeys.lists(), filter] as const,
   details: () => [...recordKeys.all, 'detail'] as const,
   detail: (id: string) => [...recordKeys.details(), id] as const,
+  pages: (filter: RecordsFilter) => [...recordKeys.all, 'pages', filter] as const,
+  topics: () => [...recordKeys.all, 'topics'] as const,
 };
 
 export const recordPath = (id: string) => `/api/records/${encodeURIComponent(id)}`;
@@ -33,5 +36,31 @@ export function useRecords(filter: RecordsFilter, enabled = true) {
     queryFn: ({ signal }) => apiGet(recordsPath(filter), recordsPageSchema, signal),
     enabled,
     staleTime: STALE.list,
+  });
+}
+
+/** The explorer's result: cursor pages of one request, loaded on demand ("Load more"). */
+export function useRecordPages(filter: RecordsFilter, enabled = true) {
+  return useInfiniteQuery({
+    queryKey: recordKeys.pages(filter),
+    queryFn: ({ signal, pageParam }) =>
+      apiGet(
+        recordsPath({ ...filter, ...(pageParam ? { cursor: pageParam } : {}) }),
+        recordsPageSchema,
+        signal,
+      ),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled,
+    staleTime: STALE.list,
+  });
+}
+
+export function useTopics() {
+  return useQuery({
+    queryKey: recordKeys.topics(),
+    queryFn: ({ signal }) => apiGet('/api/topics', topicsResponseSchema, signal),
+    staleTime: STALE.live,
+    refetchInterval: REFETCH.list,
   });
 }
