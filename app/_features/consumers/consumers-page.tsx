@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useEffect, useMemo, useRef } from 'react';
 import { z } from 'zod';
 import type { ConsumerGroup } from '../../../lib/api/consumers.ts';
@@ -59,6 +60,7 @@ function GroupDetail({ g }: { g: ConsumerGroup }) {
               <th className="num">Lag</th>
               <th className="num">Lag time</th>
               <th>Status</th>
+              <th>Stuck on</th>
             </tr>
           </thead>
           <tbody>
@@ -75,12 +77,44 @@ function GroupDetail({ g }: { g: ConsumerGroup }) {
                 <td>
                   <Badge value={p.status} />
                 </td>
+                <td>
+                  <StuckOnLink topic={p.topic} partition={p.partition} committed={p.committed} lag={p.lag} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     </div>
+  );
+}
+
+/**
+ * The committed offset is the next record the group will read: with lag, the one it is stuck on.
+ * The link opens the records explorer on that partition from that offset.
+ */
+function StuckOnLink({
+  topic,
+  partition,
+  committed,
+  lag,
+}: {
+  topic: string;
+  partition: number;
+  committed: number;
+  lag: number;
+}) {
+  if (lag <= 0) return <span className="muted">—</span>;
+  // No commit yet: the group starts at the log start, which the explorer shows from offset 0 on.
+  const offset = Math.max(0, committed);
+  return (
+    <Link
+      href={`/records?topic=${encodeURIComponent(topic)}&partition=${partition}&offset=${offset}&record=${encodeURIComponent(`${topic}:${partition}:${offset}`)}`}
+      data-testid="partition-stuck-record"
+      className="mono"
+    >
+      record at offset {formatNumber(offset)}
+    </Link>
   );
 }
 
