@@ -19,6 +19,7 @@ export const recordKeys = {
 };
 
 export const recordPath = (id: string) => `/api/records/${encodeURIComponent(id)}`;
+/** The explorer's first page is `explorerPath` (explorer-query.ts): the same builder. */
 export const recordsPath = (filter: RecordsFilter) => `/api/records${toQueryString(filter)}`;
 
 export function useRecord(id: string | null | undefined) {

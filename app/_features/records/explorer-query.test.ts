@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordSummary } from '../../../lib/api/records.ts';
-import { csvField, explorerMode, explorerRequest, recordsToCsv } from './explorer-query.ts';
+import { recordsPath } from './api.ts';
+import { csvField, explorerMode, explorerPath, explorerRequest, recordsToCsv } from './explorer-query.ts';
 
 describe('records explorer request', () => {
   it('seeks a partition by offset only with a topic and a partition', () => {
@@ -26,6 +27,16 @@ describe('records explorer request', () => {
       from: 5,
       order: 'asc',
     });
+  });
+});
+
+describe('records explorer path', () => {
+  it('is the request the explorer sends for its first page', () => {
+    const state = { q: 'insufficient funds', from: 1000, to: 2000, topic: 'payment.events' };
+    expect(explorerPath(state)).toBe(recordsPath(explorerRequest(state)));
+    expect(explorerPath(state)).toBe(
+      '/api/records?limit=50&topic=payment.events&q=insufficient+funds&from=1000&to=2000',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RecordSummary } from '../../../lib/api/records.ts';
+import { toQueryString } from '../../_lib/api-client.ts';
 import type { RecordsFilter } from './api.ts';
 
 // The records explorer's state lives in the URL (a search can be pasted into an incident channel)
@@ -48,6 +49,9 @@ export function explorerRequest(s: ExplorerState): RecordsFilter {
   if (mode === 'time') f.order = 'asc';
   return f;
 }
+
+/** The first page's path exactly as the explorer requests it (the query benchmark times this). */
+export const explorerPath = (s: ExplorerState) => `/api/records${toQueryString(explorerRequest(s))}`;
 
 /** `datetime-local` input value (local time) ⇄ epoch ms. */
 export function toLocalInput(ms: number | undefined): string {
