@@ -12,14 +12,18 @@ import { RecordTable } from '../records/record-table.tsx';
 
 const FALLBACK_LIMIT = 50;
 
-/** The text search for a lookup; the last word also as a prefix (ids are often pasted cut short). */
+/**
+ * The text searches for a lookup: as typed, then with its last word as a prefix (ids are often
+ * pasted cut short). A last word too short to be a prefix (the collector wants 3+ bytes) is
+ * dropped instead: `3f2a9c1b-7d` finds the records of `3f2a9c1b-7d4e-…`.
+ */
 export function fallbackQuery(id: string): { exact: string; prefix: string | null } {
   const exact = id.trim();
   const words = exact.match(/[\p{L}\p{N}]+/gu) ?? [];
   const last = words[words.length - 1];
-  const prefix =
-    last && new TextEncoder().encode(last).length >= 3 && !exact.endsWith('*') ? `${exact}*` : null;
-  return { exact, prefix };
+  if (!last || exact.endsWith('*')) return { exact, prefix: null };
+  if (new TextEncoder().encode(last).length >= 3) return { exact, prefix: `${exact}*` };
+  return { exact, prefix: words.length > 1 ? words.slice(0, -1).join(' ') : null };
 }
 
 export function ChainFallback({ id }: { id: string }) {
