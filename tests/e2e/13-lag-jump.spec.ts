@@ -3,7 +3,9 @@ import { ConsumersPage } from './pages/consumers-page.ts';
 import { RecordsPage } from './pages/records-page.ts';
 import { SagasPage } from './pages/sagas-page.ts';
 import { shopNamespace, shopTopic } from './support/env.ts';
-import { placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
+import { recordsPageSchema } from '../../lib/api/records.ts';
+import { waitFor } from '../../lib/testing/wait-for.ts';
+import { collectorGet, placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
 
 // Issue 16.6: lag is not a dead end. A lagging partition links to the record at its committed
 // offset (the next one the group will read), and a waiting saga names the group that is late.
@@ -17,16 +19,28 @@ test('a lagging partition opens the record it is stuck on', async ({ page, reque
   await setFaults(request, { ...QUIET_FAULTS, stallConsumer: true });
   const orderId = await placeOrder(request, { customerId: uniqueId('e2e-lagjump') });
   const group = `${shopNamespace()}orchestrator-service`;
+  const topic = shopTopic('orders.events');
+  // The partition the order landed on (a lookup, not what is under test).
+  const placed = await waitFor(
+    async () =>
+      (
+        await collectorGet(
+          request,
+          `/api/records?topic=${encodeURIComponent(topic)}&key=${encodeURIComponent(orderId)}&limit=1`,
+          recordsPageSchema,
+        )
+      ).items[0],
+    { what: `OrderPlaced of ${orderId} stored` },
+  );
 
   const consumers = new ConsumersPage(page);
   await consumers.open(`/consumers?group=${encodeURIComponent(group)}`);
-  const row = page
-    .locator('[data-testid="consumer-partition"]', { hasText: shopTopic('orders.events') })
-    .filter({ has: page.getByTestId('partition-stuck-record') })
-    .first();
-  await expect(row).toBeVisible({ timeout: 60_000 });
+  const link = page.locator(
+    `[data-testid="partition-stuck-record"][href*="topic=${encodeURIComponent(topic)}&partition=${placed.partition}&"]`,
+  );
+  await expect(link).toBeVisible({ timeout: 60_000 });
   await consumers.screenshot('consumers-stuck-on');
-  await row.getByTestId('partition-stuck-record').click();
+  await link.click();
 
   const records = new RecordsPage(page);
   await expect(page).toHaveURL(/\/records\?.*offset=/);
@@ -35,8 +49,9 @@ test('a lagging partition opens the record it is stuck on', async ({ page, reque
   const stuckId = `${url.searchParams.get('topic')}:${url.searchParams.get('partition')}:${url.searchParams.get('offset')}`;
   await expect(records.rows().first()).toHaveAttribute('data-record-id', stuckId);
   await expect(records.inspector()).toHaveAttribute('data-record-id', stuckId);
-  // The stalled orchestrator has not read this run's order: it is at or after the stuck offset.
-  await expect(records.rows().filter({ hasText: orderId }).first()).toBeVisible();
+  // The stalled orchestrator has not read this order: it is at or after the offset it is stuck on.
+  expect(placed.offset).toBeGreaterThanOrEqual(Number(url.searchParams.get('offset')));
+  await expect(records.row(placed.id)).toBeVisible();
   await records.screenshot('records-stuck-record');
   await setFaults(request, QUIET_FAULTS);
 });
