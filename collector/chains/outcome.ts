@@ -35,13 +35,16 @@ export function terminalRecord<R extends OutcomeRecord>(
  * unseen by the saga list.
  */
 function notStarted(records: readonly OutcomeRecord[], sagas: readonly SagaRow[], cfg: OutcomeConfig) {
-  const first = [...records].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)[0];
-  if (!first?.ceType) return null;
-  const def = cfg.sagaDefinitions.find(
-    (d) => d.mode === 'orchestrated' && d.startedBy.includes(first.ceType!),
-  );
-  if (!def || sagas.some((s) => s.type === def.type)) return null;
-  return `not started by orchestrator: ${first.ceType} on ${first.topic} has no ${def.type} saga yet`;
+  const orchestrated = cfg.sagaDefinitions.filter((d) => d.mode === 'orchestrated');
+  // The earliest record that starts an orchestrated flow (not simply the first: a profile update
+  // written before the order may come first).
+  for (const r of [...records].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)) {
+    const def = r.ceType ? orchestrated.find((d) => d.startedBy.includes(r.ceType!)) : undefined;
+    if (!def) continue;
+    if (sagas.some((s) => s.type === def.type)) return null;
+    return `not started by orchestrator: ${r.ceType} on ${r.topic} has no ${def.type} saga yet`;
+  }
+  return null;
 }
 
 export function chainOutcome(

@@ -16,9 +16,19 @@ test('hops show per-phase milliseconds, spans open a detail panel, the critical 
 }) => {
   const orderId = await placeOrder(request, { customerId: uniqueId('e2e-timings') });
   const chain = new ChainPage(page);
+  // Spans arrive in the services' export batches, a few seconds after the records: reload until
+  // the chain is complete and its consumers' spans are joined to the hops.
   await expect(async () => {
     await chain.open(`/chains/${encodeURIComponent(orderId)}`);
-    await expect(chain.byTestId('chain-view')).toHaveAttribute('data-status', 'complete', { timeout: 5_000 });
+    await expect(chain.byTestId('chain-view')).toHaveAttribute('data-status', 'complete', { timeout: 3_000 });
+    await expect(
+      chain
+        .byTestId('hop-phases')
+        .filter({ hasText: / · process \d/ })
+        .first(),
+    ).toBeVisible({
+      timeout: 1_000,
+    });
   }).toPass({ timeout: 60_000 });
 
   // Per-phase figures on every hop in view; never a produce → broker of exactly 0 from CreateTime.

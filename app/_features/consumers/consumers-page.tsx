@@ -65,7 +65,13 @@ function GroupDetail({ g }: { g: ConsumerGroup }) {
           </thead>
           <tbody>
             {g.partitions.map((p) => (
-              <tr key={`${p.topic}:${p.partition}`} data-testid="consumer-partition">
+              <tr
+                key={`${p.topic}:${p.partition}`}
+                data-testid="consumer-partition"
+                data-topic={p.topic}
+                data-partition={p.partition}
+                data-lag={p.lag}
+              >
                 <td className="mono">{p.topic}</td>
                 <td className="num">{p.partition}</td>
                 <td className="num">
