@@ -162,7 +162,10 @@ export function Waterfall({
   );
 }
 
-/** Per-phase milliseconds beside the hop's bar: after it when there is room, else before it. */
+/**
+ * Per-phase milliseconds beside the hop's bar, on whichever side has more room (the whole text is
+ * also the hover title, for a narrow waterfall that cuts it).
+ */
 function PhaseText({
   rects,
   width,
@@ -174,15 +177,16 @@ function PhaseText({
 }) {
   const end = Math.max(...rects.map((r) => r.x + r.width));
   const start = Math.min(...rects.map((r) => r.x));
-  const after = end + 6 + PHASES_W <= width;
+  const after = end + 6 + PHASES_W <= width || width - end >= start;
   return (
     <text
-      x={after ? end + 6 : Math.max(0, start - 6)}
+      x={after ? end + 6 : start - 6}
       y={16}
       textAnchor={after ? 'start' : 'end'}
       className="svg-muted wf-phases"
       data-testid="hop-phases"
     >
+      <title>{text}</title>
       {text}
     </text>
   );

@@ -48,7 +48,7 @@ function SearchForm({ state, onSearch }: { state: ExplorerState; onSearch: (s: E
   const text = (v: FormDataEntryValue | null) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
   return (
     <form
-      className="card row"
+      className="card"
       data-testid="records-search"
       // Remount on navigation so the inputs show what the URL (and the request) says.
       key={JSON.stringify(state)}
@@ -67,73 +67,77 @@ function SearchForm({ state, onSearch }: { state: ExplorerState; onSearch: (s: E
         });
       }}
     >
-      <label className="field grow">
-        <span>Text in key, headers or payload</span>
-        <input
-          name="q"
-          defaultValue={state.q ?? ''}
-          data-testid="records-q"
-          placeholder="e.g. insufficient funds"
-        />
-      </label>
-      <label className="field">
-        <span>Key (exact)</span>
-        <input name="key" defaultValue={state.key ?? ''} data-testid="records-key" />
-      </label>
-      <label className="field">
-        <span>Topic</span>
-        <input name="topic" defaultValue={state.topic ?? ''} data-testid="records-topic" />
-      </label>
-      <label className="field">
-        <span>Partition</span>
-        <input
-          name="partition"
-          inputMode="numeric"
-          size={5}
-          defaultValue={state.partition ?? ''}
-          data-testid="records-partition"
-        />
-      </label>
-      <label className="field">
-        <span>From offset</span>
-        <input
-          name="offset"
-          inputMode="numeric"
-          size={8}
-          defaultValue={state.offset ?? ''}
-          data-testid="records-offset"
-        />
-      </label>
-      <label className="field">
-        <span>From time</span>
-        <input
-          name="from"
-          type="datetime-local"
-          step={1}
-          defaultValue={toLocalInput(state.from)}
-          data-testid="records-from"
-        />
-      </label>
-      <label className="field">
-        <span>To time</span>
-        <input
-          name="to"
-          type="datetime-local"
-          step={1}
-          defaultValue={toLocalInput(state.to)}
-          data-testid="records-to"
-        />
-      </label>
-      <label className="field">
-        <span>Order</span>
-        <select name="order" defaultValue={state.order ?? 'desc'} data-testid="records-order">
-          <option value="desc">newest first</option>
-          <option value="asc">oldest first (from time)</option>
-        </select>
-      </label>
-      <button type="submit" className="btn btn-primary" data-testid="records-submit">
-        Search
-      </button>
+      <div className="row">
+        <label className="field grow">
+          <span>Text in key, headers or payload</span>
+          <input
+            name="q"
+            defaultValue={state.q ?? ''}
+            data-testid="records-q"
+            placeholder="e.g. insufficient funds"
+          />
+        </label>
+        <label className="field">
+          <span>Key (exact)</span>
+          <input name="key" defaultValue={state.key ?? ''} data-testid="records-key" />
+        </label>
+      </div>
+      <div className="row">
+        <label className="field">
+          <span>Topic</span>
+          <input name="topic" defaultValue={state.topic ?? ''} data-testid="records-topic" />
+        </label>
+        <label className="field">
+          <span>Partition</span>
+          <input
+            name="partition"
+            inputMode="numeric"
+            size={5}
+            defaultValue={state.partition ?? ''}
+            data-testid="records-partition"
+          />
+        </label>
+        <label className="field">
+          <span>From offset</span>
+          <input
+            name="offset"
+            inputMode="numeric"
+            size={8}
+            defaultValue={state.offset ?? ''}
+            data-testid="records-offset"
+          />
+        </label>
+        <label className="field">
+          <span>From time</span>
+          <input
+            name="from"
+            type="datetime-local"
+            step={1}
+            defaultValue={toLocalInput(state.from)}
+            data-testid="records-from"
+          />
+        </label>
+        <label className="field">
+          <span>To time</span>
+          <input
+            name="to"
+            type="datetime-local"
+            step={1}
+            defaultValue={toLocalInput(state.to)}
+            data-testid="records-to"
+          />
+        </label>
+        <label className="field">
+          <span>Order</span>
+          <select name="order" defaultValue={state.order ?? 'desc'} data-testid="records-order">
+            <option value="desc">newest first</option>
+            <option value="asc">oldest first (from time)</option>
+          </select>
+        </label>
+        <button type="submit" className="btn btn-primary" data-testid="records-submit">
+          Search
+        </button>
+      </div>
     </form>
   );
 }

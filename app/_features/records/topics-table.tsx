@@ -29,22 +29,24 @@ export function TopicsTable({
               compaction and timestamp types are unknown.
             </p>
           ) : null}
-          <table className="table" data-testid="topics-table">
-            <thead>
-              <tr>
-                <th>Topic</th>
-                <th>Role</th>
-                <th>Partitions (offsets low–high)</th>
-                <th className="num">Records</th>
-                <th className="num">Rate</th>
-              </tr>
-            </thead>
-            <tbody>
-              {topics.data.items.map((t) => (
-                <TopicRow key={t.name} t={t} selected={t.name === selected} onBrowse={onBrowse} />
-              ))}
-            </tbody>
-          </table>
+          <div className="topics-scroll">
+            <table className="table" data-testid="topics-table">
+              <thead>
+                <tr>
+                  <th>Topic</th>
+                  <th>Role</th>
+                  <th>Partitions (offsets low–high)</th>
+                  <th className="num">Records</th>
+                  <th className="num">Rate</th>
+                </tr>
+              </thead>
+              <tbody>
+                {topics.data.items.map((t) => (
+                  <TopicRow key={t.name} t={t} selected={t.name === selected} onBrowse={onBrowse} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       ) : null}
     </div>
