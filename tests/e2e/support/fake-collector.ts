@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { WebSocketServer } from 'ws';
 import * as api from '../../../lib/api/index.ts';
 import { alertsResponseSchema } from '../../../lib/api/alerts.ts';
+import { topicsResponseSchema } from '../../../lib/api/topics.ts';
 import * as fx from './fake-fixtures.ts';
 
 // A contract-checked stand-in for the collector: every fixture is parsed with the shared schemas
@@ -52,6 +53,8 @@ export function startFakeCollector(port: number, ratePerSec = 20) {
             return send(res, 200, fx.alerts);
           case 'consumers':
             return send(res, 200, { items: fx.consumers, polledAt: Date.now() });
+          case 'topics':
+            return send(res, 200, topicsResponseSchema.parse({ ...fx.topics, polledAt: Date.now() }));
           case 'records':
             if (id) {
               const r = fx.recordDetail(id);

@@ -9,6 +9,7 @@ import type {
   Topology,
 } from '../../../lib/api/index.ts';
 import type { AlertsResponse } from '../../../lib/api/alerts.ts';
+import type { TopicsResponse } from '../../../lib/api/topics.ts';
 
 // Contract-shaped fixtures for the fake collector: one order's flow, one dead letter, a stalled
 // group, a firing alert, and a record whose key, header and payload carry markup.
@@ -472,6 +473,46 @@ export const alerts: AlertsResponse = {
       state: 'pending',
       activeAt: new Date(T0 + 30_000).toISOString(),
       value: '1e+00',
+    },
+  ],
+};
+
+const partitions = (high: number) => [0, 1].map((partition) => ({ partition, low: 0, high }));
+export const topics: TopicsResponse = {
+  configsKnown: true,
+  polledAt: T0,
+  items: [
+    {
+      name: 'orders.events',
+      role: 'data',
+      compacted: false,
+      timestampType: 'CreateTime',
+      partitions: partitions(120),
+      ratePerSec: 4,
+    },
+    {
+      name: 'customer.profiles',
+      role: 'compacted',
+      compacted: true,
+      timestampType: 'CreateTime',
+      partitions: partitions(30),
+      ratePerSec: 0.2,
+    },
+    {
+      name: 'payment.commands-retry',
+      role: 'retry',
+      compacted: false,
+      timestampType: 'CreateTime',
+      partitions: partitions(3),
+      ratePerSec: 0,
+    },
+    {
+      name: 'payment.commands-dlt',
+      role: 'dlq',
+      compacted: false,
+      timestampType: 'CreateTime',
+      partitions: partitions(8),
+      ratePerSec: 0.1,
     },
   ],
 };
