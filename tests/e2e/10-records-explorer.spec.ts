@@ -75,10 +75,10 @@ test('the records explorer lists topics by role, searches text, opens a record, 
   expect(new Set(ids).size, 'no record twice across pages').toBe(loaded);
 
   const [json] = await Promise.all([page.waitForEvent('download'), records.byTestId('export-json').click()]);
-  const exported = JSON.parse(await readFile((await json.path()), 'utf8')) as { id: string }[];
+  const exported = JSON.parse(await readFile(await json.path(), 'utf8')) as { id: string }[];
   expect(exported.map((r) => r.id)).toEqual(ids);
   const [csv] = await Promise.all([page.waitForEvent('download'), records.byTestId('export-csv').click()]);
-  const lines = (await readFile((await csv.path()), 'utf8')).trimEnd().split('\r\n');
+  const lines = (await readFile(await csv.path(), 'utf8')).trimEnd().split('\r\n');
   expect(lines[0]).toMatch(/^id,topic,partition,offset,timestamp,key,/);
   expect(lines.length).toBe(loaded + 1);
 });
