@@ -36,8 +36,10 @@ export interface ChainViewOptions {
   readonly stoppedAfterMs: number;
   readonly finalTypes: readonly string[];
   readonly outcome: OutcomeConfig;
-  /** The topic's `message.timestamp.type` (null: unknown, treated as CreateTime). */
-  readonly timestampTypeOf?: (topic: string) => Promise<'CreateTime' | 'LogAppendTime' | null>;
+  /** The topics' `message.timestamp.type` (null: unknown, treated as CreateTime). */
+  readonly timestampTypes?: (
+    topics: readonly string[],
+  ) => Promise<ReadonlyMap<string, 'CreateTime' | 'LogAppendTime' | null>>;
   readonly recordLimit?: number;
   readonly spanLimit?: number;
 }
@@ -91,11 +93,9 @@ function hopsOf(
 }
 
 async function logAppendTopics(records: readonly RecordRow[], opts: ChainViewOptions): Promise<Set<string>> {
-  const out = new Set<string>();
-  if (!opts.timestampTypeOf) return out;
-  for (const t of new Set(records.map((r) => r.topic)))
-    if ((await opts.timestampTypeOf(t)) === 'LogAppendTime') out.add(t);
-  return out;
+  if (!opts.timestampTypes) return new Set();
+  const types = await opts.timestampTypes([...new Set(records.map((r) => r.topic))]);
+  return new Set([...types].filter(([, t]) => t === 'LogAppendTime').map(([topic]) => topic));
 }
 
 export async function buildChainView(

@@ -15,8 +15,11 @@ const RATE_WINDOW_MS = 60_000;
 
 export interface TopicCatalog {
   list(): Promise<TopicsResponse>;
-  /** `message.timestamp.type` of a topic; null when unknown (no config API, or the call failed). */
-  timestampType(topic: string): Promise<'CreateTime' | 'LogAppendTime' | null>;
+  /**
+   * `message.timestamp.type` of each topic, in one describe call for those not cached; null when
+   * unknown (no config API, or the call failed).
+   */
+  timestampTypes(topics: readonly string[]): Promise<Map<string, 'CreateTime' | 'LogAppendTime' | null>>;
 }
 
 export function roleOf(
@@ -57,6 +60,9 @@ export function createTopicCatalog(deps: {
         for (const n of stale) configs.set(n, { at: now, value: got[n] });
       } catch (err) {
         // Unknown rather than wrong: a failed describe leaves roles to names and timestamps unknown.
+        // Cached as unknown for the TTL too: a chain read must not pay a broker round trip (and
+        // its retries) per request for a topic the broker cannot describe.
+        for (const n of stale) configs.set(n, { at: now, value: undefined });
         deps.logger.warn({ err, topics: stale.length }, 'describing topic configs failed');
       }
     }
@@ -99,8 +105,9 @@ export function createTopicCatalog(deps: {
       }
       return cachedList.value;
     },
-    async timestampType(topic) {
-      return tsType((await configsOf([topic])).get(topic));
+    async timestampTypes(topics) {
+      const got = await configsOf([...new Set(topics)]);
+      return new Map([...got].map(([t, c]) => [t, tsType(c)]));
     },
   };
 }

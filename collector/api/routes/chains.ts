@@ -64,7 +64,7 @@ export function chainRoutes(ctx: ApiContext): Route[] {
           stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
           finalTypes: config.CHAIN_FINAL_TYPES,
           outcome,
-          timestampTypeOf: (t) => ctx.topics.timestampType(t),
+          timestampTypes: (topics) => ctx.topics.timestampTypes(topics),
         });
         return { body: chain };
       },
