@@ -58,8 +58,11 @@ test('the records explorer lists topics by role, searches text, opens a record, 
 
   // By key: every record of the order (the shop keys by order id).
   await records.searchUntilFound({ key: orderId });
-  for (const key of await records.rows().getByTestId('record-key').allTextContents())
-    expect(key).toBe(orderId);
+  // The previous result stays on screen until the new one arrives: wait for the keys, not a row.
+  await expect
+    .poll(async () => [...new Set(await records.rows().getByTestId('record-key').allTextContents())])
+    .toEqual([orderId]);
+  await expect(page).toHaveURL(new RegExp(`key=${orderId}`));
 
   // Newest first over everything: a full page, then the next one through the cursor.
   await expect(async () => {
