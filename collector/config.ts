@@ -59,6 +59,12 @@ export const collectorEnvSchema = busEnvSchema.extend({
   CHAIN_TERMINAL_TYPES: csv('OrderConfirmed,OrderCancelled'),
   /** ...and, when this list is not empty, once one of these followed it (event time ≥ the terminal's). */
   CHAIN_FINAL_TYPES: csv('NotificationSent'),
+  /**
+   * Terminal types that end a flow unsuccessfully: a chain ending in one is complete but its
+   * outcome is failed (shown beside completeness, never green). The reason is the record's
+   * `reason` field, else its saga's.
+   */
+  CHAIN_FAILURE_TYPES: csv('OrderCancelled'),
   /** A chain with no new record for this long and no terminal event is reported `stopped`. */
   CHAIN_STOPPED_AFTER_MS: z.coerce.number().int().positive().default(60_000),
   /** An event whose ce_time is older than its broker timestamp by more than this is `late`. */

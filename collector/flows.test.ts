@@ -98,6 +98,18 @@ describe('business flows (embedded bus)', () => {
     });
     expect(comp.reason).toMatch(/declined/);
 
+    // Complete is not success: the declined order's chain says it was cancelled, and why.
+    const declinedChain = await waitFor(async () => {
+      const r = await api(`/api/chains/${declined.orderId}`);
+      const c = r.status === 200 ? chainSchema.parse(r.body) : undefined;
+      return c?.status === 'complete' && c;
+    });
+    expect(declinedChain.outcome).toEqual({ kind: 'failed', event: 'OrderCancelled', reason: 'declined' });
+    const okChain = chainSchema.parse((await api(`/api/chains/${ok.orderId}`)).body);
+    expect(okChain.outcome).toEqual({ kind: 'succeeded', event: 'OrderConfirmed', reason: null });
+    const listed = chainsPageSchema.parse((await api('/api/chains?limit=50')).body).items;
+    expect(listed.find((c) => c.id === declined.orderId)?.outcome.kind).toBe('failed');
+
     // Records are indexed in the order they landed, which across topics is arbitrary.
     const sagaIn = (id: string, state: string) =>
       waitFor(async () => {

@@ -34,6 +34,8 @@ import type { Store } from './store/types.ts';
 import { createOtlpReceiver } from './traces/receiver.ts';
 import { createTailHub } from './ws/hub.ts';
 import { createTrafficCounter } from './topology/traffic.ts';
+import { createTopicCatalog } from './topics/catalog.ts';
+import { buildTopicPattern } from './ingest/topic-pattern.ts';
 import { attachTailServer } from './ws/server.ts';
 
 export type { CollectorConfig } from './config.ts';
@@ -181,6 +183,14 @@ export function createCollector(deps: CollectorDeps): Collector {
     });
   const auth = createAuth({ operatorToken: config.OPERATOR_TOKEN, viewerToken: config.VIEWER_TOKEN, now });
   const maintenance = createMaintenance({ engine, metrics, config, logger, now });
+  const topics = createTopicCatalog({
+    admin: bus.admin,
+    topicPattern: buildTopicPattern(config.COLLECTOR_TOPIC_INCLUDE, config.COLLECTOR_TOPIC_EXCLUDE),
+    dlqSuffixes: config.DLQ_TOPIC_SUFFIXES,
+    traffic,
+    now,
+    logger: logger.child({ component: 'topics' }),
+  });
   const ctx: ApiContext = {
     store,
     bus,
@@ -195,6 +205,8 @@ export function createCollector(deps: CollectorDeps): Collector {
     ingestStatus: ingest.status,
     traffic,
     masking,
+    topics,
+    sagaDefinitions,
   };
   const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
   const tail = attachTailServer({ server, hub, auth, logger });

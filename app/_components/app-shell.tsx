@@ -11,6 +11,7 @@ import { TokenButton } from './token-dialog.tsx';
 const NAV = [
   { href: '/', label: 'Overview', testid: 'nav-overview' },
   { href: '/tail', label: 'Live tail', testid: 'nav-tail' },
+  { href: '/records', label: 'Records', testid: 'nav-records' },
   { href: '/chains', label: 'Chains', testid: 'nav-chains' },
   { href: '/sagas', label: 'Sagas', testid: 'nav-sagas' },
   { href: '/dlq', label: 'DLQ', testid: 'nav-dlq' },

@@ -22,6 +22,14 @@ const TONES: Record<string, Tone> = {
   in_progress: 'info',
   stopped: 'warn',
   failed: 'bad',
+  // chain outcomes (failed as above)
+  succeeded: 'ok',
+  open: 'info',
+  // topic roles
+  data: 'neutral',
+  retry: 'warn',
+  dlq: 'bad',
+  compacted: 'info',
   // alerts
   critical: 'bad',
   warning: 'warn',

@@ -9,6 +9,8 @@ import type { OutputMasking } from '../masking/outputs.ts';
 import type { Store } from '../store/types.ts';
 import type { Auth } from './auth.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
+import type { TopicCatalog } from '../topics/catalog.ts';
+import type { SagaDefinition } from '../sagas/definitions.ts';
 
 /** What the consumer-lag monitor offers the API (collector/lag). */
 export interface LagView {
@@ -33,4 +35,8 @@ export interface ApiContext {
   readonly traffic: TrafficCounter;
   /** Every payload leaving the store goes through this (collector/masking). */
   readonly masking: OutputMasking;
+  /** Topics with partitions, rates, roles and timestamp types (records explorer, hop timings). */
+  readonly topics: TopicCatalog;
+  /** The saga definitions in use (chain outcomes: which flows an orchestrator starts). */
+  readonly sagaDefinitions?: readonly SagaDefinition[];
 }

@@ -33,6 +33,7 @@ import {
   recordsPageSchema,
   recordsQuerySchema,
 } from '../../lib/api/records.ts';
+import { topicsResponseSchema } from '../../lib/api/topics.ts';
 import { sagaDetailSchema, sagasPageSchema, sagasQuerySchema } from '../../lib/api/sagas.ts';
 import { healthSchema, topologySchema } from '../../lib/api/topology.ts';
 import { clientFrameSchema, serverFrameSchema } from '../../lib/api/ws.ts';
@@ -70,9 +71,15 @@ const OPS: readonly Op[] = [
   {
     method: 'get',
     path: '/api/records',
-    summary: 'Search stored records (newest first)',
+    summary: 'Search stored records (newest first), or browse a partition from an offset / forward in time',
     query: recordsQuerySchema,
     response: recordsPageSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/topics',
+    summary: 'Ingested topics: partitions, offsets, rate and role (data / retry / DLQ / compacted)',
+    response: topicsResponseSchema,
   },
   {
     method: 'get',

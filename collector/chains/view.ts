@@ -3,6 +3,7 @@ import type { Chain, Hop } from '../../lib/api/chains.ts';
 import { toSummary } from '../api/record-views.ts';
 import type { ChainRow, ChainStatus, RecordRow, SpanRow, Store } from '../store/types.ts';
 import { chainEdges } from './edges.ts';
+import { chainOutcome, payloadReason, terminalRecord, type OutcomeConfig } from './outcome.ts';
 
 // Builds the chain view the console shows: every record and span of one flow in order, the
 // edges between them, per-hop timings and where the flow stopped. Bounded: a runaway flow is cut
@@ -34,6 +35,11 @@ export interface ChainViewOptions {
   readonly now: number;
   readonly stoppedAfterMs: number;
   readonly finalTypes: readonly string[];
+  readonly outcome: OutcomeConfig;
+  /** The topics' `message.timestamp.type` (null: unknown, treated as CreateTime). */
+  readonly timestampTypes?: (
+    topics: readonly string[],
+  ) => Promise<ReadonlyMap<string, 'CreateTime' | 'LogAppendTime' | null>>;
   readonly recordLimit?: number;
   readonly spanLimit?: number;
 }
@@ -43,7 +49,11 @@ const attr = (s: SpanRow, k: string) => {
   return v === undefined ? null : String(v);
 };
 
-function hopsOf(records: readonly RecordRow[], spans: readonly SpanRow[]): Hop[] {
+function hopsOf(
+  records: readonly RecordRow[],
+  spans: readonly SpanRow[],
+  logAppendTopics: ReadonlySet<string>,
+): Hop[] {
   const byRecord = new Map<string, SpanRow[]>();
   for (const s of spans) if (s.recordId) byRecord.set(s.recordId, [...(byRecord.get(s.recordId) ?? []), s]);
   return records.flatMap((r): Hop[] => {
@@ -52,14 +62,24 @@ function hopsOf(records: readonly RecordRow[], spans: readonly SpanRow[]): Hop[]
     const send =
       joined.find((s) => s.kind === 'producer') ??
       spans.find((s) => s.spanId === r.spanId && s.traceId === r.traceId);
+    const consumers = joined.filter((s) => s.kind === 'consumer');
+    // CreateTime is the producer's clock, not the broker's: taking it as the append time made
+    // produce → broker a false 0. With LogAppendTime the timestamp is the append; otherwise the
+    // producer span's end (the ack, at or after the append) bounds it, never past the first fetch.
+    const firstFetch = Math.min(...consumers.map((c) => c.startMs));
+    const ack = send?.kind === 'producer' ? Math.min(send.endMs, firstFetch) : null;
+    const broker = logAppendTopics.has(r.topic)
+      ? { brokerAt: r.timestamp, brokerAtSource: 'log_append_time' as const }
+      : ack !== null && Number.isFinite(ack)
+        ? { brokerAt: ack, brokerAtSource: 'producer_ack' as const }
+        : { brokerAt: r.timestamp, brokerAtSource: 'create_time' as const };
     const base = {
       recordId: id,
       topic: r.topic,
       producer: send?.service ?? r.ceSource,
       producedAt: send?.startMs ?? r.ceTimeMs,
-      brokerAt: r.timestamp,
+      ...broker,
     };
-    const consumers = joined.filter((s) => s.kind === 'consumer');
     if (!consumers.length)
       return [{ ...base, consumerGroup: null, consumer: null, consumedAt: null, processedAt: null }];
     return consumers.map((c) => ({
@@ -70,6 +90,12 @@ function hopsOf(records: readonly RecordRow[], spans: readonly SpanRow[]): Hop[]
       processedAt: c.endMs,
     }));
   });
+}
+
+async function logAppendTopics(records: readonly RecordRow[], opts: ChainViewOptions): Promise<Set<string>> {
+  if (!opts.timestampTypes) return new Set();
+  const types = await opts.timestampTypes([...new Set(records.map((r) => r.topic))]);
+  return new Set([...types].filter(([, t]) => t === 'LogAppendTime').map(([topic]) => topic));
 }
 
 export async function buildChainView(
@@ -163,6 +189,12 @@ export async function buildChainView(
     traceIds: [...traceIds],
     flow: row?.flow ?? null,
     status,
+    outcome: chainOutcome(
+      records,
+      sagas,
+      opts.outcome,
+      await payloadReason(store, terminalRecord(records, opts.outcome), opts.outcome),
+    ),
     stoppedAt,
     startedAt: Number.isFinite(firstTs) ? firstTs : 0,
     endedAt: Number.isFinite(lastTs) ? lastTs : 0,
@@ -183,7 +215,7 @@ export async function buildChainView(
       recordId: s.recordId,
     })),
     edges: chainEdges(records, spans),
-    hops: hopsOf(records, spans),
+    hops: hopsOf(records, spans, await logAppendTopics(records, opts)),
     anomalies,
     sagaIds,
     truncated: fetched.length > recordLimit || allSpans.length > spanLimit,

@@ -96,6 +96,11 @@ export interface RecordsFilter {
   readonly from?: number;
   readonly to?: number;
   readonly dlqOnly?: boolean;
+  readonly partition?: number;
+  /** Browse from this offset on, by offset ascending (with topic and partition). */
+  readonly offset?: number;
+  /** 'asc': oldest first (by offset when `offset` is set, else by time). Default newest first. */
+  readonly order?: 'asc' | 'desc';
 }
 
 export interface RecordRepo {

@@ -31,6 +31,12 @@ export const hopSchema = z.object({
   consumer: z.string().nullable(),
   producedAt: z.number().nullable(),
   brokerAt: z.number(),
+  /**
+   * Where `brokerAt` comes from: the broker's append time (topic with LogAppendTime), the producer
+   * span's end (the broker's ack: append happened at or before it), or the record's CreateTime,
+   * the producer's own clock, which says nothing about the broker (produce → broker is then n/a).
+   */
+  brokerAtSource: z.enum(['log_append_time', 'producer_ack', 'create_time']),
   consumedAt: z.number().nullable(),
   processedAt: z.number().nullable(),
 });
@@ -44,12 +50,27 @@ export const chainEdgeSchema = z.object({
 
 export const chainStatusSchema = z.enum(['complete', 'in_progress', 'stopped', 'failed']);
 
+/**
+ * The business outcome beside completeness: `succeeded` / `failed` from the terminal event
+ * (failure-terminal types are configured, CHAIN_FAILURE_TYPES), `open` while no terminal event
+ * arrived. `reason` says why it failed, or why an open flow is not moving (e.g. the orchestrator
+ * never took its first event up).
+ */
+export const chainOutcomeSchema = z.object({
+  kind: z.enum(['succeeded', 'failed', 'open']),
+  /** The terminal event type, when one arrived. */
+  event: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type ChainOutcome = z.infer<typeof chainOutcomeSchema>;
+
 export const chainSchema = z.object({
   id: z.string(),
   correlationId: z.string().nullable(),
   traceIds: z.array(z.string()),
   flow: z.string().nullable(),
   status: chainStatusSchema,
+  outcome: chainOutcomeSchema,
   /** Where the flow stopped, in words, when it did not complete. */
   stoppedAt: z.string().nullable(),
   startedAt: z.number(),
@@ -74,6 +95,7 @@ export const chainSummarySchema = z.object({
   id: z.string(),
   flow: z.string().nullable(),
   status: chainStatusSchema,
+  outcome: chainOutcomeSchema,
   startedAt: z.number(),
   durationMs: z.number(),
   recordCount: z.number().int(),

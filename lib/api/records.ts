@@ -115,6 +115,15 @@ export const recordsQuerySchema = z.object({
   from: timeBoundSchema.optional(),
   to: timeBoundSchema.optional(),
   dlqOnly: boolParamSchema.optional(),
+  /** Only records of this partition (with `topic`). */
+  partition: z.coerce.number().int().nonnegative().max(999_999).optional(),
+  /**
+   * Browse a partition from this offset on, oldest first (needs `topic` and `partition`; not with
+   * `q`): how a Kafka UI seeks a partition.
+   */
+  offset: z.coerce.number().int().nonnegative().optional(),
+  /** `asc` reads forward in time from `from` (seek by time); default newest first. Not with `q`. */
+  order: z.enum(['asc', 'desc']).optional(),
   cursor: cursorSchema,
   limit: limitSchema,
 });

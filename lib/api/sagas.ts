@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lagStatusSchema } from './consumers.ts';
 import { SAGA_STATES } from '../events/shop-events.ts';
 import { boolParamSchema, cursorSchema, limitSchema, pageSchema, timeBoundSchema } from './common.ts';
 
@@ -50,6 +51,25 @@ export const sagaDetailSchema = sagaSummarySchema.extend({
   steps: z.array(sagaStepSchema),
   history: z.array(sagaHistoryEntrySchema),
   nextExpected: z.object({ events: z.array(z.string()), deadline: z.number().nullable() }).nullable(),
+  /**
+   * While a saga waits: the topics its progress depends on (the command it last sent, and where
+   * the awaited events arrive) and the consumer groups behind on them, worst first, from lag data.
+   */
+  waitingOn: z
+    .object({
+      topics: z.array(z.string()),
+      lateGroups: z.array(
+        z.object({
+          groupId: z.string(),
+          topic: z.string(),
+          partition: z.number().int(),
+          committed: z.number(),
+          lag: z.number(),
+          status: lagStatusSchema,
+        }),
+      ),
+    })
+    .nullable(),
   dlqEntryIds: z.array(z.string()),
   reason: z.string().nullable(),
 });

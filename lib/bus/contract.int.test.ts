@@ -209,6 +209,21 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     expect(Array.isArray(await bus.admin.listGroups())).toBe(true);
   });
 
+  it('describes the configs a topic was created with', async () => {
+    const t = uniqueName(`contract-${kind}-cfg`);
+    await bus.admin.createTopics([
+      {
+        topic: t,
+        numPartitions: 1,
+        configs: { 'cleanup.policy': 'compact', 'message.timestamp.type': 'LogAppendTime' },
+      },
+    ]);
+    const plain = await topic(1);
+    const got = await bus.admin.topicConfigs!([t, plain]);
+    expect(got[t]).toMatchObject({ 'cleanup.policy': 'compact', 'message.timestamp.type': 'LogAppendTime' });
+    expect(got[plain]?.['cleanup.policy'] ?? 'delete').toBe('delete');
+  });
+
   it('round-trips headers byte-exact, repeated keys included, and tombstones', async () => {
     const t = await topic(1);
     const binary = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]);

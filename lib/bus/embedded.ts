@@ -345,6 +345,14 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
       return Promise.resolve();
     },
     listTopics: () => Promise.resolve([...topics.keys()]),
+    topicConfigs(names) {
+      const out: Record<string, Record<string, string>> = {};
+      for (const n of names) {
+        const t = topics.get(n);
+        if (t) out[n] = { ...t.configs };
+      }
+      return Promise.resolve(out);
+    },
     topicOffsets(topic): Promise<PartitionOffsets[]> {
       const t = topicOrThrow(topic);
       return Promise.resolve(

@@ -518,6 +518,23 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     async listTopics() {
       return withAdmin((a) => a.listTopics());
     },
+    async topicConfigs(names) {
+      if (!names.length) return {};
+      const res = await withAdmin((a) =>
+        a.describeConfigs({
+          includeSynonyms: false,
+          resources: names.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+        }),
+      );
+      const out: Record<string, Record<string, string>> = {};
+      for (const r of res.resources) {
+        if (r.errorCode !== 0) continue;
+        out[r.resourceName] = Object.fromEntries(
+          r.configEntries.filter((e) => e.configValue !== null).map((e) => [e.configName, e.configValue]),
+        );
+      }
+      return out;
+    },
     async topicOffsets(topic) {
       const res = await withAdmin((a) => a.fetchTopicOffsets(topic));
       return res

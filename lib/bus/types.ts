@@ -168,6 +168,12 @@ export interface BusAdmin {
   describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]>;
   /** Committed offsets of a group, for the given topics or for every topic it has committed on. */
   committedOffsets(groupId: string, topics?: readonly string[]): Promise<CommittedOffset[]>;
+  /**
+   * The non-default configs of each topic (`cleanup.policy`, `message.timestamp.type`, ...); topics
+   * that do not exist are left out. Optional: an adapter that cannot describe configs omits it and
+   * callers say "unknown" rather than guess.
+   */
+  topicConfigs?(topics: readonly string[]): Promise<Record<string, Record<string, string>>>;
 }
 
 export interface Bus {

@@ -5,6 +5,7 @@ import { chainSchema } from '../../lib/api/chains.ts';
 import { dlqPageSchema } from '../../lib/api/dlq.ts';
 import { recordsPageSchema } from '../../lib/api/records.ts';
 import { sagasPageSchema } from '../../lib/api/sagas.ts';
+import { explorerPath } from '../../app/_features/records/explorer-query.ts';
 import type { Cleanup } from './support/cleanup.ts';
 import { startCollectorProcess } from './support/collector-process.ts';
 import type { BenchContext, IngestedStore } from './support/context.ts';
@@ -171,6 +172,33 @@ export async function queriesBench(ctx: BenchContext, cleanup: Cleanup): Promise
       target: 250,
       note: 'q = an event type in ~5% of records: the first page fills early',
       path: () => '/api/records?q=PaymentDeclined&limit=50',
+      schema: recordsPageSchema,
+    },
+    // The records explorer's own first-page requests, built by the console's code (explorerPath).
+    {
+      figure: 'records_explorer_search_rare',
+      target: 250,
+      note: 'explorer: text = one order id, newest first, page of 50',
+      path: () => explorerPath({ q: pick() }),
+      schema: recordsPageSchema,
+    },
+    {
+      figure: 'records_explorer_search_common_in_time_range',
+      target: 250,
+      note: 'explorer: text = an event type in ~5% of records, within a time range covering the data',
+      path: () => explorerPath({ q: 'PaymentDeclined', from: 0, to: Date.now() + 86_400_000 }),
+      schema: recordsPageSchema,
+    },
+    {
+      figure: 'records_explorer_partition_seek',
+      target: 250,
+      note: 'explorer: a partition read forward from a random offset',
+      path: () =>
+        explorerPath({
+          topic: s.topics.payment,
+          partition: 0,
+          offset: Math.floor(rand() * Math.max(1, s.plan.total / 60)),
+        }),
       schema: recordsPageSchema,
     },
   ];

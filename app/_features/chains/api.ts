@@ -50,12 +50,22 @@ export function useChains(filter: ChainsFilter, refresh: ListRefresh = { refetch
 
 /** A chain still in progress is polled, so the waterfall grows while the user watches. */
 const IN_PROGRESS_POLL_MS = 2_000;
+/**
+ * Spans come in the services' export batches, seconds after the records: a chain that just
+ * completed is polled a little longer, so it does not stay at "0 spans" until a reload.
+ */
+const SETTLE_MS = 30_000;
 
 export function useChain(id: string) {
   return useQuery({
     queryKey: chainKeys.detail(id),
     queryFn: ({ signal }) => apiGet(chainPaths.detail(id), chainSchema, signal),
     staleTime: STALE.detail,
-    refetchInterval: (q) => (q.state.data?.status === 'in_progress' ? IN_PROGRESS_POLL_MS : false),
+    refetchInterval: (q) => {
+      const c = q.state.data;
+      if (!c) return false;
+      const settling = Date.now() - c.endedAt < SETTLE_MS;
+      return c.status === 'in_progress' || settling ? IN_PROGRESS_POLL_MS : false;
+    },
   });
 }

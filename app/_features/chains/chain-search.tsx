@@ -5,12 +5,12 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
-import { Badge } from '../../_components/badge.tsx';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
 import { ListControls, LoadMore, useListControls } from '../../_components/list-controls.tsx';
 import { chainsUrlShape, useChains } from './api.ts';
 import { CHAIN_QUERY_LABEL, classifyChainQuery } from './chain-query.ts';
+import { ChainStatusBadges } from './outcome-badge.tsx';
 
 const STATUS_OPTIONS = (['complete', 'in_progress', 'stopped', 'failed'] as const).map((s) => ({
   value: s,
@@ -42,7 +42,7 @@ export function ChainSearch() {
         }}
       >
         <label className="field grow">
-          <span>Order id, trace id, event id or topic:partition:offset</span>
+          <span>Order id, trace id, event id, topic:partition:offset — or any text to search records</span>
           <input
             value={q}
             onChange={(e) => setQ(e.target.value)}
@@ -122,7 +122,7 @@ export function ChainSearch() {
                     </td>
                     <td>{c.flow ?? '—'}</td>
                     <td>
-                      <Badge value={c.status} label={c.status.replace('_', ' ')} />
+                      <ChainStatusBadges status={c.status} outcome={c.outcome} />
                     </td>
                     <td>{formatRelative(c.startedAt, Date.now())}</td>
                     <td className="num">{formatDuration(c.durationMs)}</td>

@@ -1,55 +1,88 @@
 'use client';
 
 import Link from 'next/link';
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { z } from 'zod';
 import { formatDateTime, formatDuration } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
+import { ApiRequestError } from '../../_lib/api-client.ts';
 import { ErrorState, Loading } from '../../_components/states.tsx';
 import { RecordInspectorById } from '../records/record-inspector.tsx';
 import { useChain } from './api.ts';
 import { CausationGraph } from './causation-graph.tsx';
+import { ChainFallback } from './chain-fallback.tsx';
+import { ChainStatusBadges } from './outcome-badge.tsx';
+import { SpanPanel } from './span-panel.tsx';
 import { Waterfall } from './waterfall.tsx';
+import { buildWaterfall } from './waterfall-layout.ts';
 
-const chainViewShape = { view: z.enum(['waterfall', 'graph']), record: z.string().max(300) };
+const chainViewShape = {
+  view: z.enum(['waterfall', 'graph']),
+  record: z.string().max(300),
+  span: z.string().max(100),
+};
 
 export function ChainView({ id }: { id: string }) {
   const chain = useChain(id);
   const [url, setUrl] = useUrlState(chainViewShape);
   const view = url.view ?? 'waterfall';
   const selected = url.record ?? null;
-  const select = useCallback((recordId: string) => setUrl({ record: recordId }, { push: true }), [setUrl]);
-  const close = useCallback(() => setUrl({ record: null }), [setUrl]);
+  const selectedSpan = url.span ?? null;
+  const select = useCallback(
+    (recordId: string) => setUrl({ record: recordId, span: null }, { push: true }),
+    [setUrl],
+  );
+  const selectSpan = useCallback(
+    (key: string) => setUrl({ span: key, record: null }, { push: true }),
+    [setUrl],
+  );
+  const close = useCallback(() => setUrl({ record: null, span: null }), [setUrl]);
+  // The header and the waterfall show one duration and one count, from the same layout.
+  const wf = useMemo(() => (chain.data ? buildWaterfall(chain.data) : null), [chain.data]);
 
   useEffect(() => {
-    if (!selected) return;
+    if (!selected && !selectedSpan) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close();
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [selected, close]);
+  }, [selected, selectedSpan, close]);
 
   if (chain.isPending) return <Loading what={`the chain for ${id}`} />;
   if (chain.isError) {
+    const notFound = chain.error instanceof ApiRequestError && chain.error.status === 404;
     return (
       <div>
         <p>
           <Link href="/chains">← Chains</Link>
         </p>
-        <ErrorState error={chain.error} what={`a chain for “${id}”`} onRetry={() => void chain.refetch()} />
+        {notFound ? (
+          <ChainFallback id={id} />
+        ) : (
+          <ErrorState error={chain.error} what={`a chain for “${id}”`} onRetry={() => void chain.refetch()} />
+        )}
       </div>
     );
   }
   const c = chain.data;
+  const hops = wf!.rows.filter((r) => r.kind === 'hop').length;
+  const durationMs = Math.round(wf!.t1 - wf!.t0);
   return (
     <div data-testid="chain-view" data-chain-id={c.id} data-status={c.status}>
       <div className="page-head">
         <Link href="/chains">← Chains</Link>
         <h1 className="mono">{c.correlationId ?? c.id}</h1>
-        <Badge value={c.status} label={c.status.replace('_', ' ')} testid="chain-status" />
-        <span className="muted">
-          {c.flow ?? 'unknown flow'} · {c.records.length} records · {c.spans.length} spans ·{' '}
-          {formatDuration(c.durationMs)} · started {formatDateTime(c.startedAt)}
+        <ChainStatusBadges status={c.status} outcome={c.outcome} />
+        <span className="muted" data-testid="chain-summary">
+          {c.flow ?? 'unknown flow'} · {c.records.length} records · {hops} hops · {c.spans.length} spans ·{' '}
+          <span
+            data-testid="chain-duration"
+            data-ms={durationMs}
+            title="From the first produce to the last processing end, as the waterfall shows it"
+          >
+            {formatDuration(durationMs)} first produce → last processed
+          </span>{' '}
+          · started {formatDateTime(c.startedAt)}
         </span>
       </div>
       {c.stoppedAt ? (
@@ -84,7 +117,7 @@ export function ChainView({ id }: { id: string }) {
           </ul>
         </div>
       ) : null}
-      <div className={selected ? 'split' : ''}>
+      <div className={selected || selectedSpan ? 'split' : ''}>
         <div className="card">
           <div className="tabs" role="tablist">
             <button
@@ -109,12 +142,13 @@ export function ChainView({ id }: { id: string }) {
             </button>
           </div>
           {view === 'waterfall' ? (
-            <Waterfall chain={c} selected={selected} onSelect={select} />
+            <Waterfall chain={c} wf={wf!} selected={selected} onSelect={select} onSelectSpan={selectSpan} />
           ) : (
             <CausationGraph chain={c} selected={selected} onSelect={select} />
           )}
         </div>
         {selected ? <RecordInspectorById recordId={selected} onClose={close} /> : null}
+        {selectedSpan && !selected ? <SpanPanel chain={c} spanId={selectedSpan} onClose={close} /> : null}
       </div>
     </div>
   );

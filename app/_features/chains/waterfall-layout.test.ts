@@ -3,7 +3,15 @@ import type { Chain, Hop, Span } from '../../../lib/api/chains.ts';
 import type { RecordSummary } from '../../../lib/api/records.ts';
 import { visibleRange } from '../../_lib/virtual-window.ts';
 import { classifyChainQuery } from './chain-query.ts';
-import { buildWaterfall, hopSegments, segmentRects, timeScale } from './waterfall-layout.ts';
+import {
+  buildWaterfall,
+  criticalPath,
+  hopPhases,
+  hopSegments,
+  phasesText,
+  segmentRects,
+  timeScale,
+} from './waterfall-layout.ts';
 
 const hop = (i: number, at: number, extra: Partial<Hop> = {}): Hop => ({
   recordId: `t:0:${i}`,
@@ -13,6 +21,7 @@ const hop = (i: number, at: number, extra: Partial<Hop> = {}): Hop => ({
   consumer: 'c',
   producedAt: at,
   brokerAt: at + 2,
+  brokerAtSource: 'log_append_time',
   consumedAt: at + 10,
   processedAt: at + 30,
   ...extra,
@@ -173,5 +182,27 @@ describe('a record consumed by two groups', () => {
       start: 1052,
       end: 1060,
     });
+  });
+});
+
+describe('hop timings', () => {
+  it('gives milliseconds per phase, and n/a for produce → broker on a CreateTime', () => {
+    const h = hop(1, 1000, { producedAt: 1000, brokerAt: 1004, consumedAt: 1010, processedAt: 1030 });
+    expect(phasesText(hopPhases(h, undefined))).toBe('produce 4 ms · broker 6 ms · process 20 ms');
+    const create = { ...h, brokerAt: 1000, brokerAtSource: 'create_time' as const };
+    expect(hopPhases(create, undefined).produce).toBeNull();
+    expect(phasesText(hopPhases(create, undefined))).toMatch(/^produce n\/a · broker 10 ms/);
+    expect(hopSegments(create, undefined).map((s) => s.kind)).not.toContain('produce');
+  });
+
+  it('follows causation back from the hop that ends last for the critical path', () => {
+    const hops = [hop(1, 0), hop(2, 100), hop(3, 50), hop(4, 200)];
+    const edges = [
+      { from: 't:0:1', to: 't:0:2', kind: 'causation' as const },
+      { from: 't:0:1', to: 't:0:3', kind: 'causation' as const },
+      { from: 't:0:2', to: 't:0:4', kind: 'causation' as const },
+      { from: 't:0:3', to: 't:0:4', kind: 'causation' as const },
+    ];
+    expect([...criticalPath({ hops, edges })].sort()).toEqual(['t:0:1', 't:0:2', 't:0:4']);
   });
 });

@@ -27,6 +27,11 @@ export interface WaterfallRow {
   readonly error: boolean;
   readonly anomalies: readonly string[];
   readonly recordId: string | null;
+  /** Hop rows: milliseconds per phase. */
+  readonly phases: HopPhases | null;
+  /** Span rows: the span, for the detail panel. */
+  readonly span: Span | null;
+  readonly critical: boolean;
 }
 
 export interface Waterfall {
@@ -41,16 +46,55 @@ function seg(kind: SegmentKind, start: number | null, end: number | null): Segme
   return { kind, start, end };
 }
 
-export function hopSegments(hop: Hop, processSpan: Span | undefined): Segment[] {
-  const processStart = processSpan
+/** Milliseconds per phase of a hop; null where the phase was not observed (shown as n/a, never 0). */
+export interface HopPhases {
+  readonly produce: number | null;
+  readonly broker: number | null;
+  readonly consume: number | null;
+  readonly process: number | null;
+}
+
+const span = (a: number | null, b: number | null) =>
+  a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b) || b < a ? null : b - a;
+
+function processBounds(hop: Hop, processSpan: Span | undefined) {
+  const start = processSpan
     ? Math.max(processSpan.startMs, hop.consumedAt ?? processSpan.startMs)
     : hop.consumedAt;
-  const processEnd = hop.processedAt ?? processSpan?.endMs ?? null;
+  return { start, end: hop.processedAt ?? processSpan?.endMs ?? null };
+}
+
+/**
+ * Produce → broker needs a broker clock: the append time (LogAppendTime) or the producer's ack.
+ * A CreateTime is the producer's own clock, so with it the phase is unknown, not 0.
+ */
+export function hopPhases(hop: Hop, processSpan: Span | undefined): HopPhases {
+  const p = processBounds(hop, processSpan);
+  return {
+    produce: hop.brokerAtSource === 'create_time' ? null : span(hop.producedAt, hop.brokerAt),
+    broker: span(hop.brokerAt, hop.consumedAt),
+    consume: processSpan ? span(hop.consumedAt, p.start) : null,
+    process: span(p.start, p.end),
+  };
+}
+
+const ms = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 10) / 10} ms`);
+
+/** "produce 2 ms · broker 11 ms · consume 0 ms · process 18 ms" (phases after an unconsumed record left out). */
+export function phasesText(p: HopPhases): string {
+  const parts = [`produce ${ms(p.produce)}`, `broker ${ms(p.broker)}`];
+  if (p.consume !== null) parts.push(`consume ${ms(p.consume)}`);
+  if (p.process !== null || p.broker !== null) parts.push(`process ${ms(p.process)}`);
+  return parts.join(' · ');
+}
+
+export function hopSegments(hop: Hop, processSpan: Span | undefined): Segment[] {
+  const p = processBounds(hop, processSpan);
   const segments = [
-    seg('produce', hop.producedAt, hop.brokerAt),
+    hop.brokerAtSource === 'create_time' ? null : seg('produce', hop.producedAt, hop.brokerAt),
     seg('broker', hop.brokerAt, hop.consumedAt),
-    processSpan ? seg('consume', hop.consumedAt, processStart) : null,
-    seg('process', processStart, processEnd),
+    processSpan ? seg('consume', hop.consumedAt, p.start) : null,
+    seg('process', p.start, p.end),
   ].filter(
     (s): s is Segment => s !== null && (s.end > s.start || s.kind === 'process' || s.kind === 'produce'),
   );
@@ -58,9 +102,36 @@ export function hopSegments(hop: Hop, processSpan: Span | undefined): Segment[] 
   return segments.length > 0 ? segments : [{ kind: 'broker', start: hop.brokerAt, end: hop.brokerAt }];
 }
 
+/**
+ * The critical path: from the hop that ends last, back along causation edges, each time to the
+ * cause that finished latest — the records whose delays the flow's end-to-end time is made of.
+ */
+export function criticalPath(chain: Pick<Chain, 'hops'> & Partial<Pick<Chain, 'edges'>>): Set<string> {
+  const endOf = new Map<string, number>();
+  for (const h of chain.hops) {
+    const end = h.processedAt ?? h.consumedAt ?? h.brokerAt;
+    endOf.set(h.recordId, Math.max(endOf.get(h.recordId) ?? -Infinity, end));
+  }
+  const causes = new Map<string, string[]>();
+  for (const e of chain.edges ?? [])
+    if (e.kind === 'causation' && endOf.has(e.from) && endOf.has(e.to))
+      causes.set(e.to, [...(causes.get(e.to) ?? []), e.from]);
+  let current = [...endOf.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const path = new Set<string>();
+  // Bounded: a causation cycle in bad data must not hang the page.
+  while (current && !path.has(current) && path.size < 10_000) {
+    path.add(current);
+    const prev = (causes.get(current) ?? []).sort((a, b) => endOf.get(b)! - endOf.get(a)!)[0];
+    current = prev;
+  }
+  return path;
+}
+
 export function buildWaterfall(
-  chain: Pick<Chain, 'hops' | 'spans' | 'records' | 'anomalies' | 'startedAt' | 'endedAt'>,
+  chain: Pick<Chain, 'hops' | 'spans' | 'records' | 'anomalies' | 'startedAt' | 'endedAt'> &
+    Partial<Pick<Chain, 'edges'>>,
 ): Waterfall {
+  const critical = criticalPath(chain);
   const recordById = new Map(chain.records.map((r) => [r.id, r]));
   const anomaliesByRecord = new Map<string, string[]>();
   for (const a of chain.anomalies) {
@@ -100,6 +171,9 @@ export function buildWaterfall(
     error: s.status === 'error',
     anomalies: [],
     recordId: s.recordId,
+    phases: null,
+    span: s,
+    critical: false,
   });
 
   type Entry = { at: number; rows: WaterfallRow[] };
@@ -153,6 +227,9 @@ export function buildWaterfall(
         error: Boolean(rec?.isDlq),
         anomalies: anomaliesByRecord.get(hop.recordId) ?? [],
         recordId: hop.recordId,
+        phases: hopPhases(hop, processSpan),
+        span: null,
+        critical: critical.has(hop.recordId),
       },
       ...spans.map((s) => spanRow(s, 1)),
     ];

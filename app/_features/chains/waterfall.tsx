@@ -5,7 +5,13 @@ import type { Chain } from '../../../lib/api/chains.ts';
 import { formatDuration } from '../../_lib/format.ts';
 import { useElementWidth } from '../../_lib/use-viewport.ts';
 import { VirtualList } from '../../_components/virtual-list.tsx';
-import { buildWaterfall, segmentRects, timeScale, type SegmentKind } from './waterfall-layout.ts';
+import {
+  phasesText,
+  segmentRects,
+  timeScale,
+  type SegmentKind,
+  type Waterfall as WaterfallData,
+} from './waterfall-layout.ts';
 
 const ROW_H = 24;
 const LABEL_W = 320;
@@ -19,29 +25,52 @@ const SEGMENT_LABEL: Record<SegmentKind, string> = {
   span: 'span',
 };
 
+/** `traceId:spanId`, how the span detail panel is addressed in the URL. */
+export const spanKey = (s: { traceId: string; spanId: string }) => `${s.traceId}:${s.spanId}`;
+
+const PHASES_W = 330;
+
 export function Waterfall({
   chain,
+  wf,
   selected,
   onSelect,
+  onSelectSpan,
 }: {
   chain: Chain;
+  wf: WaterfallData;
   selected: string | null;
   onSelect: (recordId: string) => void;
+  onSelectSpan: (key: string) => void;
 }) {
-  const wf = useMemo(() => buildWaterfall(chain), [chain]);
   const [setContainer, width] = useElementWidth<HTMLDivElement>(1000);
   const barWidth = Math.max(200, width - LABEL_W - 40);
   const scale = useMemo(() => timeScale(wf.t0, wf.t1, barWidth), [wf.t0, wf.t1, barWidth]);
   const ticks = scale.ticks(6);
   const [active, setActive] = useState<number | null>(null);
   const hops = wf.rows.filter((r) => r.kind === 'hop').length;
+  const critical = wf.rows.filter((r) => r.critical).length;
   const height = Math.min(MAX_HEIGHT, Math.max(ROW_H * 2, wf.rows.length * ROW_H + 2));
 
   return (
     <div ref={setContainer} data-testid="waterfall">
-      <div className="row muted" data-testid="waterfall-summary" data-hops={hops} data-rows={wf.rows.length}>
-        {hops} hops · {wf.rows.length - hops} spans · {formatDuration(wf.t1 - wf.t0)}
+      <div
+        className="row muted"
+        data-testid="waterfall-summary"
+        data-hops={hops}
+        data-rows={wf.rows.length}
+        data-duration-ms={Math.round(wf.t1 - wf.t0)}
+      >
+        {hops} hops ({chain.records.length} records; one hop per record and consuming group) ·{' '}
+        {wf.rows.length - hops} spans · {formatDuration(wf.t1 - wf.t0)} first produce → last processed ·{' '}
+        <span data-testid="critical-path-summary">{critical} hops on the critical path</span>
         <span className="legend">
+          <span className="legend-item">
+            <svg width="10" height="10" aria-hidden="true">
+              <rect width="10" height="10" className="wf-critical-mark" />
+            </svg>
+            critical path
+          </span>
           {(['produce', 'broker', 'consume', 'process', 'span'] as const).map((k) => (
             <span key={k} className="legend-item">
               <svg width="10" height="10" aria-hidden="true">
@@ -74,8 +103,9 @@ export function Waterfall({
         activeIndex={active}
         onActivate={setActive}
         onOpen={(i) => {
-          const id = wf.rows[i]?.recordId;
-          if (id) onSelect(id);
+          const row = wf.rows[i];
+          if (row?.span) onSelectSpan(spanKey(row.span));
+          else if (row?.recordId) onSelect(row.recordId);
         }}
         renderRow={(i) => {
           const row = wf.rows[i]!;
@@ -83,7 +113,8 @@ export function Waterfall({
           return (
             <>
               <div
-                className={`wf-label${row.kind === 'span' ? ' muted' : ''}${isSel ? ' wf-selected' : ''}`}
+                className={`wf-label${row.kind === 'span' ? ' muted' : ''}${isSel ? ' wf-selected' : ''}${row.critical ? ' wf-critical' : ''}`}
+                data-critical={row.critical ? 'true' : undefined}
                 style={{ width: LABEL_W, paddingLeft: row.depth * 14 }}
                 title={`${row.label} — ${row.detail}`}
                 data-testid={row.kind === 'hop' ? 'waterfall-hop' : 'waterfall-span'}
@@ -115,11 +146,48 @@ export function Waterfall({
                     <title>{SEGMENT_LABEL[r.kind]}</title>
                   </rect>
                 ))}
+                {row.phases ? (
+                  <PhaseText
+                    rects={segmentRects(row, scale)}
+                    width={barWidth}
+                    text={phasesText(row.phases)}
+                  />
+                ) : null}
               </svg>
             </>
           );
         }}
       />
     </div>
+  );
+}
+
+/**
+ * Per-phase milliseconds beside the hop's bar, on whichever side has more room (the whole text is
+ * also the hover title, for a narrow waterfall that cuts it).
+ */
+function PhaseText({
+  rects,
+  width,
+  text,
+}: {
+  rects: { x: number; width: number }[];
+  width: number;
+  text: string;
+}) {
+  const end = Math.max(...rects.map((r) => r.x + r.width));
+  const start = Math.min(...rects.map((r) => r.x));
+  const after = end + 6 + PHASES_W <= width || width - end >= start;
+  return (
+    <text
+      x={after ? end + 6 : start - 6}
+      y={16}
+      textAnchor={after ? 'start' : 'end'}
+      className="svg-muted wf-phases"
+      data-testid="hop-phases"
+    >
+      <title>{text}</title>
+      {text}
+    </text>
   );
 }

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useEffect, useMemo, useRef } from 'react';
 import { z } from 'zod';
 import type { ConsumerGroup } from '../../../lib/api/consumers.ts';
@@ -59,11 +60,18 @@ function GroupDetail({ g }: { g: ConsumerGroup }) {
               <th className="num">Lag</th>
               <th className="num">Lag time</th>
               <th>Status</th>
+              <th>Stuck on</th>
             </tr>
           </thead>
           <tbody>
             {g.partitions.map((p) => (
-              <tr key={`${p.topic}:${p.partition}`} data-testid="consumer-partition">
+              <tr
+                key={`${p.topic}:${p.partition}`}
+                data-testid="consumer-partition"
+                data-topic={p.topic}
+                data-partition={p.partition}
+                data-lag={p.lag}
+              >
                 <td className="mono">{p.topic}</td>
                 <td className="num">{p.partition}</td>
                 <td className="num">
@@ -75,12 +83,44 @@ function GroupDetail({ g }: { g: ConsumerGroup }) {
                 <td>
                   <Badge value={p.status} />
                 </td>
+                <td>
+                  <StuckOnLink topic={p.topic} partition={p.partition} committed={p.committed} lag={p.lag} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     </div>
+  );
+}
+
+/**
+ * The committed offset is the next record the group will read: with lag, the one it is stuck on.
+ * The link opens the records explorer on that partition from that offset.
+ */
+function StuckOnLink({
+  topic,
+  partition,
+  committed,
+  lag,
+}: {
+  topic: string;
+  partition: number;
+  committed: number;
+  lag: number;
+}) {
+  if (lag <= 0) return <span className="muted">—</span>;
+  // No commit yet: the group starts at the log start, which the explorer shows from offset 0 on.
+  const offset = Math.max(0, committed);
+  return (
+    <Link
+      href={`/records?topic=${encodeURIComponent(topic)}&partition=${partition}&offset=${offset}&record=${encodeURIComponent(`${topic}:${partition}:${offset}`)}`}
+      data-testid="partition-stuck-record"
+      className="mono"
+    >
+      record at offset {formatNumber(offset)}
+    </Link>
   );
 }
 

@@ -1,7 +1,8 @@
 'use client';
 
 import Link from 'next/link';
-import { formatDateTime, formatDuration } from '../../_lib/format.ts';
+import type { SagaDetail } from '../../../lib/api/sagas.ts';
+import { formatDateTime, formatDuration, formatNumber } from '../../_lib/format.ts';
 import { useNow } from '../../_lib/use-viewport.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { ErrorState, Loading } from '../../_components/states.tsx';
@@ -96,6 +97,7 @@ export function SagaDetailView({ id }: { id: string }) {
                 {s.nextExpected.deadline ? (
                   <p className="muted">Deadline {formatDateTime(s.nextExpected.deadline)}</p>
                 ) : null}
+                <LateGroups waitingOn={s.waitingOn} />
               </>
             ) : (
               <p className="muted">Nothing: the saga is finished.</p>
@@ -130,6 +132,43 @@ export function SagaDetailView({ id }: { id: string }) {
           </div>
         </div>
       </div>
+    </div>
+  );
+}
+
+/** Who is late: the consumer groups behind on the topics this saga waits on (from lag data). */
+function LateGroups({ waitingOn }: { waitingOn: SagaDetail['waitingOn'] }) {
+  if (!waitingOn) return null;
+  if (!waitingOn.lateGroups.length)
+    return (
+      <p className="muted" data-testid="saga-late-none">
+        No consumer group is behind on {waitingOn.topics.join(', ') || 'the topics it waits on'}: the service
+        may be failing rather than late (check the DLQ and its logs).
+      </p>
+    );
+  return (
+    <div data-testid="saga-late-groups">
+      <p>Late:</p>
+      <ul>
+        {waitingOn.lateGroups.map((g) => (
+          <li
+            key={`${g.groupId}:${g.topic}:${g.partition}`}
+            data-testid="saga-late-group"
+            data-group={g.groupId}
+          >
+            <Link href={`/consumers?group=${encodeURIComponent(g.groupId)}`} className="mono">
+              {g.groupId}
+            </Link>{' '}
+            <Badge value={g.status} /> {formatNumber(g.lag)} behind on{' '}
+            <Link
+              href={`/records?topic=${encodeURIComponent(g.topic)}&partition=${g.partition}&offset=${Math.max(0, g.committed)}`}
+              className="mono"
+            >
+              {g.topic}[{g.partition}]
+            </Link>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

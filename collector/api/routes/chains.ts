@@ -1,12 +1,19 @@
 import { chainLookupSchema, chainsQuerySchema } from '../../../lib/api/chains.ts';
 import { notFound } from '../../../lib/errors.ts';
+import { outcomeOfChain, type OutcomeConfig } from '../../chains/outcome.ts';
 import { buildChainView, findChain } from '../../chains/view.ts';
+import { loadSagaDefinitions } from '../../sagas/definitions.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, encodeCursor, validate } from '../http.ts';
 import type { Route } from '../router.ts';
 
 export function chainRoutes(ctx: ApiContext): Route[] {
   const { config } = ctx;
+  const outcome: OutcomeConfig = {
+    terminalTypes: config.CHAIN_TERMINAL_TYPES,
+    failureTypes: config.CHAIN_FAILURE_TYPES,
+    sagaDefinitions: ctx.sagaDefinitions ?? loadSagaDefinitions(config.SAGA_DEFINITIONS_FILE),
+  };
   return [
     {
       method: 'GET',
@@ -27,14 +34,17 @@ export function chainRoutes(ctx: ApiContext): Route[] {
         );
         return {
           body: {
-            items: page.items.map((c) => ({
-              id: c.id,
-              flow: c.flow,
-              status: c.status,
-              startedAt: c.firstTs,
-              durationMs: Math.max(0, c.lastTs - c.firstTs),
-              recordCount: c.recordCount,
-            })),
+            items: await Promise.all(
+              page.items.map(async (c) => ({
+                id: c.id,
+                flow: c.flow,
+                status: c.status,
+                outcome: await outcomeOfChain(ctx.store, c.id, c.correlationId, outcome),
+                startedAt: c.firstTs,
+                durationMs: Math.max(0, c.lastTs - c.firstTs),
+                recordCount: c.recordCount,
+              })),
+            ),
             nextCursor: encodeCursor(page.next),
           },
         };
@@ -55,6 +65,8 @@ export function chainRoutes(ctx: ApiContext): Route[] {
           now: ctx.now(),
           stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
           finalTypes: config.CHAIN_FINAL_TYPES,
+          outcome,
+          timestampTypes: (topics) => ctx.topics.timestampTypes(topics),
         });
         return { body: ctx.masking.chain(chain) };
       },

@@ -66,6 +66,14 @@ export function recordRoutes(ctx: ApiContext): Route[] {
       async handler({ query }) {
         const q = validate(recordsQuerySchema, query, 'records query');
         const { cursor, limit, ...filter } = q;
+        if (q.offset !== undefined && (q.topic === undefined || q.partition === undefined))
+          throw badRequest('offset: browsing by offset needs a topic and a partition', [
+            { path: 'offset', message: 'needs topic and partition' },
+          ]);
+        if (q.q !== undefined && (q.offset !== undefined || q.order === 'asc'))
+          throw badRequest('q: text search lists newest first; drop offset / order=asc to search', [
+            { path: 'q', message: 'not with offset or order=asc' },
+          ]);
         checkFilter(filter);
         const page = await visiblePage(filter, cursor, limit);
         const items: RecordSummary[] = page.items.map((r) => masking.summary(toSummary(r)));
@@ -98,6 +106,14 @@ export function recordRoutes(ctx: ApiContext): Route[] {
             'content-disposition': `attachment; filename="causeway-records-${exportedAt}.json"`,
           },
         };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/topics',
+      access: 'read',
+      async handler() {
+        return { body: await ctx.topics.list() };
       },
     },
     {

@@ -8,6 +8,7 @@ import { notFound } from '../../../lib/errors.ts';
 import { z } from 'zod';
 import type { SagaRow } from '../../store/types.ts';
 import type { ApiContext } from '../context.ts';
+import { waitingOn } from '../../sagas/waiting-on.ts';
 import { decodeCursor, encodeCursor, validate } from '../http.ts';
 import type { Route } from '../router.ts';
 import { viewState } from '../../sagas/tracker.ts';
@@ -75,7 +76,8 @@ export function sagaRoutes(ctx: ApiContext): Route[] {
           });
         // Commands and replies carrying ce_sagaid / ce_sagastep are listed under their step.
         const refs = new Map<string, string[]>();
-        for (const e of await ctx.store.sagas.events(s.id))
+        const events = await ctx.store.sagas.events(s.id);
+        for (const e of events)
           if (e.data === null && e.step) refs.set(e.step, [...(refs.get(e.step) ?? []), e.recordId]);
         const detail: SagaDetail = {
           ...summary(s),
@@ -85,6 +87,7 @@ export function sagaRoutes(ctx: ApiContext): Route[] {
           })),
           history,
           nextExpected: s.nextExpected,
+          waitingOn: await waitingOn(ctx.store, ctx.lag, s, events),
           dlqEntryIds: await ctx.store.dlq.bySagaOrCorrelation(s.id, s.correlationId),
           reason: s.reason,
         };

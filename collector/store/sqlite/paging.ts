@@ -33,8 +33,14 @@ export function conditions(): Conditions {
  * b < ?)`: SQLite seeks an index on (…, a, b) straight to the cursor with it, where the OR form
  * re-reads every row of the earlier pages.
  */
-function after(where: Conditions, cols: readonly [string, string], cursor: Cursor | null): void {
-  if (cursor && cursor.length >= 2) where.add(`(${cols[0]}, ${cols[1]}) < (?, ?)`, cursor[0]!, cursor[1]!);
+function after(
+  where: Conditions,
+  cols: readonly [string, string],
+  cursor: Cursor | null,
+  ascending: boolean,
+): void {
+  if (cursor && cursor.length >= 2)
+    where.add(`(${cols[0]}, ${cols[1]}) ${ascending ? '>' : '<'} (?, ?)`, cursor[0]!, cursor[1]!);
 }
 
 export interface KeysetQuery<T> {
@@ -44,15 +50,18 @@ export interface KeysetQuery<T> {
   readonly where: Conditions;
   /** The sort key, descending; its last column must be unique. */
   readonly order: readonly [string, string];
+  /** Oldest first instead (the records explorer reading a partition forward). */
+  readonly ascending?: boolean;
   readonly page: PageRequest;
   readonly row: (r: Row) => T;
   readonly cursorOf: (item: T) => Cursor;
 }
 
 export function keysetPage<T>(sql: Sql, q: KeysetQuery<T>): Page<T> {
-  after(q.where, q.order, q.page.cursor);
+  const dir = q.ascending ? 'ASC' : 'DESC';
+  after(q.where, q.order, q.page.cursor, Boolean(q.ascending));
   const rows = sql.all(
-    `${q.select} ${q.where.clause()} ORDER BY ${q.order[0]} DESC, ${q.order[1]} DESC LIMIT ${lim(q.page.limit + 1)}`,
+    `${q.select} ${q.where.clause()} ORDER BY ${q.order[0]} ${dir}, ${q.order[1]} ${dir} LIMIT ${lim(q.page.limit + 1)}`,
     [...(q.params ?? []), ...q.where.params],
   );
   const items = rows.slice(0, q.page.limit).map(q.row);

@@ -186,16 +186,22 @@ export function createRecordRepo(sql: Sql): SyncRepo<RecordRepo> {
         if (filter.dlqOnly) where.add('is_dlq = 1');
         if (filter.from !== undefined) where.add('ts >= ?', filter.from);
         if (filter.to !== undefined) where.add('ts <= ?', filter.to);
+        if (filter.partition !== undefined) where.add('partition = ?', filter.partition);
+        if (filter.offset !== undefined) where.add('offset >= ?', filter.offset);
         return where;
       };
+      // Seeking a partition by offset reads the (topic, partition, offset) key forward; (offset,
+      // partition) is unique there (the partition is fixed), so the key's own order serves it.
+      const byOffset = filter.offset !== undefined;
       const run = (from: string, where: Conditions) =>
         keysetPage(sql, {
           select: `SELECT ${SUMMARY_COLS} FROM ${from}`,
           where,
-          order: ['ts', 'seq'],
+          order: byOffset ? ['offset', 'partition'] : ['ts', 'seq'],
+          ascending: byOffset || filter.order === 'asc',
           page,
           row: rowToRecord,
-          cursorOf: (r) => [r.timestamp, r.seq],
+          cursorOf: (r) => (byOffset ? [r.offset, r.partition] : [r.timestamp, r.seq]),
         });
       if (filter.q === undefined) return run('records', filters());
       return searchRecords(sql, filter.q, (from, cond, ...params) =>

@@ -1,0 +1,250 @@
+'use client';
+
+import { useCallback, useMemo } from 'react';
+import type { RecordSummary } from '../../../lib/api/records.ts';
+import { useUrlState } from '../../_lib/use-url-state.ts';
+import { Empty, QueryStates } from '../../_components/states.tsx';
+import { useRecordPages } from './api.ts';
+import {
+  explorerMode,
+  explorerRequest,
+  explorerUrlShape,
+  fromLocalInput,
+  recordsToCsv,
+  recordsToJson,
+  toLocalInput,
+  type ExplorerMode,
+  type ExplorerState,
+} from './explorer-query.ts';
+import { RecordInspectorById } from './record-inspector.tsx';
+import { RecordTable } from './record-table.tsx';
+import { TopicsTable } from './topics-table.tsx';
+
+// Browse and search stored records: pick a topic (or partition: from its oldest offset), seek by
+// offset or time, search key / header / payload text in a time range, page with the collector's
+// cursors, open any record, export what is loaded. One URL = one GET /api/records request.
+
+const MODE_LABEL: Record<ExplorerMode, string> = {
+  offset: 'Partition from offset, oldest first',
+  search: 'Text search, newest first',
+  time: 'From a time, oldest first',
+  latest: 'Newest first',
+};
+
+function download(name: string, type: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+function SearchForm({ state, onSearch }: { state: ExplorerState; onSearch: (s: ExplorerState) => void }) {
+  const num = (v: FormDataEntryValue | null) => {
+    const s = typeof v === 'string' ? v.trim() : '';
+    return s && /^\d+$/.test(s) ? Number(s) : undefined;
+  };
+  const text = (v: FormDataEntryValue | null) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  return (
+    <form
+      className="card"
+      data-testid="records-search"
+      // Remount on navigation so the inputs show what the URL (and the request) says.
+      key={JSON.stringify(state)}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget);
+        onSearch({
+          topic: text(f.get('topic')),
+          partition: num(f.get('partition')),
+          offset: num(f.get('offset')),
+          q: text(f.get('q')),
+          key: text(f.get('key')),
+          from: fromLocalInput(text(f.get('from')) ?? '') ?? undefined,
+          to: fromLocalInput(text(f.get('to')) ?? '') ?? undefined,
+          order: f.get('order') === 'asc' ? 'asc' : undefined,
+        });
+      }}
+    >
+      <div className="row">
+        <label className="field grow">
+          <span>Text in key, headers or payload</span>
+          <input
+            name="q"
+            defaultValue={state.q ?? ''}
+            data-testid="records-q"
+            placeholder="e.g. insufficient funds"
+          />
+        </label>
+        <label className="field">
+          <span>Key (exact)</span>
+          <input name="key" defaultValue={state.key ?? ''} data-testid="records-key" />
+        </label>
+      </div>
+      <div className="row">
+        <label className="field">
+          <span>Topic</span>
+          <input name="topic" defaultValue={state.topic ?? ''} data-testid="records-topic" />
+        </label>
+        <label className="field">
+          <span>Partition</span>
+          <input
+            name="partition"
+            inputMode="numeric"
+            size={5}
+            defaultValue={state.partition ?? ''}
+            data-testid="records-partition"
+          />
+        </label>
+        <label className="field">
+          <span>From offset</span>
+          <input
+            name="offset"
+            inputMode="numeric"
+            size={8}
+            defaultValue={state.offset ?? ''}
+            data-testid="records-offset"
+          />
+        </label>
+        <label className="field">
+          <span>From time</span>
+          <input
+            name="from"
+            type="datetime-local"
+            step={1}
+            defaultValue={toLocalInput(state.from)}
+            data-testid="records-from"
+          />
+        </label>
+        <label className="field">
+          <span>To time</span>
+          <input
+            name="to"
+            type="datetime-local"
+            step={1}
+            defaultValue={toLocalInput(state.to)}
+            data-testid="records-to"
+          />
+        </label>
+        <label className="field">
+          <span>Order</span>
+          <select name="order" defaultValue={state.order ?? 'desc'} data-testid="records-order">
+            <option value="desc">newest first</option>
+            <option value="asc">oldest first (from time)</option>
+          </select>
+        </label>
+        <button type="submit" className="btn btn-primary" data-testid="records-submit">
+          Search
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function RecordsExplorer() {
+  const [url, setUrl] = useUrlState(explorerUrlShape);
+  const { record: selected, ...state } = url;
+  const request = useMemo(() => explorerRequest(state), [JSON.stringify(state)]); // eslint-disable-line react-hooks/exhaustive-deps
+  const pages = useRecordPages(request);
+  const items: RecordSummary[] = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
+  const mode = explorerMode(state);
+  const search = useCallback(
+    (s: ExplorerState) =>
+      setUrl(
+        {
+          topic: s.topic ?? null,
+          partition: s.partition ?? null,
+          offset: s.offset ?? null,
+          q: s.q ?? null,
+          key: s.key ?? null,
+          from: s.from ?? null,
+          to: s.to ?? null,
+          order: s.order ?? null,
+          record: null,
+        },
+        { push: true },
+      ),
+    [setUrl],
+  );
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+
+  return (
+    <div data-testid="records-explorer">
+      <div className="page-head">
+        <h1>Records</h1>
+        <span className="muted">
+          Browse a topic by partition and offset or by time, search key, header and payload text.
+        </span>
+      </div>
+      <TopicsTable
+        selected={state.topic}
+        onBrowse={(topic, partition, offset) => search({ topic, partition, offset })}
+      />
+      <SearchForm state={state} onSearch={search} />
+      <div className={selected ? 'split' : ''}>
+        <div className="card">
+          <div className="row">
+            <h2 className="grow" data-testid="records-mode" data-mode={mode}>
+              {MODE_LABEL[mode]}
+            </h2>
+            <span className="muted" data-testid="records-count" data-count={items.length}>
+              {items.length} loaded{pages.hasNextPage ? ', more available' : ''}
+            </span>
+            <button
+              type="button"
+              className="btn"
+              disabled={!items.length}
+              data-testid="export-json"
+              onClick={() => download(`records-${stamp}.json`, 'application/json', recordsToJson(items))}
+            >
+              Export JSON
+            </button>
+            <button
+              type="button"
+              className="btn"
+              disabled={!items.length}
+              data-testid="export-csv"
+              onClick={() => download(`records-${stamp}.csv`, 'text/csv', recordsToCsv(items))}
+            >
+              Export CSV
+            </button>
+          </div>
+          <QueryStates
+            query={pages}
+            what="records"
+            empty={
+              pages.isSuccess && items.length === 0 ? (
+                <Empty
+                  title="No records match."
+                  next="Widen the time range, drop a filter, or try fewer words."
+                />
+              ) : null
+            }
+          />
+          {items.length ? (
+            <RecordTable
+              items={items}
+              selected={selected ?? null}
+              onSelect={(id) => setUrl({ record: id }, { push: true })}
+            />
+          ) : null}
+          {pages.hasNextPage ? (
+            <button
+              type="button"
+              className="btn"
+              data-testid="records-more"
+              disabled={pages.isFetchingNextPage}
+              onClick={() => void pages.fetchNextPage()}
+            >
+              {pages.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          ) : null}
+        </div>
+        {selected ? (
+          <RecordInspectorById recordId={selected} onClose={() => setUrl({ record: null })} />
+        ) : null}
+      </div>
+    </div>
+  );
+}
