@@ -31,6 +31,7 @@ export async function everyRoute(request: APIRequestContext): Promise<string[]> 
     '/dlq',
     `/dlq/${q(ids!.dlq)}`,
     '/consumers',
+    '/records',
     '/alerts',
     '/alerts/runbook/DeadLetterRecords',
     '/no-such-page',
