@@ -1,4 +1,4 @@
-import type { NewRecord } from './types.ts';
+import type { ChainRow, DlqEntryRow, NewRecord, SagaRow } from './types.ts';
 
 /** A record as ingest would hand it to the store: a bare JSON record at `offset` of t/0, plus `patch`. */
 export const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRecord => ({
@@ -34,5 +34,71 @@ export const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRe
   anomalies: [],
   chainId: null,
   replayId: null,
+  ...patch,
+});
+
+/** A chain of one record at 1000, plus `patch`. */
+export const chainRow = (id: string, patch: Partial<ChainRow> = {}): ChainRow => ({
+  id,
+  correlationId: null,
+  flow: null,
+  firstTs: 1000,
+  lastTs: 1000,
+  lastSeen: 1000,
+  recordCount: 1,
+  terminalAt: null,
+  finalAt: null,
+  completeAt: null,
+  lastType: null,
+  lastTopic: null,
+  ...patch,
+});
+
+/** A RUNNING orchestrated saga started at 1000, plus `patch`. */
+export const sagaRow = (id: string, patch: Partial<SagaRow> = {}): SagaRow => ({
+  id,
+  type: 'order-fulfilment',
+  source: 'orchestrated',
+  state: 'RUNNING',
+  stuck: false,
+  stuckAt: null,
+  correlationId: `c-${id}`,
+  currentStep: 'reserve',
+  startedAt: 1000,
+  updatedAt: 1000,
+  deadline: null,
+  steps: [],
+  history: [],
+  nextExpected: null,
+  reason: null,
+  ...patch,
+});
+
+/** The unresolved dead letter `e<n>` (odd n: Poison, even: Timeout), plus `patch`. */
+export const dlqEntry = (n: number, patch: Partial<DlqEntryRow> = {}): DlqEntryRow => ({
+  id: `e${n}`,
+  recordSeq: n,
+  recordId: `dlq:0:${n}`,
+  dlqTopic: 'orders.DLT',
+  convention: 'spring',
+  originTopic: 'orders',
+  originPartition: 0,
+  originOffset: n,
+  originGroup: 'g',
+  errorClass: n % 2 ? 'Poison' : 'Timeout',
+  errorCauseClass: null,
+  errorMessage: 'boom',
+  errorStack: null,
+  attempts: 1,
+  firstFailedAt: 1000,
+  lastFailedAt: 1000 + Math.floor(n / 3),
+  key: `k${n}`,
+  ceId: `ce${n}`,
+  ceType: 'T',
+  correlationId: null,
+  sagaId: null,
+  chainId: null,
+  status: 'unresolved',
+  replayCount: 0,
   ...patch,
 });

@@ -219,6 +219,8 @@ export function createChainRepo(db: Db): Required<ChainRepo> {
       const stoppedBefore = filter.now - filter.stoppedAfterMs;
       const where = conditions();
       if (filter.flow !== undefined) where.add('c.flow = ?', filter.flow);
+      if (filter.startedAfter !== undefined) where.add('c.first_ts >= ?', filter.startedAfter);
+      if (filter.startedBefore !== undefined) where.add('c.first_ts <= ?', filter.startedBefore);
       if (filter.status) where.add(`${STATUS_SQL} = ?`, stoppedBefore, filter.status);
       return keysetPage(db, {
         select: `SELECT c.*, ${STATUS_SQL} AS status FROM chains c`,
@@ -308,6 +310,7 @@ export function createSagaRepo(db: Db, inTransaction: boolean): SagaRepo {
       if (filter.type !== undefined) where.add('type = ?', filter.type);
       if (filter.correlationId !== undefined) where.add('correlation_id = ?', filter.correlationId);
       if (filter.startedBefore !== undefined) where.add('started_at <= ?', filter.startedBefore);
+      if (filter.startedAfter !== undefined) where.add('started_at >= ?', filter.startedAfter);
       return keysetPage(db, {
         select: 'SELECT * FROM sagas',
         where,

@@ -1,12 +1,12 @@
-import type { DlqFilter, DlqRepo, ReplayRepo } from '../types.ts';
+import type { AlertActionRepo, DlqFilter, DlqRepo, ReplayRepo } from '../types.ts';
 import { lim, num, reqNum, reqStr, str } from '../sqlite/db.ts';
 import { conditions } from '../sqlite/paging.ts';
-import { rowToEntry } from '../sqlite/dlq.ts';
+import { rowToAlertAction, rowToEntry, rowToResolution } from '../sqlite/dlq.ts';
 import { rowToJob, rowToReplay } from '../sqlite/replays.ts';
 import { txt, type Db, type Param } from './db.ts';
 import { keysetPage } from './paging.ts';
 
-// Dead-letter entries, replays and bulk jobs in the PostgreSQL store: the SQLite adapter's
+// Dead-letter entries, their resolutions, replays, bulk jobs and alert actions in the PostgreSQL store: the SQLite adapter's
 // queries (sqlite/dlq.ts, sqlite/replays.ts) in PostgreSQL's dialect.
 
 function whereOf(filter: DlqFilter) {
@@ -105,11 +105,35 @@ export function createDlqRepo(db: Db): DlqRepo {
         })),
       };
     },
+    async resolve(r) {
+      await db.run(
+        'INSERT INTO dlq_resolutions (id, entry_id, action, reason, resolved_by, resolved_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [txt(r.id), txt(r.entryId), r.action, txt(r.reason), txt(r.resolvedBy), r.resolvedAt],
+      );
+      await db.run("UPDATE dlq_entries SET status = 'resolved' WHERE id = ?", [r.entryId]);
+    },
+    resolutions: async (entryId) =>
+      (
+        await db.all('SELECT * FROM dlq_resolutions WHERE entry_id = ? ORDER BY resolved_at, id', [entryId])
+      ).map(rowToResolution),
     async update(id, patch) {
       if (patch.status !== undefined)
         await db.run('UPDATE dlq_entries SET status = ? WHERE id = ?', [patch.status, id]);
-      if (patch.replayCount !== undefined)
-        await db.run('UPDATE dlq_entries SET replay_count = ? WHERE id = ?', [patch.replayCount, id]);
+    },
+    async reserveReplay(id, max) {
+      // One statement: the row lock it takes makes a concurrent one (any collector) wait and then
+      // re-check replay_count < max against the committed count, so no slot is taken twice.
+      const r = await db.get(
+        'UPDATE dlq_entries SET replay_count = replay_count + 1 WHERE id = ? AND replay_count < ? RETURNING replay_count',
+        [id, max],
+      );
+      return r ? reqNum(r, 'replay_count') : undefined;
+    },
+    async releaseReplay(id) {
+      await db.run(
+        'UPDATE dlq_entries SET replay_count = replay_count - 1 WHERE id = ? AND replay_count > 0',
+        [id],
+      );
     },
     async setChain(from, to) {
       await db.run('UPDATE dlq_entries SET chain_id = ? WHERE chain_id = ?', [to, from]);
@@ -245,5 +269,36 @@ export function createReplayRepo(db: Db, inTransaction: boolean): ReplayRepo {
         await db.run('UPDATE bulk_jobs SET done = ? WHERE id = ?', [patch.done, id]);
     },
     runningJobs: async () => (await db.all(`SELECT * FROM bulk_jobs WHERE state = 'running'`)).map(rowToJob),
+  };
+}
+
+/** Alert silences and acknowledgements (migration v4), as sqlite/dlq.ts keeps them. */
+export function createAlertActionRepo(db: Db): AlertActionRepo {
+  return {
+    async insert(a) {
+      await db.run(
+        `INSERT INTO alert_actions (id, kind, matchers, starts_at, ends_at, comment, created_by, via, external_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          txt(a.id),
+          a.kind,
+          txt(JSON.stringify(a.matchers)),
+          a.startsAt,
+          a.endsAt,
+          txt(a.comment),
+          txt(a.createdBy),
+          a.via,
+          txt(a.externalId),
+        ],
+      );
+    },
+    current: async (now, ackSince) =>
+      (
+        await db.all(
+          `SELECT * FROM alert_actions WHERE (kind = 'silence' AND ends_at > ?) OR (kind = 'ack' AND starts_at >= ?)
+           ORDER BY starts_at DESC LIMIT 500`,
+          [now, ackSince],
+        )
+      ).map(rowToAlertAction),
   };
 }

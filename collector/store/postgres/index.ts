@@ -4,7 +4,8 @@ import type { Store, StoreTx } from '../types.ts';
 import { reqNum, reqStr } from '../sqlite/db.ts';
 import { createPool, dbOf, isRetryable, txt, type Db } from './db.ts';
 import { createChainRepo, createSagaRepo, createSpanRepo } from './derived.ts';
-import { createDlqRepo, createReplayRepo } from './dlq.ts';
+import { createAuditRepo } from './audit.ts';
+import { createAlertActionRepo, createDlqRepo, createReplayRepo } from './dlq.ts';
 import { createLandingRepo } from './landing.ts';
 import { migrate } from './migrations.ts';
 import { createPartitions, type Partitions } from './partitions.ts';
@@ -38,6 +39,8 @@ function repos(db: Db, inTx: boolean, partitions: Partitions, member: string, no
     sagas: createSagaRepo(db, inTx),
     dlq: createDlqRepo(db),
     replays: createReplayRepo(db, inTx),
+    audit: createAuditRepo(db),
+    alertActions: createAlertActionRepo(db),
   };
 }
 

@@ -151,6 +151,32 @@ const MIGRATIONS: readonly string[] = [
   -- Collectors sharing the store, with the last time each was seen (landing ownership).
   CREATE TABLE store_members (id text PRIMARY KEY, seen_at bigint NOT NULL);
   `,
+  // v2, the audit log of masked values revealed to an operator (SQLite v6). Retention never
+  // deletes from it: it is the record of who saw what. The id orders it (list pages by id).
+  `
+  CREATE TABLE audit_log (
+    id bigserial PRIMARY KEY, at bigint NOT NULL, action text NOT NULL, identity text NOT NULL,
+    actor text, remote_addr text NOT NULL, target text NOT NULL, reason text
+  );
+  CREATE INDEX audit_log_target ON audit_log (target, id);
+  `,
+  // v3, operators' resolve / discard decisions on dead letters (SQLite v7).
+  `
+  CREATE TABLE dlq_resolutions (
+    id text PRIMARY KEY, entry_id text NOT NULL, action text NOT NULL, reason text NOT NULL,
+    resolved_by text NOT NULL, resolved_at bigint NOT NULL
+  );
+  CREATE INDEX dlq_resolutions_entry ON dlq_resolutions (entry_id, resolved_at);
+  `,
+  // v4, alert silences and acknowledgements, audited (SQLite v8).
+  `
+  CREATE TABLE alert_actions (
+    id text PRIMARY KEY, kind text NOT NULL, matchers text NOT NULL, starts_at bigint NOT NULL,
+    ends_at bigint, comment text NOT NULL, created_by text NOT NULL, via text NOT NULL,
+    external_id text
+  );
+  CREATE INDEX alert_actions_starts ON alert_actions (starts_at);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

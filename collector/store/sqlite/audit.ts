@@ -4,7 +4,7 @@ import type { SyncRepo } from './sync.ts';
 
 // The audit log (migration 'audit_log'): append-only, never touched by retention.
 
-const toEntry = (r: Row): AuditEntry => ({
+export const rowToAuditEntry = (r: Row): AuditEntry => ({
   id: reqNum(r, 'id'),
   at: reqNum(r, 'at'),
   action: 'unmask',
@@ -23,7 +23,7 @@ export function createAuditRepo(sql: Sql): SyncRepo<AuditRepo> {
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [e.at, e.action, e.identity, e.actor, e.remoteAddr, e.target, e.reason],
       );
-      return toEntry(r!);
+      return rowToAuditEntry(r!);
     },
     list({ limit, beforeId, target }) {
       const where: string[] = [];
@@ -41,7 +41,7 @@ export function createAuditRepo(sql: Sql): SyncRepo<AuditRepo> {
           `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${lim(limit)}`,
           params,
         )
-        .map(toEntry);
+        .map(rowToAuditEntry);
     },
   };
 }

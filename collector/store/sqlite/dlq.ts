@@ -4,6 +4,7 @@ import type {
   DlqEntryRow,
   DlqFilter,
   DlqRepo,
+  DlqResolutionRow,
   DlqStatus,
 } from '../types.ts';
 import { insertStatement, lim, num, oneOf, reqNum, reqStr, str, type Row, type Sql } from './db.ts';
@@ -173,14 +174,7 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
     resolutions(entryId) {
       return sql
         .all('SELECT * FROM dlq_resolutions WHERE entry_id = ? ORDER BY resolved_at, id', [entryId])
-        .map((r) => ({
-          id: reqStr(r, 'id'),
-          entryId: reqStr(r, 'entry_id'),
-          action: oneOf(str(r, 'action'), ['resolved', 'discarded'] as const, 'resolved'),
-          reason: reqStr(r, 'reason'),
-          resolvedBy: reqStr(r, 'resolved_by'),
-          resolvedAt: reqNum(r, 'resolved_at'),
-        }));
+        .map(rowToResolution);
     },
     update(id, patch) {
       if (patch.status !== undefined)
@@ -225,19 +219,29 @@ export function createDlqRepo(sql: Sql): SyncRepo<DlqRepo> {
   };
 }
 
-/** Alert silences and acknowledgements (migration v7). */
+export const rowToResolution = (r: Row): DlqResolutionRow => ({
+  id: reqStr(r, 'id'),
+  entryId: reqStr(r, 'entry_id'),
+  action: oneOf(str(r, 'action'), ['resolved', 'discarded'] as const, 'resolved'),
+  reason: reqStr(r, 'reason'),
+  resolvedBy: reqStr(r, 'resolved_by'),
+  resolvedAt: reqNum(r, 'resolved_at'),
+});
+
+export const rowToAlertAction = (r: Row): AlertActionRow => ({
+  id: reqStr(r, 'id'),
+  kind: oneOf(str(r, 'kind'), ['silence', 'ack'] as const, 'ack'),
+  matchers: JSON.parse(reqStr(r, 'matchers')) as AlertActionRow['matchers'],
+  startsAt: reqNum(r, 'starts_at'),
+  endsAt: num(r, 'ends_at'),
+  comment: reqStr(r, 'comment'),
+  createdBy: reqStr(r, 'created_by'),
+  via: oneOf(str(r, 'via'), ['alertmanager', 'native'] as const, 'native'),
+  externalId: str(r, 'external_id'),
+});
+
+/** Alert silences and acknowledgements (migration v8). */
 export function createAlertActionRepo(sql: Sql): SyncRepo<AlertActionRepo> {
-  const toRow = (r: Row): AlertActionRow => ({
-    id: reqStr(r, 'id'),
-    kind: oneOf(str(r, 'kind'), ['silence', 'ack'] as const, 'ack'),
-    matchers: JSON.parse(reqStr(r, 'matchers')) as AlertActionRow['matchers'],
-    startsAt: reqNum(r, 'starts_at'),
-    endsAt: num(r, 'ends_at'),
-    comment: reqStr(r, 'comment'),
-    createdBy: reqStr(r, 'created_by'),
-    via: oneOf(str(r, 'via'), ['alertmanager', 'native'] as const, 'native'),
-    externalId: str(r, 'external_id'),
-  });
   return {
     insert(a) {
       sql.run(
@@ -261,7 +265,7 @@ export function createAlertActionRepo(sql: Sql): SyncRepo<AlertActionRepo> {
           "SELECT * FROM alert_actions WHERE (kind = 'silence' AND ends_at > ?) OR (kind = 'ack' AND starts_at >= ?) ORDER BY starts_at DESC LIMIT 500",
           [now, ackSince],
         )
-        .map(toRow);
+        .map(rowToAlertAction);
     },
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DlqEntryRow, NewRecord, Store } from '../types.ts';
+import type { NewRecord, Store } from '../types.ts';
 import { newRecord as baseRecord } from '../testing.ts';
 import { openSql } from './db.ts';
 import { createSqliteStore } from './index.ts';
