@@ -264,6 +264,29 @@ export function storeConformance(open: OpenStore): void {
     expect(await status400(() => search(s, 'ab*'))).toMatch(/at least 3 letters or digits before a \*/);
   });
 
+  it('reads one partition forward from an offset, and any list oldest first, page by page', async () => {
+    const s = await open();
+    // Timestamps run against offset order on partition 1, so an offset read cannot pass for a time read.
+    await add(
+      s,
+      ...[0, 1, 2, 3, 4].map((o) => record(o, { partition: 1, timestamp: 5000 - o })),
+      ...[0, 1, 2].map((o) => record(o, { partition: 0 })),
+    );
+    const offsets = async (filter: Parameters<Store['records']['list']>[0]) => {
+      const seen: string[] = [];
+      let cursor: Cursor | null = null;
+      do {
+        const page: Page<RecordRow> = await s.records.list(filter, { cursor, limit: 2 });
+        seen.push(...page.items.map((r) => `${r.partition}:${r.offset}`));
+        cursor = page.next;
+      } while (cursor);
+      return seen;
+    };
+    expect(await offsets({ topic: 't', partition: 1, offset: 2 })).toEqual(['1:2', '1:3', '1:4']);
+    expect(await offsets({ topic: 't', partition: 0, order: 'asc' })).toEqual(['0:0', '0:1', '0:2']);
+    expect(await offsets({ topic: 't', partition: 1 })).toEqual(['1:0', '1:1', '1:2', '1:3', '1:4']);
+  });
+
   it('combines the text with the other filters and pages with the cursor, newest first', async () => {
     const s = await open();
     await add(

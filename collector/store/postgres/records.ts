@@ -97,15 +97,20 @@ export function createRecordRepo(db: Db, partitions: Partitions): RecordRepo {
       if (filter.dlqOnly) where.add('is_dlq = 1');
       if (filter.from !== undefined) where.add('ts >= ?', filter.from);
       if (filter.to !== undefined) where.add('ts <= ?', filter.to);
+      if (filter.partition !== undefined) where.add('partition = ?', filter.partition);
+      if (filter.offset !== undefined) where.add('"offset" >= ?', filter.offset);
       // Validated like the SQLite search (400s for text it cannot search) before any query runs.
       if (filter.q !== undefined) where.add('search @@ ?::tsquery', tsQuery(filter.q));
+      const byOffset = filter.offset !== undefined;
       return keysetPage(db, {
         select: `SELECT ${COLS} FROM records`,
         where,
-        order: ['ts', 'seq'],
+        // Seeking a partition by offset reads it forward by offset, as the SQLite store does.
+        order: byOffset ? ['"offset"', 'partition'] : ['ts', 'seq'],
+        ascending: byOffset || filter.order === 'asc',
         page,
         row: rowToRecord,
-        cursorOf: (r) => [r.timestamp, r.seq],
+        cursorOf: (r) => (byOffset ? [r.offset, r.partition] : [r.timestamp, r.seq]),
       });
     },
     byChain: async (chainId, limit) =>
