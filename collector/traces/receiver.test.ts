@@ -100,7 +100,10 @@ describe('OTLP/HTTP receiver', () => {
       consumerGroup: 'payment',
       consumer: 'payment',
       producedAt: t0 - 2,
-      brokerAt: t0,
+      // The topic uses CreateTime, so the broker's time is the producer span's end (its ack), not
+      // the record's timestamp (which the producer set).
+      brokerAt: t0 - 1,
+      brokerAtSource: 'producer_ack',
       consumedAt: t0 + 5,
       processedAt: t0 + 25,
     });
