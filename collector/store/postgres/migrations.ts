@@ -151,6 +151,12 @@ const MIGRATIONS: readonly string[] = [
   -- Collectors sharing the store, with the last time each was seen (landing ownership).
   CREATE TABLE store_members (id text PRIMARY KEY, seen_at bigint NOT NULL);
   `,
+  // A span's events and its resource's attributes, as JSON text like its attributes (null on older
+  // rows: none kept).
+  `
+  ALTER TABLE spans ADD COLUMN events text;
+  ALTER TABLE spans ADD COLUMN resource text;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
