@@ -77,6 +77,14 @@ describe('telemetry contract', () => {
     // One trace from the HTTP request to the last notification.
     const http = all.find((s) => s.kind === SpanKind.SERVER && s.attributes['app.order.id'] === orderId)!;
     expect(http.name).toBe('POST /orders');
+    // What a span wrote to the outbox is an event on it, with the record's topic, type and id.
+    expect(
+      http.events.map((e) => [
+        e.name,
+        e.attributes?.['cloudevents.event_type'],
+        e.attributes?.['messaging.destination.name'],
+      ]),
+    ).toContainEqual(['outbox.enqueued', 'OrderPlaced', t.topics.orderEvents]);
     expect(new Set(spansOf().map((s) => s.spanContext().traceId))).toEqual(
       new Set([http.spanContext().traceId]),
     );
@@ -100,6 +108,11 @@ describe('telemetry contract', () => {
       'messaging.message.id',
     ].map((k) => typeof process.attributes[k]);
     expect(types).toEqual(['string', 'number', 'string', 'string']);
+    expect(
+      process.events
+        .filter((e) => e.name === 'outbox.enqueued')
+        .map((e) => e.attributes?.['messaging.destination.name']),
+    ).toContain(t.topics.paymentEvents);
     const send = exporter.getFinishedSpans().find((s) => s.name === `send ${t.topics.paymentEvents}`)!;
     expect(send.kind).toBe(SpanKind.PRODUCER);
     expect(send.attributes['messaging.operation.type']).toBe('send');

@@ -212,6 +212,8 @@ export async function buildChainView(
       status: s.status,
       attributes: s.attributes,
       links: s.links,
+      events: s.events,
+      resource: s.resource,
       recordId: s.recordId,
     })),
     edges: chainEdges(records, spans),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Span } from '../../lib/api/chains.ts';
 import {
   KIND_NAMES,
+  MAX_EVENTS,
   MAX_VALUE_DEPTH,
   STATUS_NAMES,
   TooManySpansError,
@@ -68,6 +69,15 @@ const spanSchema = z.object({
   attributes: z.array(keyValueSchema).nullish(),
   links: z.array(z.object({ traceId: z.string().nullish(), spanId: z.string().nullish() })).nullish(),
   status: z.object({ code: enumValue.nullish(), message: z.string().nullish() }).nullish(),
+  events: z
+    .array(
+      z.object({
+        timeUnixNano: nanos.nullish(),
+        name: z.string().nullish(),
+        attributes: z.array(keyValueSchema).nullish(),
+      }),
+    )
+    .nullish(),
 });
 
 const requestSchema = z.object({
@@ -113,10 +123,11 @@ export function decodeJsonTraces(text: string, maxSpans: number): { spans: Span[
   const spans: Span[] = [];
   let rejectedSpans = 0;
   for (const rs of parsed.data.resourceSpans ?? []) {
-    const service = serviceOf((rs.resource?.attributes ?? []).map((kv) => toEntry(kv, 0)));
+    const resource = (rs.resource?.attributes ?? []).map((kv) => toEntry(kv, 0));
+    const service = serviceOf(resource);
     for (const ss of rs.scopeSpans ?? []) {
       for (const js of ss.spans ?? []) {
-        const s = finishSpan(toDraft(js), service);
+        const s = finishSpan(toDraft(js), resource, service);
         if (s) spans.push(s);
         else rejectedSpans++;
       }
@@ -141,6 +152,11 @@ function toDraft(js: z.infer<typeof spanSchema>): SpanDraft {
   }));
   d.statusCode = enumNumber(js.status?.code, STATUS_NAMES);
   d.statusMessage = js.status?.message ?? '';
+  d.events = (js.events ?? []).slice(0, MAX_EVENTS).map((e) => ({
+    name: e.name ?? '',
+    timeNs: toNanos(e.timeUnixNano),
+    attributes: (e.attributes ?? []).map((kv) => toEntry(kv, 0)),
+  }));
   return d;
 }
 

@@ -1,11 +1,13 @@
 import type { Span } from '../../lib/api/chains.ts';
 import {
+  MAX_EVENTS,
   MAX_VALUE_DEPTH,
   TooManySpansError,
   emptyDraft,
   finishSpan,
   idFromBytes,
   serviceOf,
+  type EventDraft,
   type PlainValue,
   type SpanDraft,
 } from './span-fields.ts';
@@ -20,7 +22,8 @@ import { WIRE, WireError, WireReader } from './wire-reader.ts';
 //   ScopeSpans                 2 spans
 //   Span                       1 trace_id, 2 span_id, 4 parent_span_id, 5 name, 6 kind,
 //                              7 start_time_unix_nano (fixed64), 8 end_time_unix_nano (fixed64),
-//                              9 attributes, 13 links, 15 status
+//                              9 attributes, 11 events, 13 links, 15 status
+//   Span.Event                 1 time_unix_nano (fixed64), 2 name, 3 attributes
 //   KeyValue                   1 key, 2 value (AnyValue)
 //   AnyValue                   1 string, 2 bool, 3 int, 4 double, 5 array, 6 kvlist, 7 bytes
 //   Link                       1 trace_id, 2 span_id        Status  2 message, 3 code
@@ -63,7 +66,7 @@ export function decodeProtobufTraces(
     }
     const service = serviceOf(resourceAttributes);
     for (const d of drafts) {
-      const s = finishSpan(d, service);
+      const s = finishSpan(d, resourceAttributes, service);
       if (s) spans.push(s);
       else rejectedSpans++;
     }
@@ -118,6 +121,12 @@ function readSpan(r: WireReader): SpanDraft {
         r.expect(f, WIRE.LEN, 'attributes');
         d.attributes.push(readKeyValue(r.sub(f.number), 0));
         break;
+      case 11:
+        r.expect(f, WIRE.LEN, 'events');
+        // Past the cap an event is skipped unread, so a flood of them costs no decoding.
+        if (d.events.length < MAX_EVENTS) d.events.push(readEvent(r.sub(f.number)));
+        else r.skip(f);
+        break;
       case 13:
         r.expect(f, WIRE.LEN, 'links');
         d.links.push(readLink(r.sub(f.number)));
@@ -131,6 +140,23 @@ function readSpan(r: WireReader): SpanDraft {
     }
   }
   return d;
+}
+
+function readEvent(r: WireReader): EventDraft {
+  const e: EventDraft = { name: '', timeNs: 0n, attributes: [] };
+  for (let f = r.tag(); f; f = r.tag()) {
+    if (f.number === 1) {
+      r.expect(f, WIRE.I64, 'event.time_unix_nano');
+      e.timeNs = r.fixed64();
+    } else if (f.number === 2) {
+      r.expect(f, WIRE.LEN, 'event.name');
+      e.name = r.string(f.number);
+    } else if (f.number === 3) {
+      r.expect(f, WIRE.LEN, 'event.attributes');
+      e.attributes.push(readKeyValue(r.sub(f.number), 0));
+    } else r.skip(f);
+  }
+  return e;
 }
 
 function readLink(r: WireReader): { traceId: string | null; spanId: string | null } {

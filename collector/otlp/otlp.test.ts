@@ -46,6 +46,8 @@ async function sdkSpans(): Promise<ReadableSpan[]> {
     { kind: SpanKind.CONSUMER, startTime: t0 + 20, links: [{ context: producer.spanContext() }] },
     trace.setSpan(context.active(), parent),
   );
+  child.addEvent('payment.declined', { 'payment.reason': 'card', amount: 12.5, codes: [51] }, t0 + 30);
+  child.addEvent('retry scheduled', t0 + 40.5);
   child.setStatus({ code: SpanStatusCode.ERROR, message: 'payment declined' });
   child.end(t0 + 45.25);
   parent.setStatus({ code: SpanStatusCode.OK });
@@ -122,9 +124,45 @@ describe('OTLP/HTTP trace decoding', () => {
       links: [{ traceId: producer.traceId, spanId: producer.spanId }],
       attributes: { 'otel.status_description': 'payment declined' },
     });
-    expect(parent).toMatchObject({ kind: 'server', status: 'ok' });
+    expect(parent).toMatchObject({ kind: 'server', status: 'ok', events: [] });
     expect(byName.get(`kind ${SpanKind.INTERNAL}`)!.kind).toBe('internal');
     expect(byName.get(`kind ${SpanKind.CLIENT}`)!).toMatchObject({ kind: 'client', status: 'unset' });
+  });
+
+  it('keeps span events (name, time, attributes) and the attributes of the resource', () => {
+    const { spans } = decodeOk(json, JSON_TYPE);
+    const child = spans.find((s) => s.name === 'process orders')!;
+    const t0 = 1_763_700_000_000.123;
+    const recorded = sdk.find((r) => r.name === 'process orders')!.events;
+    expect(child.events).toEqual([
+      {
+        name: 'payment.declined',
+        timeMs: hrToMs(recorded[0]!.time),
+        attributes: { 'payment.reason': 'card', amount: 12.5, codes: '[51]' },
+      },
+      { name: 'retry scheduled', timeMs: hrToMs(recorded[1]!.time), attributes: {} },
+    ]);
+    expect(child.events[0]!.timeMs).toBeCloseTo(t0 + 30, 3);
+    expect(child.events[1]!.timeMs).toBeCloseTo(t0 + 40.5, 3);
+    for (const s of spans)
+      expect(s.resource).toMatchObject({ 'service.name': 'checkout', 'service.version': '1.2.3' });
+  });
+
+  it('keeps at most 128 events of a JSON span', () => {
+    const events = Array.from({ length: 200 }, (_, i) => ({ name: `e${i}`, timeUnixNano: String(i * 1e6) }));
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            { spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', events }] },
+          ],
+        },
+      ],
+    });
+    const [span] = decodeOk(Buffer.from(body), JSON_TYPE).spans;
+    expect(span!.events).toHaveLength(128);
+    expect(span!.events[127]).toEqual({ name: 'e127', timeMs: 127, attributes: {} });
+    expect(span!.resource).toEqual({});
   });
 
   it('accepts gzip-compressed bodies in both encodings', () => {
@@ -285,6 +323,8 @@ describe('OTLP/HTTP trace decoding', () => {
         status: 'unset',
         attributes: {},
         links: [],
+        events: [],
+        resource: { 'host.name': 'h1' },
         recordId: null,
       },
     ]);

@@ -58,6 +58,11 @@ const attr = (key: string, value: Buffer) => len(9, str(1, key), len(2, value));
 const resource = (service: string) =>
   len(1, len(1, str(1, 'service.name'), len(2, str(1, service))), unknownFields());
 
+/** Span.Event: 1 time_unix_nano, 2 name, 3 attributes (KeyValue), with unknown fields around. */
+const attr3 = (key: string, value: Buffer) => len(3, str(1, key), len(2, value));
+const event = (name: string, timeNs: bigint, ...attrs: Buffer[]) =>
+  len(11, unknownFields(), str(2, name), fixed64(1, timeNs), ...attrs);
+
 function span(extra: Buffer[] = []) {
   return len(
     2,
@@ -83,6 +88,7 @@ function span(extra: Buffer[] = []) {
     attr('__proto__', str(1, 'still an attribute')),
     len(13, len(1, TRACE), len(2, PARENT), str(3, 'state'), unknownFields()),
     len(15, str(2, 'card declined'), int(3, 2), unknownFields()),
+    event('retry', 1_700_000_000_150_000_500n, attr3('attempt', int(3, 2))),
     ...extra,
   );
 }
@@ -135,10 +141,23 @@ describe('OTLP protobuf wire decoding', () => {
             'otel.status_description': 'card declined',
           },
           links: [{ traceId: TRACE.toString('hex'), spanId: PARENT.toString('hex') }],
+          events: [{ name: 'retry', timeMs: 1_700_000_000_150, attributes: { attempt: 2 } }],
+          resource: { 'service.name': 'payments' },
           recordId: null,
         },
       ],
     });
+  });
+
+  it('keeps the first 128 events of a span and skips the rest', () => {
+    const events = Array.from({ length: 300 }, (_, i) => event(`e${i}`, BigInt(i) * 1_000_000n));
+    const r = decode(request(len(2, span(events))));
+    if (!r.ok) throw new Error(r.message);
+    const kept = r.spans[0]!.events;
+    // The span itself carries one event ('retry') before these.
+    expect(kept).toHaveLength(128);
+    expect(kept[0]!.name).toBe('retry');
+    expect(kept[127]).toEqual({ name: 'e126', timeMs: 126, attributes: {} });
   });
 
   it('counts spans with a missing or wrong-sized id as rejected', () => {

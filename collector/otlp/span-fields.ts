@@ -20,6 +20,13 @@ export interface SpanDraft {
   links: { traceId: string | null; spanId: string | null }[];
   statusCode: number;
   statusMessage: string;
+  events: EventDraft[];
+}
+
+export interface EventDraft {
+  name: string;
+  timeNs: bigint;
+  attributes: [string, PlainValue][];
 }
 
 export const emptyDraft = (): SpanDraft => ({
@@ -34,7 +41,15 @@ export const emptyDraft = (): SpanDraft => ({
   links: [],
   statusCode: 0,
   statusMessage: '',
+  events: [],
 });
+
+/**
+ * Events kept per span (the first ones on the wire; OpenTelemetry SDKs also default to 128). A
+ * request is size-bounded already; this keeps one span from carrying thousands of events into
+ * every chain page that shows it.
+ */
+export const MAX_EVENTS = 128;
 
 /** AnyValue nesting allowed (arrays in arrays, lists in lists): deeper is a malformed request. */
 export const MAX_VALUE_DEPTH = 32;
@@ -91,6 +106,16 @@ export function serviceOf(resourceAttributes: readonly [string, PlainValue][]): 
   return service ?? DEFAULT_SERVICE;
 }
 
+/** Attributes as the store keeps them: scalars, lists as JSON text, null values left out. */
+export function attributeRecord(entries: readonly [string, PlainValue][]): Span['attributes'] {
+  const out: Span['attributes'] = {};
+  for (const [k, v] of entries) {
+    const flat = flatten(v);
+    if (flat !== undefined) setOwn(out, k, flat);
+  }
+  return out;
+}
+
 /** Plain assignment, except for a key named "__proto__", which must stay a key (not set the prototype). */
 function setOwn(o: Record<string, AttributeValue>, k: string, v: AttributeValue) {
   if (k === '__proto__')
@@ -99,13 +124,13 @@ function setOwn(o: Record<string, AttributeValue>, k: string, v: AttributeValue)
 }
 
 /** The stored span, or null when its trace or span id is missing or invalid (counted as rejected). */
-export function finishSpan(d: SpanDraft, service: string): Span | null {
+export function finishSpan(
+  d: SpanDraft,
+  resource: readonly [string, PlainValue][],
+  service: string,
+): Span | null {
   if (!d.traceId || !d.spanId) return null;
-  const attributes: Span['attributes'] = {};
-  for (const [k, v] of d.attributes) {
-    const flat = flatten(v);
-    if (flat !== undefined) setOwn(attributes, k, flat);
-  }
+  const attributes = attributeRecord(d.attributes);
   // The status message has no field of its own in a Span; Jaeger and Zipkin keep it under this key.
   if (d.statusMessage) attributes['otel.status_description'] = d.statusMessage;
   const links: Span['links'] = [];
@@ -124,6 +149,12 @@ export function finishSpan(d: SpanDraft, service: string): Span | null {
     status: STATUSES[d.statusCode] ?? 'unset',
     attributes,
     links,
+    events: d.events.slice(0, MAX_EVENTS).map((e) => ({
+      name: e.name,
+      timeMs: nanosToMs(e.timeNs),
+      attributes: attributeRecord(e.attributes),
+    })),
+    resource: attributeRecord(resource),
     recordId: null,
   };
 }

@@ -5,6 +5,8 @@ import { cursorSchema, limitSchema, pageSchema, timeBoundSchema } from './common
 // A chain is the end-to-end graph of one business flow: records and spans, stitched by trace ids,
 // span links, causation ids (ce_causationid -> ce_id) and the correlation id.
 
+const attributesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
 export const spanSchema = z.object({
   traceId: z.string(),
   spanId: z.string(),
@@ -15,8 +17,14 @@ export const spanSchema = z.object({
   startMs: z.number(),
   endMs: z.number(),
   status: z.enum(['unset', 'ok', 'error']),
-  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  attributes: attributesSchema,
   links: z.array(z.object({ traceId: z.string(), spanId: z.string() })),
+  /** Timed events within the span (e.g. an exception), at most 128; timeMs is epoch ms. */
+  events: z
+    .array(z.object({ name: z.string(), timeMs: z.number(), attributes: attributesSchema }))
+    .default([]),
+  /** The attributes of the resource (service, host, SDK...) that emitted the span. */
+  resource: attributesSchema.default({}),
   /** The record this span produced or processed, when it could be joined. */
   recordId: z.string().nullable(),
 });

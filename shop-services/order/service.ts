@@ -49,7 +49,7 @@ export function createOrderService(ctx: ServiceContext): ServiceModule {
         outbox,
         correlationId: orderId,
         causationId: requestId,
-        ...(span && { parent: spanTraceHeaders(span) }),
+        ...(span && { parent: spanTraceHeaders(span), span }),
       });
       emitter.emit({
         topic: topics.orderEvents,

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { createEnvelope, encodeEnvelopeHeaders, type SagaRef } from '../../lib/events/envelope.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -46,6 +47,8 @@ export interface EmitterContext {
   readonly causationId?: string;
   readonly correlationId?: string;
   readonly saga?: SagaRef;
+  /** The span doing the work: each enqueued record is an event on it (what it wrote, when). */
+  readonly span?: Pick<Span, 'addEvent'>;
 }
 
 export const sourceOf = (service: string) => `/shop/${service}`;
@@ -74,6 +77,11 @@ export function createEmitter(ctx: EmitterContext): Emitter {
       headers: encodeEnvelopeHeaders(env),
       ...(ctx.parent && { parentTraceparent: ctx.parent.traceparent }),
       ...(ctx.parent?.tracestate && { parentTracestate: ctx.parent.tracestate }),
+    });
+    ctx.span?.addEvent('outbox.enqueued', {
+      'messaging.destination.name': topic,
+      'cloudevents.event_type': type,
+      'cloudevents.event_id': env.id,
     });
     return env.id;
   };

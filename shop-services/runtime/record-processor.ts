@@ -131,6 +131,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         service,
         outbox,
         parent: spanTraceHeaders(span.span),
+        span: span.span,
         causationId: meta.id,
         ...(meta.correlationId && { correlationId: meta.correlationId }),
         ...(meta.saga && { saga: meta.saga }),

@@ -3,8 +3,9 @@ import { ChainPage } from './pages/chain-page.ts';
 import { placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
 
 // Issue 16.3: timings an engineer can read. Every hop names its phases in milliseconds, produce →
-// broker is n/a rather than a false 0 when no broker clock is known, a span opens its details,
-// the critical path is marked, and header and waterfall give one duration and count.
+// broker is n/a rather than a false 0 when no broker clock is known, a span opens its details
+// (events and resource attributes included), the critical path is marked, and header and
+// waterfall give one duration and count.
 
 test.beforeAll(async ({ request }) => {
   await setFaults(request, QUIET_FAULTS);
@@ -66,7 +67,20 @@ test('hops show per-phase milliseconds, spans open a detail panel, the critical 
   await expect(panel.getByTestId('span-status')).toBeVisible();
   await expect(panel.getByTestId('span-resource')).toContainText('service.name');
   await expect(panel.getByTestId('span-attributes').locator('dt').first()).toBeVisible();
-  await expect(panel.getByTestId('span-events')).toContainText('Not stored');
+  // The resource as the shop's SDK sent it, beyond service.name (shop-services/tracing.ts); the
+  // events list is there (a quiet flow records none; failed handlers add retry / dead-letter events).
+  const resource = panel.getByTestId('span-resource-attributes');
+  await expect(resource.locator('dt', { hasText: /^service\.name$/ })).toBeVisible();
+  await expect(resource.locator('dt', { hasText: /^service\.namespace$/ })).toBeVisible();
+  await expect(resource).toContainText('causeway-shop');
+  await expect(panel.getByRole('heading', { name: /^Events \(\d+\)$/ })).toBeVisible();
   await expect(page).toHaveURL(/span=/);
+
+  // The order's HTTP span records what it wrote to the outbox as an event, offset from its start.
+  await chain.byTestId('waterfall-span').filter({ hasText: 'POST /orders' }).first().click();
+  await expect(panel.getByRole('heading', { name: 'POST /orders' })).toBeVisible();
+  const enqueued = panel.getByTestId('span-event').filter({ hasText: 'outbox.enqueued' });
+  await expect(enqueued.first()).toContainText(/^\+\d+(\.\d+)? m?s/);
+  await expect(enqueued.first()).toContainText('OrderPlaced');
   await chain.screenshot('chain-span-panel');
 });

@@ -5,10 +5,10 @@ import { formatDateTime, formatDuration } from '../../_lib/format.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { spanKey } from './waterfall.tsx';
 
-// One span's details, as Jaeger's span row opens them. Attribute values come from instrumented
-// services (untrusted): React text only. The collector keeps a span's attributes, status, kind,
-// links and its resource's service.name; span events and other resource attributes are not stored,
-// and the panel says so rather than showing an empty list as if there were none.
+// One span's details, as Jaeger's span row opens them: attributes, status, links, timed events
+// and the resource that emitted it. Names and values come from instrumented services (untrusted):
+// React text only. Spans stored before the collector kept events and resources have neither; an
+// empty resource says so, since every OTel SDK names at least service.name.
 
 export function SpanPanel({ chain, spanId, onClose }: { chain: Chain; spanId: string; onClose: () => void }) {
   const span = chain.spans.find((s) => spanKey(s) === spanId);
@@ -22,7 +22,8 @@ export function SpanPanel({ chain, spanId, onClose }: { chain: Chain; spanId: st
       </div>
     );
   const parent = span.parentSpanId ? chain.spans.find((s) => s.spanId === span.parentSpanId) : undefined;
-  const attrs = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
+  const attrs = sortedEntries(span.attributes);
+  const resource = sortedEntries(span.resource);
   return (
     <div className="card" data-testid="span-panel" data-span-id={span.spanId}>
       <div className="row">
@@ -62,14 +63,7 @@ export function SpanPanel({ chain, spanId, onClose }: { chain: Chain; spanId: st
         <dd className="mono">{span.recordId ?? '—'}</dd>
       </dl>
       <h3>Attributes ({attrs.length})</h3>
-      <dl className="kv" data-testid="span-attributes">
-        {attrs.map(([k, v]) => (
-          <div key={k} className="contents">
-            <dt className="mono">{k}</dt>
-            <dd className="mono">{String(v)}</dd>
-          </div>
-        ))}
-      </dl>
+      <AttributeList entries={attrs} testid="span-attributes" />
       <h3>Links ({span.links.length})</h3>
       {span.links.length ? (
         <ul data-testid="span-links">
@@ -82,12 +76,55 @@ export function SpanPanel({ chain, spanId, onClose }: { chain: Chain; spanId: st
       ) : (
         <p className="muted">None.</p>
       )}
-      <h3>Events</h3>
-      <p className="muted" data-testid="span-events">
-        Not stored: the collector keeps attributes, status, links and service.name of each span, not its
-        events or other resource attributes.
-      </p>
+      <h3>Events ({span.events.length})</h3>
+      {span.events.length ? (
+        <ul className="plain" data-testid="span-events">
+          {span.events.map((e, i) => (
+            <li key={i} data-testid="span-event">
+              <span className="mono">
+                {/* Offset from the span's start; an event before it (a skewed clock) shows as negative. */}
+                {e.timeMs >= span.startMs ? '+' : ''}
+                {formatDuration(e.timeMs - span.startMs)}
+              </span>{' '}
+              <strong className="mono">{e.name}</strong>
+              {Object.keys(e.attributes).length ? (
+                <AttributeList entries={sortedEntries(e.attributes)} />
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted" data-testid="span-events">
+          None.
+        </p>
+      )}
+      <h3>Resource attributes ({resource.length})</h3>
+      {resource.length ? (
+        <AttributeList entries={resource} testid="span-resource-attributes" />
+      ) : (
+        <p className="muted" data-testid="span-resource-attributes">
+          None stored: the exporter sent none, or the span was received before the collector kept events and
+          resource attributes.
+        </p>
+      )}
     </div>
+  );
+}
+
+type Attributes = Span['attributes'];
+
+const sortedEntries = (a: Attributes) => Object.entries(a).sort(([x], [y]) => x.localeCompare(y));
+
+function AttributeList({ entries, testid }: { entries: [string, Attributes[string]][]; testid?: string }) {
+  return (
+    <dl className="kv" data-testid={testid}>
+      {entries.map(([k, v]) => (
+        <div key={k} className="contents">
+          <dt className="mono">{k}</dt>
+          <dd className="mono">{String(v)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 

@@ -45,6 +45,8 @@ const span = (
   status: 'ok',
   attributes: {},
   links: [],
+  events: [],
+  resource: {},
   recordId,
 });
 const record = (i: number): RecordSummary =>

@@ -21,8 +21,9 @@ export function createSpanRepo(db: Db): SpanRepo {
     async insert(s) {
       const n = await db.run(
         `INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ms, end_ms, status,
-           attributes, links, msg_topic, msg_partition, msg_offset, msg_id, msg_group, record_id, chain_id, stored_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
+           attributes, links, events, resource, msg_topic, msg_partition, msg_offset, msg_id, msg_group, record_id,
+           chain_id, stored_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id, span_id) DO NOTHING`,
         [
           txt(s.traceId),
           txt(s.spanId),
@@ -35,6 +36,8 @@ export function createSpanRepo(db: Db): SpanRepo {
           s.status,
           JSON.stringify(s.attributes),
           JSON.stringify(s.links),
+          JSON.stringify(s.events),
+          JSON.stringify(s.resource),
           txt(s.msgTopic),
           s.msgPartition,
           s.msgOffset,

@@ -177,6 +177,12 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX alert_actions_starts ON alert_actions (starts_at);
   `,
+  // v5, a span's events and its resource's attributes, as JSON text like its attributes (null on older
+  // rows: none kept).
+  `
+  ALTER TABLE spans ADD COLUMN events text;
+  ALTER TABLE spans ADD COLUMN resource text;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -240,6 +240,11 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX alert_actions_starts ON alert_actions (starts_at);
   `,
+  // v9, a span's events and its resource's attributes, as JSON (null on older rows: none kept).
+  `
+  ALTER TABLE spans ADD COLUMN events TEXT;
+  ALTER TABLE spans ADD COLUMN resource TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

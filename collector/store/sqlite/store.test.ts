@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewRecord, Store } from '../types.ts';
+import type { SpanRow } from '../types-derived.ts';
 import { newRecord as baseRecord } from '../testing.ts';
 import { openSql } from './db.ts';
 import { createSqliteStore } from './index.ts';
 import { createLandingRepo, landingSegmentDir } from './landing.ts';
 import { migrate } from './migrations.ts';
+import { createSpanRepo } from './spans.ts';
 
 const stores: Store[] = [];
 const dirs: string[] = [];
@@ -46,6 +48,34 @@ const newRecord = (offset: number, patch: Partial<NewRecord> = {}): NewRecord =>
     ceSource: 's',
     ...patch,
   });
+
+const spanRow = (patch: Partial<SpanRow> = {}): SpanRow => ({
+  traceId: 'a'.repeat(32),
+  spanId: 'b'.repeat(16),
+  parentSpanId: null,
+  name: 'process orders',
+  kind: 'consumer',
+  service: 'checkout',
+  startMs: 1000.5,
+  endMs: 1010,
+  status: 'error',
+  attributes: { 'messaging.system': 'kafka' },
+  links: [],
+  events: [
+    { name: 'exception', timeMs: 1004.25, attributes: { 'exception.type': 'Error', attempt: 2 } },
+    { name: 'retry', timeMs: 1008, attributes: {} },
+  ],
+  resource: { 'service.name': 'checkout', 'host.name': 'h1', 'process.pid': 42 },
+  recordId: null,
+  chainId: null,
+  storedAt: 5,
+  msgTopic: null,
+  msgPartition: null,
+  msgOffset: null,
+  msgId: null,
+  msgGroup: null,
+  ...patch,
+});
 
 // Port behaviour shared with every backend is in ../conformance.ts; these cases are SQLite's own.
 describe('SQLite store', () => {
@@ -125,5 +155,22 @@ describe('SQLite store', () => {
     expect(repo.stats()).toEqual({ waiting: 1 });
     expect(repo.next(10, 1000)).toMatchObject([{ seq: 1, firstOffset: 41, lastOffset: 41, count: 1 }]);
     expect(repo.holds('t', 1, 41)).toBe(true);
+  });
+
+  it("keeps a span's events and resource attributes, and reads spans stored before v9 with none", async () => {
+    const store = open();
+    await store.transaction((tx) => tx.spans.insert(spanRow()));
+    expect(await store.spans.byTraceIds(['a'.repeat(32)], 10)).toEqual([spanRow()]);
+
+    const sql = openSql(':memory:');
+    migrate(sql, 8);
+    sql.run(
+      `INSERT INTO spans (trace_id, span_id, name, kind, service, start_ms, end_ms, status, attributes, links, stored_at)
+       VALUES (?, ?, 'old', 'internal', 'svc', 1, 2, 'ok', '{}', '[]', 3)`,
+      ['c'.repeat(32), 'd'.repeat(16)],
+    );
+    migrate(sql);
+    const [old] = createSpanRepo(sql).byTraceIds(['c'.repeat(32)], 10);
+    expect(old).toMatchObject({ name: 'old', events: [], resource: {} });
   });
 });
