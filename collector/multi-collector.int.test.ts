@@ -149,7 +149,12 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
       async () => {
         const broker = await brokerCounts();
         const stored = countsOf((await sql.query<CountRow>(COUNTS)).rows);
-        return sameCounts(broker, stored) && broker;
+        if (sameCounts(broker, stored)) return broker;
+        // Thrown, not returned: on a timeout the message names the partitions that differ.
+        const differ = [...new Set([...broker.keys(), ...stored.keys()])]
+          .filter((k) => broker.get(k) !== stored.get(k))
+          .map((k) => `${k} broker=${broker.get(k) ?? 0} stored=${stored.get(k) ?? 0}`);
+        throw new Error(`partitions differ: ${differ.join(', ')}`);
       },
       { what: 'every record in the shared store', timeoutMs: 120_000, intervalMs: 1000 },
     );

@@ -64,6 +64,12 @@ const INDEX_BUDGET_IDLE_MS = 500;
 const BUSY_WINDOW_MS = 200;
 /** How long indexing waits for the next lag report while the consumer is catching up. */
 const CATCH_UP_RECHECK_MS = 3000;
+/**
+ * On a store shared by several collectors, how often an idle engine looks for landed chunks of a
+ * collector that went quiet (killed mid-load): `landing.next` adopts them, but only when it runs,
+ * and without this nothing calls it once this collector has nothing of its own to land or index.
+ */
+const ADOPT_INTERVAL_MS = 5000;
 export interface MaintenanceResult {
   readonly stuck: SagaTransition[];
   readonly removed: RetentionResult;
@@ -177,6 +183,8 @@ export function createEngineCore(deps: {
 
   // Rows a previous run landed and did not index.
   pump();
+  const adoptTimer = store.shared ? setInterval(pump, ADOPT_INTERVAL_MS) : undefined;
+  adoptTimer?.unref();
 
   return {
     /**
@@ -204,6 +212,7 @@ export function createEngineCore(deps: {
     /** Stops landing and indexing after the current transaction; what is landed stays landed. */
     async stop(): Promise<void> {
       stopping = true;
+      clearInterval(adoptTimer);
       if (retryTimer) clearTimeout(retryTimer);
       if (catchUpTimer) clearTimeout(catchUpTimer);
       await pumping;
