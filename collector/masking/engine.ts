@@ -7,6 +7,8 @@ import { regexOf, type Detector, type MaskAction, type MaskRule } from './policy
 // record cannot leak what the whole one would have masked.
 
 export const MASKED = '[masked]';
+/** How deep the structural walk goes into a JSON value (see walk). */
+export const MAX_MASK_DEPTH = 200;
 
 interface FieldMatcher {
   /** True when the property `name` at `path` (object keys from the root, array indices left out) matches. */
@@ -136,13 +138,20 @@ export function createMasker(options: MaskerOptions) {
     path: string[],
     shown: string,
     out: string[],
+    depth = 0,
   ): unknown {
+    // A hostile value can nest tens of thousands deep; past the bound nothing below is shown
+    // (failing closed: an unread subtree could hold what a rule hides) and the stack stays small.
+    if (depth > MAX_MASK_DEPTH && v !== null && typeof v === 'object') {
+      out.push(shown || '(value)');
+      return `[not shown: nested deeper than ${MAX_MASK_DEPTH} levels]`;
+    }
     if (typeof v === 'string') {
       const t = detectText(list, v);
       if (t !== v) out.push(shown || '(value)');
       return t;
     }
-    if (Array.isArray(v)) return v.map((item) => walk(list, item, path, `${shown}[]`, out));
+    if (Array.isArray(v)) return v.map((item) => walk(list, item, path, `${shown}[]`, out, depth + 1));
     if (v === null || typeof v !== 'object') return v;
     const res: Record<string, unknown> = {};
     for (const [k, child] of Object.entries(v)) {
@@ -154,7 +163,7 @@ export function createMasker(options: MaskerOptions) {
         if (rule.action !== 'drop') res[k] = replacement(rule.action, child);
         continue;
       }
-      res[k] = walk(list, child, childPath, childShown, out);
+      res[k] = walk(list, child, childPath, childShown, out, depth + 1);
     }
     return res;
   }

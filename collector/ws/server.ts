@@ -50,7 +50,8 @@ export function attachTailServer(deps: {
           .map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`)
           .join('; ');
         // A subscribe we cannot apply stops the stream: records matching the previous filter
-        // (or none) arriving under a filter the user believes is applied would be untrue.
+        // (or none) arriving under a filter the user believes is applied would be untrue. Every
+        // refusal still reads "Invalid frame: …" (the API's one error contract), with its own code.
         const isSubscribe =
           typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'subscribe';
         if (isSubscribe) {
@@ -58,7 +59,7 @@ export function attachTailServer(deps: {
           send(ws, {
             type: 'error',
             code: 'filter_refused',
-            message: `The collector refused this filter, so nothing is streamed: ${why}`,
+            message: `Invalid frame: the collector refused this filter, so nothing is streamed: ${why}`,
           });
         } else send(ws, { type: 'error', message: `Invalid frame: ${why}` });
         return;
