@@ -29,6 +29,11 @@ const PROBES = 10;
 /** A client that has not seen the close this long after the process died is hanging. */
 const CLOSE_SEEN_WITHIN_MS = 2_000;
 
+/** A record's key and value bytes, roughly what it adds to a produce request. */
+const sizeOf = (r: ProduceRecord) =>
+  (typeof r.value === 'string' ? Buffer.byteLength(r.value) : (r.value?.length ?? 0)) +
+  (typeof r.key === 'string' ? Buffer.byteLength(r.key) : (r.key?.length ?? 0));
+
 describe.skipIf(!sharedBrokers.length)('collector killed with SIGKILL during ingest (Kafka)', () => {
   const ns = uniqueName('faults-crash');
   const topic = `${ns}.events`;
@@ -92,8 +97,15 @@ describe.skipIf(!sharedBrokers.length)('collector killed with SIGKILL during ing
     const produced: RecordMetadata[] = [];
     const probed: RecordMetadata[] = [];
     const producing = (async () => {
-      for (let i = 0; i < total && !stopProducing; i += 200) {
-        produced.push(...(await bus.produce(records.slice(i, i + 200))));
+      // At most 200 records and ~512 KB a request: two of the corpus's large records in one
+      // request to one partition would pass the broker's message.max.bytes (1 MB).
+      for (let i = 0; i < total && !stopProducing;) {
+        let end = i;
+        let bytes = 0;
+        while (end < total && end - i < 200 && (end === i || bytes < 512 * 1024))
+          bytes += sizeOf(records[end++]!);
+        produced.push(...(await bus.produce(records.slice(i, end))));
+        i = end;
         await sleep(250);
       }
     })();
