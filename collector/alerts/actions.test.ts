@@ -43,8 +43,10 @@ async function startAlertmanager(): Promise<string> {
     ],
     { stdio: 'ignore' },
   );
-  stops.push(() => {
-    child.kill('SIGTERM');
+  stops.push(async () => {
+    // Removed only once Alertmanager has exited: it writes its data folder until then.
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    if (!exited) await new Promise<void>((resolve) => child.once('exit', () => resolve()).kill('SIGTERM'));
     rmSync(dir, { recursive: true, force: true });
   });
   const url = `http://127.0.0.1:${port}`;
