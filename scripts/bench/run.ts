@@ -11,6 +11,7 @@ import { createCleanup } from './support/cleanup.ts';
 import { parseBenchArgs, type BenchName, type BenchOptions } from './support/cli.ts';
 import { createContext, type Bench } from './support/context.ts';
 import { progress } from './support/report.ts';
+import { sustainedBench } from './sustained.ts';
 import { tailBench } from './tail.ts';
 
 const BENCHES: Record<BenchName, Bench> = {
@@ -19,6 +20,7 @@ const BENCHES: Record<BenchName, Bench> = {
   tail: tailBench,
   lag: lagBench,
   render: renderBench,
+  sustained: sustainedBench,
 };
 
 function optionsOrExit(): BenchOptions {

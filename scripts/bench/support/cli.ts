@@ -1,6 +1,6 @@
 // `npm run bench -- [ingest] [tail] [queries] [lag] [render] [--records N] ...`: no names runs all.
 
-export const BENCH_NAMES = ['ingest', 'queries', 'tail', 'lag', 'render'] as const;
+export const BENCH_NAMES = ['ingest', 'queries', 'tail', 'lag', 'render', 'sustained'] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchOptions {
@@ -16,6 +16,9 @@ export interface BenchOptions {
   readonly chainRecords: number;
   readonly chainSpans: number;
   readonly queryRequests: number;
+  /** sustained: offered rates, records/s, and seconds at each. */
+  readonly sustainedRates: readonly number[];
+  readonly sustainedSeconds: number;
   /** Run the collector child with `--cpu-prof`, keep the profiles and print their top functions. */
   readonly profile: boolean;
 }
@@ -30,6 +33,8 @@ const USAGE = `usage: npm run bench -- [${BENCH_NAMES.join('|')} ...] [options]
   --chain-records N   render: records in the big chain (default 2000, the chain view's cap)
   --chain-spans N     render: spans in the big chain (default 3000)
   --requests N        queries: requests per query (default 60)
+  --rates A,B,...     sustained: offered rates, records/s (default 5000,10000,20000,40000)
+  --sustained-seconds N  sustained: seconds at each rate (default 60)
   --profile           collector child runs with --cpu-prof; profiles are kept and summarised
   --brokers LIST      Kafka bootstrap servers (default KAFKA_BROKERS or 127.0.0.1:9092)`;
 
@@ -56,6 +61,8 @@ export function parseBenchArgs(
     chainRecords: 2000,
     chainSpans: 3000,
     queryRequests: 60,
+    sustainedRates: [5000, 10_000, 20_000, 40_000] as readonly number[],
+    sustainedSeconds: 60,
     profile: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -88,6 +95,14 @@ export function parseBenchArgs(
         break;
       case '--requests':
         o.queryRequests = positiveInt(a, next());
+        break;
+      case '--rates': {
+        const raw = next() ?? '';
+        o.sustainedRates = raw.split(',').map((r) => positiveInt(a, r));
+        break;
+      }
+      case '--sustained-seconds':
+        o.sustainedSeconds = positiveInt(a, next());
         break;
       case '--profile':
         o.profile = true;
