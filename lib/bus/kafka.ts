@@ -44,6 +44,9 @@ export interface KafkaBusOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Waits between asking again for a new topic's metadata (~2.5 s in all). */
+const METADATA_RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1000];
+
 const STALE_METADATA = new Set([
   'UNKNOWN_TOPIC_OR_PARTITION',
   'NOT_LEADER_FOR_PARTITION',
@@ -195,17 +198,26 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   async function partitionsOf(topic: string): Promise<number> {
     const known = partitionCounts.get(topic);
     if (known) return known;
-    try {
-      const md = await withAdmin((a) => a.fetchTopicMetadata({ topics: [topic] }));
-      const n = md.topics[0]?.partitions.length ?? 0;
-      if (!n) throw new Error('no partitions');
-      partitionCounts.set(topic, n);
-      return n;
-    } catch (e) {
-      throw new BusError(`Unknown topic "${topic}": create it first (topics are not auto-created)`, {
-        retriable: false,
-        cause: e,
-      });
+    // A topic created a moment ago can still be unknown to the broker that answers (its metadata
+    // has not reached it yet: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, both retriable),
+    // so a retriable answer is asked again for a short while before the topic counts as missing.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const md = await withAdmin((a) => a.fetchTopicMetadata({ topics: [topic] }));
+        const n = md.topics[0]?.partitions.length ?? 0;
+        if (!n) throw new Error('no partitions');
+        partitionCounts.set(topic, n);
+        return n;
+      } catch (e) {
+        if (isStaleMetadata(e) && attempt < METADATA_RETRY_DELAYS_MS.length) {
+          await sleep(METADATA_RETRY_DELAYS_MS[attempt]!);
+          continue;
+        }
+        throw new BusError(`Unknown topic "${topic}": create it first (topics are not auto-created)`, {
+          retriable: false,
+          cause: e,
+        });
+      }
     }
   }
 
