@@ -187,7 +187,9 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
     await bus.admin.createTopics([{ topic: later, numPartitions: 2 }]);
     // Produced before the reader can have seen the topic: read from the topic's start. Records of the
     // first topic produced while the reader rejoins for the new one are not skipped either.
-    expected.push(...(await bus.produce([0, 1].map((partition) => ({ topic: later, partition, value: 'x' })))));
+    expected.push(
+      ...(await bus.produce([0, 1].map((partition) => ({ topic: later, partition, value: 'x' })))),
+    );
     expected.push(...(await toEach(first, 'during the rejoin')));
     const want = expected.map((m) => `${m.topic}/${m.partition}/${m.offset}`).sort();
     await waitFor(() => got.length >= want.length && got.some((k) => k.startsWith(later)), {

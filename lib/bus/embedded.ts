@@ -325,7 +325,12 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
     let loop: Promise<void> | undefined;
 
     /** Hands over what one partition has past its position; false when there was nothing. */
-    function readPartition(topic: string, partition: number, log: PartitionLog, onBatch: (b: RecordBatch) => void) {
+    function readPartition(
+      topic: string,
+      partition: number,
+      log: PartitionLog,
+      onBatch: (b: RecordBatch) => void,
+    ) {
       const key = tpKey(topic, partition);
       const high = highOf(log);
       let pos = positions.get(key) ?? log.start;
