@@ -17,6 +17,8 @@ import {
   type IngestEngine,
 } from './engine/index.ts';
 import { createIngest } from './ingest/ingest.ts';
+import { createTailFeed } from './ingest/tail-feed.ts';
+import { createTailReader } from './ingest/tail-reader.ts';
 import { createLagMonitor } from './lag/index.ts';
 import { createSharedLag } from './lag/shared.ts';
 import { alwaysLeader, createPgLeadership, type Leadership } from './leader.ts';
@@ -110,7 +112,27 @@ export function createCollector(deps: CollectorDeps): Collector {
     bufferSize: config.WS_CLIENT_BUFFER,
     onDropped: (n) => metrics.wsDropped.inc(n),
     onClients: (n) => metrics.wsClients.set(n),
+    onWatching: (watching) => tailReader?.watching(watching),
   });
+  const topicPattern = buildTopicPattern(config.COLLECTOR_TOPIC_INCLUDE, config.COLLECTOR_TOPIC_EXCLUDE);
+  const tailFeed = createTailFeed({
+    config,
+    hasSubscribers: () => hub.hasSubscribers(),
+    publish: (records) => hub.publish(records),
+    now,
+    logger: logger.child({ component: 'tail' }),
+  });
+  // One collector reads every partition, so its fetches feed the tail; several on a shared store
+  // split them, so each runs a reader of every partition while someone watches (tail-reader.ts).
+  const tailReader = store.shared
+    ? createTailReader({
+        bus,
+        topicPattern,
+        name: config.COLLECTOR_GROUP_ID,
+        offer: (batch) => tailFeed.offer(batch),
+        logger,
+      })
+    : undefined;
   const traffic = createTrafficCounter({ windowMs: config.TOPOLOGY_WINDOW_MS, now });
   // The engine is the one writer of records, spans and what derives from them. A store the
   // collector opens itself is written from a worker thread with its own connection; a store handed
@@ -137,7 +159,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     config,
     logger,
     metrics,
-    hub,
+    tail: tailReader ? undefined : tailFeed,
     now,
     knownFlows: new Set(catalog.all.map((d) => d.type)),
     traffic,
@@ -185,7 +207,7 @@ export function createCollector(deps: CollectorDeps): Collector {
   const maintenance = createMaintenance({ engine, metrics, config, logger, now });
   const topics = createTopicCatalog({
     admin: bus.admin,
-    topicPattern: buildTopicPattern(config.COLLECTOR_TOPIC_INCLUDE, config.COLLECTOR_TOPIC_EXCLUDE),
+    topicPattern,
     dlqSuffixes: config.DLQ_TOPIC_SUFFIXES,
     traffic,
     now,
@@ -315,6 +337,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       await ingest.stop();
       hub.stop();
       await tail.close();
+      await tailReader?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await otlp.stop();

@@ -11,7 +11,7 @@ import { SHOP_PARTITIONS, SHOP_TOPICS, dltTopic, retryTopic } from '../lib/event
 import { SHOP_CONSUMED_TOPICS, shopTopicSpecs, type ShopTopicKey } from '../shop-services/contract-extra.ts';
 import { SHOP_SERVICE_NAMES } from '../shop-services/types.ts';
 import { deployPath, generatedFiles } from './generate.ts';
-import { COLLECTOR_USER, KAFKA_CLUSTER, shopGroups, shopUser } from './strimzi/manifests.ts';
+import { COLLECTOR_GROUP, COLLECTOR_USER, KAFKA_CLUSTER, shopGroups, shopUser } from './strimzi/manifests.ts';
 import {
   schemaFile,
   STRIMZI_API_VERSION,
@@ -211,6 +211,12 @@ describe('KafkaUsers', () => {
     const groups = acls(COLLECTOR_USER).filter((a) => a.resource.type === 'group');
     expect(groups.find((g) => g.resource.name === '*')?.operations).toEqual(['Describe']);
     expect(acls(COLLECTOR_USER).flatMap((a) => a.operations)).not.toContain('Create');
-    expect(acls(COLLECTOR_USER).flatMap((a) => a.operations)).not.toContain('Delete');
+    // Delete only on its live-tail readers' throwaway groups (lib/bus `tail`), which it removes on stop.
+    expect(acls(COLLECTOR_USER).filter((a) => a.operations.includes('Delete'))).toEqual([
+      {
+        resource: { type: 'group', name: `${COLLECTOR_GROUP}-tail-`, patternType: 'prefix' },
+        operations: ['Read', 'Describe', 'Delete'],
+      },
+    ]);
   });
 });

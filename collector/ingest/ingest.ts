@@ -3,8 +3,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { BatchOutcome, IngestEngine } from '../engine/index.ts';
 import type { CollectorMetrics } from '../metrics/registry.ts';
-import type { TailHub } from '../ws/hub.ts';
-import { createTailFeed } from './tail-feed.ts';
+import type { TailFeed } from './tail-feed.ts';
 import { buildTopicPattern } from './topic-pattern.ts';
 import type { TrafficCounter } from '../topology/traffic.ts';
 
@@ -13,7 +12,8 @@ import type { TrafficCounter } from '../topology/traffic.ts';
 // fetched, then decodes, derives and indexes it. The Bus gets a receipt at once, so it fetches on
 // while the engine lands, and commits a batch's offsets only once the batch is landed, so a crash
 // redelivers and the (topic, partition, offset) key makes the second write a no-op: exactly once
-// in the store. Fetched records go to the live tail at once (tail-feed.ts), indexed ones to the
+// in the store. Fetched records go to the live tail at once (tail-feed.ts; with several
+// collectors a reader of every partition feeds it instead, tail-reader.ts), indexed ones to the
 // metrics (`indexed`). The engine's backlog is bounded: past it, the handler waits, and so does
 // fetching.
 
@@ -26,7 +26,11 @@ export interface IngestDeps {
   readonly config: CollectorConfig;
   readonly logger: Logger;
   readonly metrics: CollectorMetrics;
-  readonly hub: TailHub;
+  /**
+   * The live tail fed from this consumer's fetches (one collector: it reads every partition);
+   * undefined when a reader of its own feeds it (several collectors: tail-reader.ts).
+   */
+  readonly tail: TailFeed | undefined;
   readonly now: () => number;
   /** Flows known from saga definitions: the only values the chain-latency `flow` label takes. */
   readonly knownFlows: ReadonlySet<string>;
@@ -42,15 +46,8 @@ export interface IngestStatus {
 }
 
 export function createIngest(deps: IngestDeps) {
-  const { bus, engine, config, metrics, hub } = deps;
+  const { bus, engine, config, metrics, tail } = deps;
   const log = deps.logger.child({ component: 'ingest' });
-  const tail = createTailFeed({
-    config,
-    hasSubscribers: () => hub.hasSubscribers(),
-    publish: (records) => hub.publish(records),
-    now: deps.now,
-    logger: log,
-  });
   const topicPattern = buildTopicPattern(config.COLLECTOR_TOPIC_INCLUDE, config.COLLECTOR_TOPIC_EXCLUDE);
   let consumer: BusConsumer | undefined;
   let connected = false;
@@ -89,7 +86,7 @@ export function createIngest(deps: IngestDeps) {
     // young-generation collections and be promoted to the old generation.
     const { topic, partition } = batch;
     const records = batch.records.length + (batch.raw?.count ?? 0);
-    tail.offer(batch);
+    tail?.offer(batch);
     const done = engine.land(batch).then(
       (duplicates) => {
         wakeRoom();

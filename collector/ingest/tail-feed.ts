@@ -74,3 +74,4 @@ export function createTailFeed(deps: {
     },
   };
 }
+export type TailFeed = ReturnType<typeof createTailFeed>;

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { consumerGroupsSchema } from '../../lib/api/consumers.ts';
-import { createEmbeddedBus, type Bus } from '../../lib/bus/index.ts';
+import { createEmbeddedBus, tailGroupId, type Bus } from '../../lib/bus/index.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { waitFor } from '../../lib/testing/wait-for.ts';
 import { createLagMonitor, type LagMonitor } from './index.ts';
@@ -86,6 +86,20 @@ describe('lag monitor on the embedded bus', () => {
     expect(text).toContain(`causeway_consumer_group_status{group="${g}",status="OK"} 1`);
     expect(text).toContain(`causeway_consumer_group_status{group="${g}",status="STALL"} 0`);
     expect(text).toMatch(/causeway_lag_poll_duration_seconds_count 2/);
+  });
+
+  it("leaves out a tail reader's group (it commits nothing) and shows an ordinary one beside it", async () => {
+    const t = await kit.topic(1);
+    await produce(t, 20);
+    const reader = tailGroupId(kit.group('collector'), 'ab'.repeat(16));
+    const ordinary = kit.group('never-commits');
+    await kit.hangingConsumer(reader, t, { handled: 0 });
+    await kit.hangingConsumer(ordinary, t, { handled: 0 });
+    await waitFor(async () => (await bus.admin.describeGroups([reader]))[0]?.members.length === 1);
+    for (let i = 0; i < 6; i++) await tick();
+    expect(monitor.groups().map((g) => g.groupId)).toEqual([ordinary]);
+    expect(monitor.group(ordinary)!.totalLag).toBe(20);
+    expect(await registry.metrics()).not.toContain(reader);
   });
 
   it('reports a member that stopped committing as STALL, then STOP once it left', async () => {

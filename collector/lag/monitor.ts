@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import type { ConsumerGroup, LagStatus } from '../../lib/api/consumers.ts';
-import type { Bus, PartitionOffsets } from '../../lib/bus/types.ts';
+import { isTailGroupId, type Bus, type PartitionOffsets } from '../../lib/bus/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import {
   STATUS_SEVERITY,
@@ -28,7 +28,7 @@ export interface LagMonitorOptions {
   readonly registry?: Registry;
   /** Wall clock for observations; injected by tests. */
   readonly now?: () => number;
-  /** Groups to leave out (e.g. the collector's own). Default: none. */
+  /** Groups to leave out besides tail readers' (always left out). Default: none. */
   readonly excludeGroups?: (id: string) => boolean;
   /** Points kept per group for the total-lag sparkline. Default 120. */
   readonly historyPoints?: number;
@@ -195,7 +195,9 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       admin: options.bus.admin,
       logger,
       now,
-      excludeGroups: options.excludeGroups ?? (() => false),
+      // A tail reader's throwaway group (any collector's, lib/bus `tail`) is a view, not a
+      // consumer: it commits nothing, so it would show as a group reading nothing and alert.
+      excludeGroups: (id) => isTailGroupId(id) || (options.excludeGroups?.(id) ?? false),
       concurrency: options.concurrency ?? 16,
       callTimeoutMs: options.callTimeoutMs ?? 3000,
     });

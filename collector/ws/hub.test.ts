@@ -83,6 +83,23 @@ describe('live-tail hub', () => {
     expect(a.frames.at(-1)).toMatchObject({ type: 'records', records: [{ offset: 11 }] });
   });
 
+  it('says when the first client subscribes and when the last subscribed one stops or leaves', () => {
+    const changes: boolean[] = [];
+    const hub = createTailHub({ bufferSize: 10, onWatching: (w) => changes.push(w) });
+    const a = hub.add(fakeSocket(0).socket);
+    const b = hub.add(fakeSocket(0).socket);
+    expect([changes, hub.hasSubscribers()]).toEqual([[], false]);
+    a.subscribe({});
+    b.subscribe({ dlqOnly: true });
+    a.unsubscribe();
+    expect([changes, hub.hasSubscribers()]).toEqual([[true], true]);
+    b.remove();
+    expect([changes, hub.hasSubscribers()]).toEqual([[true, false], false]);
+    a.subscribe({});
+    a.remove();
+    expect(changes).toEqual([true, false, true, false]);
+  });
+
   it('publishing never blocks on a client and forgets removed clients', () => {
     const hub = createTailHub({ bufferSize: 10 });
     const a = fakeSocket(Number.MAX_SAFE_INTEGER);

@@ -28,6 +28,8 @@ export interface TailHubOptions {
   readonly maxSocketBuffer?: number;
   readonly onDropped?: (n: number) => void;
   readonly onClients?: (n: number) => void;
+  /** Called when the first client subscribes and when the last subscribed one stops or leaves. */
+  readonly onWatching?: (watching: boolean) => void;
   /** The masking boundary (collector/masking): applied to each record before any client sees it. */
   readonly mask?: (r: RecordSummary) => RecordSummary;
 }
@@ -54,6 +56,14 @@ export function createTailHub(options: TailHubOptions) {
   const maxBatch = options.maxBatch ?? 500;
   const maxSocketBuffer = options.maxSocketBuffer ?? 4 * 1024 * 1024;
   let timer: NodeJS.Timeout | undefined;
+  let watching = false;
+
+  const noteWatching = () => {
+    const now = [...clients].some((c) => c.filter !== null);
+    if (now === watching) return;
+    watching = now;
+    options.onWatching?.(now);
+  };
 
   const send = (c: ClientState, frame: ServerFrame) => c.socket.send(JSON.stringify(frame));
 
@@ -84,14 +94,17 @@ export function createTailHub(options: TailHubOptions) {
         subscribe(filter) {
           c.filter = filter;
           c.buffer = [];
+          noteWatching();
         },
         unsubscribe() {
           c.filter = null;
           c.buffer = [];
           c.dropped = 0;
+          noteWatching();
         },
         remove() {
           if (clients.delete(c)) options.onClients?.(clients.size);
+          noteWatching();
         },
         get subscribed() {
           return c.filter !== null;
@@ -119,7 +132,7 @@ export function createTailHub(options: TailHubOptions) {
     flush,
     clientCount: () => clients.size,
     /** False when no client subscribed: ingest then skips building live-tail frames. */
-    hasSubscribers: () => [...clients].some((c) => c.filter !== null),
+    hasSubscribers: () => watching,
     start() {
       timer ??= setInterval(flush, flushMs);
       timer.unref();

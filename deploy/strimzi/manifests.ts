@@ -1,3 +1,4 @@
+import { tailGroupId } from '../../lib/bus/types.ts';
 import { dltTopic, retryTopic, SHOP_PARTITIONS } from '../../lib/events/shop-topics.ts';
 import { SHOP_CONSUMED_TOPICS, shopTopicSpecs } from '../../shop-services/contract-extra.ts';
 import { SHOP_SERVICE_NAMES, type ShopServiceName } from '../../shop-services/types.ts';
@@ -105,9 +106,9 @@ export function kafkaTopics(): Manifest[] {
   });
 }
 
-type Op = 'Read' | 'Write' | 'Describe';
+type Op = 'Read' | 'Write' | 'Describe' | 'Delete';
 interface Acl {
-  resource: { type: 'topic' | 'group' | 'cluster'; name?: string; patternType?: 'literal' };
+  resource: { type: 'topic' | 'group' | 'cluster'; name?: string; patternType?: 'literal' | 'prefix' };
   operations: Op[];
 }
 const topicAcl = (name: string, operations: Op[]): Acl => ({
@@ -162,12 +163,18 @@ function shopAcls(service: ShopServiceName): Acl[] {
 /**
  * The collector reads every topic with its own group, describes every group and the cluster for
  * lag (ListGroups needs cluster Describe), and writes only to replay targets: the topics whose
- * dead letters it can replay, i.e. the shop's consumed topics.
+ * dead letters it can replay, i.e. the shop's consumed topics. Its live-tail readers (several
+ * collectors: lib/bus `tail`) run in throwaway groups `<group>-tail-<random>` that they delete
+ * when they stop: Delete on those alone.
  */
 function collectorAcls(): Acl[] {
   return [
     topicAcl('*', ['Read', 'Describe']),
     groupAcl(COLLECTOR_GROUP, ['Read', 'Describe']),
+    {
+      resource: { type: 'group', name: tailGroupId(COLLECTOR_GROUP, ''), patternType: 'prefix' },
+      operations: ['Read', 'Describe', 'Delete'],
+    },
     groupAcl('*', ['Describe']),
     { resource: { type: 'cluster' }, operations: ['Describe'] },
     ...SHOP_CONSUMED_TOPICS.map((t) => topicAcl(t, ['Write'])),

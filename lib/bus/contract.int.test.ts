@@ -5,6 +5,7 @@ import {
   type Bus,
   type BusConsumer,
   type ConsumedRecord,
+  isTailGroupId,
 } from './index.ts';
 import { partitionForKey } from './murmur2.ts';
 import { lastHeader } from '../events/headers.ts';
@@ -168,6 +169,41 @@ describe.each(adapters)('Bus contract: %s', (kind, make) => {
       what: 'record on the later topic',
       timeoutMs: 60_000,
     });
+  });
+
+  it('tail: every partition from where it ended at run, later topics from their start, no group left', async () => {
+    const prefix = uniqueName(`tail-${kind}`);
+    const first = `${prefix}.one`;
+    await bus.admin.createTopics([{ topic: first, numPartitions: 3 }]);
+    const toEach = (topic: string, value: string) =>
+      bus.produce([0, 1, 2].map((partition) => ({ topic, partition, value })));
+    await toEach(first, 'before');
+    const got: string[] = [];
+    const reader = bus.tail({ topicPattern: new RegExp(`^${prefix}\\.`), name: prefix, topicRefreshMs: 500 });
+    await reader.run((b) => got.push(...b.records.map((r) => `${r.topic}/${r.partition}/${r.offset}`)));
+    const ours = async () => (await bus.admin.listGroups()).filter((g) => g.startsWith(`${prefix}-tail-`));
+    const expected = (await Promise.all([toEach(first, 'after'), toEach(first, 'after again')])).flat();
+    const later = `${prefix}.two`;
+    await bus.admin.createTopics([{ topic: later, numPartitions: 2 }]);
+    // Produced before the reader can have seen the topic: read from the topic's start. Records of the
+    // first topic produced while the reader rejoins for the new one are not skipped either.
+    expected.push(
+      ...(await bus.produce([0, 1].map((partition) => ({ topic: later, partition, value: 'x' })))),
+    );
+    expected.push(...(await toEach(first, 'during the rejoin')));
+    const want = expected.map((m) => `${m.topic}/${m.partition}/${m.offset}`).sort();
+    await waitFor(() => got.length >= want.length && got.some((k) => k.startsWith(later)), {
+      what: `${want.length} records on the tail`,
+      timeoutMs: 60_000,
+    });
+    if (kind === 'kafka') {
+      const groups = await ours();
+      expect(groups.map(isTailGroupId)).toEqual([true]);
+      expect((await bus.admin.committedOffsets(groups[0]!)).filter((c) => c.offset >= 0)).toEqual([]);
+    }
+    await reader.stop();
+    expect([...got].sort()).toEqual(want);
+    expect(await ours()).toEqual([]);
   });
 
   it('reports watermarks and committed offsets that give the lag', async () => {

@@ -10,6 +10,7 @@ import {
   type Bus,
   type BusAdmin,
   type BusConsumer,
+  type BusTail,
   type CommittedOffset,
   type ConsumedRecord,
   type ConsumerOptions,
@@ -17,6 +18,8 @@ import {
   type PartitionOffsets,
   type ProduceRecord,
   type RecordMetadata,
+  type RecordBatch,
+  type TailOptions,
   type TopicSpec,
 } from './types.ts';
 
@@ -313,6 +316,64 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
     };
   }
 
+  /** Reads the logs directly: no group, so nothing for a lag view to list. */
+  function tail(t: TailOptions): BusTail {
+    const re = new RegExp(t.topicPattern.source, t.topicPattern.flags.replace('g', ''));
+    const matching = () => [...topics.values()].filter((x) => !isInternalTopic(x.name) && re.test(x.name));
+    const positions = new Map<string, number>();
+    let running = false;
+    let loop: Promise<void> | undefined;
+
+    /** Hands over what one partition has past its position; false when there was nothing. */
+    function readPartition(
+      topic: string,
+      partition: number,
+      log: PartitionLog,
+      onBatch: (b: RecordBatch) => void,
+    ) {
+      const key = tpKey(topic, partition);
+      const high = highOf(log);
+      let pos = positions.get(key) ?? log.start;
+      // Past the end: the topic was deleted and created again.
+      if (pos > high || pos < log.start) pos = log.start;
+      if (pos >= high) return false;
+      const records = log.records.slice(pos - log.start, pos - log.start + 500);
+      positions.set(key, pos + records.length);
+      try {
+        onBatch({ topic, partition, records, highWatermark: high });
+      } catch {
+        // A view: a batch it fails on is skipped, like the Kafka adapter's reader.
+      }
+      return true;
+    }
+
+    return {
+      run(onBatch) {
+        if (running) throw new BusError('tail reader is already running', { retriable: false });
+        running = true;
+        for (const x of matching())
+          x.partitions.forEach((log, p) => positions.set(tpKey(x.name, p), highOf(log)));
+        loop = (async () => {
+          while (running && !closed) {
+            let worked = false;
+            for (const x of matching())
+              x.partitions.forEach((log, p) => {
+                if (readPartition(x.name, p, log, onBatch)) worked = true;
+              });
+            // Yield between rounds either way: a steady producer must not starve the event loop.
+            await (worked ? sleep(0) : waitForChange(250));
+          }
+        })();
+        return Promise.resolve();
+      },
+      async stop() {
+        running = false;
+        wakeAll();
+        await loop;
+      },
+    };
+  }
+
   const admin: BusAdmin = {
     createTopics(specs: readonly TopicSpec[]) {
       for (const s of specs) {
@@ -404,6 +465,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions = {}): Bus {
     kind: 'embedded',
     produce,
     consumer,
+    tail,
     admin,
     close() {
       closed = true;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, IHeaders, KafkaConfig, Producer, SASLOptions } from 'kafkajs';
@@ -16,9 +17,12 @@ import {
   type Bus,
   type BusAdmin,
   type BusConsumer,
+  type BusTail,
   type ConsumerOptions,
   type ProduceRecord,
   type RecordMetadata,
+  type TailOptions,
+  tailGroupId,
 } from './types.ts';
 
 const { Kafka, logLevel, AssignerProtocol, Partitioners } = kafkajs;
@@ -28,6 +32,17 @@ const { Kafka, logLevel, AssignerProtocol, Partitioners } = kafkajs;
 // subscribe time, so we watch the topic list and restart the member when the match set changes),
 // and per-record offsets from a produce (we choose the partition ourselves with the same murmur2
 // kafkajs would use, then count from each partition's base offset).
+
+/**
+ * A consumer used as a group-less reader (see `tail`): it commits nothing and, on every join,
+ * seeks each assigned partition to where the reader stands (0 for one it never saw).
+ */
+interface ReaderPositions {
+  /** Next offset to read per `topic\u0000partition`. */
+  readonly positions: Map<string, number>;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -279,7 +294,13 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     });
   }
 
-  function consumer(opts: ConsumerOptions): BusConsumer {
+  /** Topics matching `pattern`, internal ones never. */
+  async function topicsMatching(pattern: RegExp): Promise<string[]> {
+    const re = new RegExp(pattern.source, pattern.flags.replace('g', ''));
+    return (await withAdmin((a) => a.listTopics())).filter((t) => !isInternalTopic(t) && re.test(t)).sort();
+  }
+
+  function consumer(opts: ConsumerOptions, reader?: ReaderPositions): BusConsumer {
     if (!opts.topics?.length && !opts.topicPattern)
       throw new BusError('A consumer needs topics or a topicPattern', { retriable: false });
     let current: Consumer | undefined;
@@ -293,8 +314,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async function matchingTopics(): Promise<string[]> {
       if (!opts.topicPattern) return [...(opts.topics ?? [])].sort();
-      const re = new RegExp(opts.topicPattern.source, opts.topicPattern.flags.replace('g', ''));
-      return (await withAdmin((a) => a.listTopics())).filter((t) => !isInternalTopic(t) && re.test(t)).sort();
+      return topicsMatching(opts.topicPattern);
     }
 
     async function start(topics: string[]) {
@@ -313,6 +333,14 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
           ps.map((partition) => ({ topic, partition })),
         );
+        // Emitted after the join and before the first fetch, which applies these seeks. Without
+        // them a reader's group (no commits) would start each partition at its end again on every
+        // rejoin (a new topic, a restart), losing what was produced meanwhile.
+        if (reader)
+          for (const a of assignment) {
+            const offset = reader.positions.get(tpKey(a.topic, a.partition)) ?? 0;
+            c.seek({ topic: a.topic, partition: a.partition, offset: String(offset) });
+          }
       });
       await c.connect();
       await c.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
@@ -361,6 +389,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             rawBatchOf: (m) => (opts.rawBatches ? rawFetch.rawBatchOf(m.key, m.value) : null),
           });
           const commit = async (next: number) => {
+            if (reader) return;
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
           };
           /** One handler call; false when it failed (the partition is then read again from `first`). */
@@ -383,7 +412,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               );
               // With auto-resolve off, kafkajs advances its fetch position only on resolveOffset.
               payload.resolveOffset(String(part.last));
-              if (!isStale())
+              if (reader) reader.positions.set(tpKey(batch.topic, batch.partition), part.last + 1);
+              else if (!isStale())
                 acks.track(
                   batch.topic,
                   batch.partition,
@@ -478,6 +508,59 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       assignment: () => [...assignment],
     };
     return self;
+  }
+
+  // kafkajs has no group-less (assign) consumer, and its public API offers no Fetch of its own. So
+  // a tail reader is a consumer alone in a throwaway group that never commits: the broker assigns
+  // it every partition, and the positions are ours (seeded from the high watermarks at `run`,
+  // applied on each join). The group is deleted on stop; one left by a crash holds no offsets, so
+  // the broker drops it once it is empty (offsets.retention.check.interval.ms). Its name marks it
+  // (`isTailGroupId`) so lag views leave it out. This reuses all of `consumer` (pattern refresh,
+  // raw batches, rejoin on new topics) instead of a second fetch loop.
+  function tail(t: TailOptions): BusTail {
+    const groupId = tailGroupId(t.name, randomBytes(16).toString('hex'));
+    const reader: ReaderPositions = { positions: new Map() };
+    const c = consumer(
+      {
+        groupId,
+        topicPattern: t.topicPattern,
+        fromBeginning: false,
+        ...(t.rawBatches !== undefined && { rawBatches: t.rawBatches }),
+        ...(t.clientId !== undefined && { clientId: t.clientId }),
+        ...(t.topicRefreshMs !== undefined && { topicRefreshMs: t.topicRefreshMs }),
+        sessionTimeoutMs: 10_000,
+      },
+      reader,
+    );
+    let joined = false;
+    return {
+      async run(onBatch) {
+        const topics = await topicsMatching(t.topicPattern);
+        await Promise.all(
+          topics.map(async (topic) => {
+            for (const p of await admin.topicOffsets(topic))
+              reader.positions.set(tpKey(topic, p.partition), p.high);
+          }),
+        );
+        joined = true;
+        await c.run((batch) => {
+          try {
+            onBatch(batch);
+          } catch (err) {
+            // A view: a batch it fails on is skipped, never read again in a loop.
+            log?.warn({ err, topic: batch.topic, partition: batch.partition }, 'tail reader handler failed');
+          }
+          return Promise.resolve();
+        });
+      },
+      async stop() {
+        await c.stop();
+        if (!joined) return;
+        await withAdmin((a) => a.deleteGroups([groupId])).catch((err: unknown) =>
+          log?.debug({ err, groupId }, 'could not delete a tail reader group (the broker drops it later)'),
+        );
+      },
+    };
   }
 
   const admin: BusAdmin = {
@@ -591,6 +674,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     kind: 'kafka',
     produce,
     consumer,
+    tail,
     admin,
     async close() {
       await Promise.all([...consumers].map((c) => c.stop()));

@@ -120,6 +120,41 @@ export interface BusConsumer {
   assignment(): { topic: string; partition: number }[];
 }
 
+/**
+ * A reader outside any consumer group (see `Bus.tail`): every partition of the matching topics,
+ * from where they ended when `run` was called, nothing ever committed.
+ */
+export interface TailOptions {
+  /** Matched against every topic; new topics and partitions are picked up while running. */
+  readonly topicPattern: RegExp;
+  /** Names the reader on the broker (Kafka: its throwaway group is `tailGroupId(name)`). */
+  readonly name: string;
+  /** Kafka only: deliver record batches undecoded in `RecordBatch.raw` (see ConsumerOptions). */
+  readonly rawBatches?: boolean;
+  readonly clientId?: string;
+  /** How often the topic list is read again. */
+  readonly topicRefreshMs?: number;
+}
+
+export interface BusTail {
+  /**
+   * Starts reading; resolves once each partition's start position (its high watermark now) is
+   * fixed, so every record produced after that is delivered. A partition that appears later is read
+   * from its beginning. `onBatch` is called once per fetched batch of one partition, in order.
+   */
+  run(onBatch: (batch: RecordBatch) => void): Promise<void>;
+  /** Stops reading and leaves nothing behind on the broker. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The group a Kafka tail reader named `name` runs in: unique per reader, and recognisable by
+ * `isTailGroupId`, so lag views leave it out (it commits nothing: it would look like a group that
+ * reads nothing at all).
+ */
+export const tailGroupId = (name: string, unique: string) => `${name}-tail-${unique}`;
+export const isTailGroupId = (id: string) => /-tail-[0-9a-f]{32}$/.test(id);
+
 export interface TopicSpec {
   readonly topic: string;
   readonly numPartitions?: number;
@@ -180,6 +215,8 @@ export interface Bus {
   readonly kind: 'kafka' | 'embedded';
   produce(records: readonly ProduceRecord[]): Promise<RecordMetadata[]>;
   consumer(options: ConsumerOptions): BusConsumer;
+  /** A group-less reader of every partition from the latest offsets (a live view, e.g. a tail). */
+  tail(options: TailOptions): BusTail;
   readonly admin: BusAdmin;
   close(): Promise<void>;
 }
