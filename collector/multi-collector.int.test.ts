@@ -28,12 +28,13 @@ import { testConfig } from './testing.ts';
 // one collector on its own SQLite file derives from the same topics; the singletons fail over: a
 // saga whose deadline passes after the kill turns STUCK (a new leader sweeps) and the lag view keeps
 // updating on the survivors (a new leader polls); a replay of one entry sent through two collectors
-// at once produces one record. MULTI_COLLECTOR_ORDERS sets the number of orders (default 300).
+// at once produces one record. MULTI_COLLECTOR_ORDERS sets the number of orders (default 1000, as
+// issue 14 asks: about 100 s on two loaded cores, most of it the survivors indexing the backlog).
 
 const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
 if (process.env.CI && !brokers.length) throw new Error('CI must run this test: set KAFKA_BROKERS');
 const PG_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ORDERS = Number(process.env.MULTI_COLLECTOR_ORDERS ?? 300);
+const ORDERS = Number(process.env.MULTI_COLLECTOR_ORDERS ?? 1000);
 const TOKEN = 'operator-token-multi-collector';
 /** The stuck saga's deadline, from when it starts: long enough to be indexed before it passes. */
 const STUCK_DEADLINE_MS = 4000;
@@ -127,7 +128,7 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
           .map((k) => `${k} broker=${broker.get(k) ?? 0} stored=${stored.get(k) ?? 0}`);
         throw new Error(`partitions differ: ${differ.join(', ')}`);
       },
-      { what: 'every record in the shared store', timeoutMs: 120_000, intervalMs: 1000 },
+      { what: 'every record in the shared store', timeoutMs: 240_000, intervalMs: 1000 },
     );
 
   /**
@@ -310,5 +311,5 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
       what: 'the one replayed record stored',
       timeoutMs: 30_000,
     });
-  }, 420_000);
+  }, 600_000);
 });
