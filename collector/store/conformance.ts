@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { AppError } from '../../lib/errors.ts';
 import { operatorConformance } from './conformance-operator.ts';
+import { recordsConformance, sharedRecordsConformance } from './conformance-records.ts';
 import { newRecord as baseRecord, chainRow as chain, dlqEntry as entry, sagaRow as saga } from './testing.ts';
 import type { Cursor, DlqEntryRow, NewRecord, Page, RecordRow, ReplayRow, Store } from './types.ts';
 
@@ -68,6 +69,7 @@ async function status400(f: () => Promise<unknown>): Promise<string> {
 
 export function storeConformance(open: OpenStore): void {
   operatorConformance(open);
+  recordsConformance(open);
   const add = (s: Store, ...records: NewRecord[]) =>
     s.transaction(async (tx) => {
       for (const r of records) await tx.records.insert(r);
@@ -458,6 +460,7 @@ export function storeConformance(open: OpenStore): void {
 
 /** Cases only a store shared by several collectors must pass (Store.shared). */
 export function sharedStoreConformance(open: OpenStore): void {
+  sharedRecordsConformance(open);
   it('adds chain contributions commutatively, from concurrent transactions, completing the chain once', async () => {
     const s = await open();
     const contributions = Array.from({ length: 12 }, (_, i) =>

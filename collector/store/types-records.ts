@@ -106,6 +106,13 @@ export interface RecordsFilter {
 export interface RecordRepo {
   /** Inserts unless (topic, partition, offset) is already stored; undefined then. */
   insert(r: NewRecord): Promise<StoredRecord | undefined>;
+  /**
+   * `insert` for each of `rows` in order, in as few statements as the backend allows (PostgreSQL:
+   * one multi-row INSERT per chunk instead of a round trip per record). The result has one entry
+   * per input at its index: the stored record, or undefined where its (topic, partition, offset)
+   * was already stored or appears earlier in `rows` (the earlier one is stored). Seqs grow in input order.
+   */
+  insertMany(rows: readonly NewRecord[]): Promise<(StoredRecord | undefined)[]>;
   get(topic: string, partition: number, offset: number): Promise<StoredRecord | undefined>;
   list(filter: RecordsFilter, page: PageRequest): Promise<Page<RecordRow>>;
   byChain(chainId: string, limit: number): Promise<RecordRow[]>;

@@ -1,11 +1,11 @@
-import type { NewRecord, RecordRepo } from '../types.ts';
+import type { NewRecord, RecordRepo, StoredRecord } from '../types.ts';
 import { lim, num, oneOf, reqNum, reqStr, str } from '../sqlite/db.ts';
 import { conditions, type Conditions } from '../sqlite/paging.ts';
 import { rowToRecord, rowToStored, SUMMARY_COLS } from '../sqlite/records.ts';
 import { anomalyKindSchema } from '../../../lib/api/records.ts';
 import { txt, type Db, type Param } from './db.ts';
 import { keysetPage } from './paging.ts';
-import type { Partitions } from './partitions.ts';
+import { dayOf, type Partitions } from './partitions.ts';
 import { recordLexemes, tsQuery } from './text-search.ts';
 
 // Records in the PostgreSQL store: one row each in the day partition of its timestamp
@@ -14,13 +14,32 @@ import { recordLexemes, tsQuery } from './text-search.ts';
 export const COLS = SUMMARY_COLS.replace(/\boffset\b/, '"offset"');
 const ANOMALIES = anomalyKindSchema.options;
 
-const INSERT = `INSERT INTO records (topic, partition, "offset", ts, stored_at, key_text, key_encoding,
+const INSERT_INTO = `INSERT INTO records (topic, partition, "offset", ts, stored_at, key_text, key_encoding,
   value_kind, value_size, value_truncated, ce_id, ce_type, ce_source, ce_time, ce_time_ms, causation_id,
   correlation_id, trace_id, span_id, saga_id, saga_type, saga_step, is_dlq, is_retry, dlq, problems,
-  anomalies, chain_id, replay_id, key, value, headers, search)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-    array_to_tsvector(?::text[]))
-  ON CONFLICT (topic, partition, "offset", ts) DO NOTHING RETURNING seq`;
+  anomalies, chain_id, replay_id, key, value, headers, search) VALUES`;
+const ROW = `(${Array.from({ length: 32 }, () => '?').join(', ')}, array_to_tsvector(?::text[]))`;
+const ON_CONFLICT = 'ON CONFLICT (topic, partition, "offset", ts) DO NOTHING';
+const INSERT = `${INSERT_INTO} ${ROW} ${ON_CONFLICT} RETURNING seq`;
+/**
+ * Rows per multi-row INSERT: 33 parameters each stays well under PostgreSQL's 65,535 per
+ * statement. Measured with 20,000 shop-like records: 100 to 1,000 rows a statement store at the
+ * same rate, about twice that of inserting them one by one in the same transactions.
+ */
+const MANY_CHUNK = 500;
+const manyText = new Map<number, string>();
+const insertManyText = (n: number) => {
+  let text = manyText.get(n);
+  if (text === undefined) {
+    text = `${INSERT_INTO} ${Array.from({ length: n }, () => ROW).join(',\n')} ${ON_CONFLICT}
+      RETURNING seq, topic, partition, "offset", ts`;
+    if (manyText.size > 64) manyText.clear();
+    manyText.set(n, text);
+  }
+  return text;
+};
+const rowKey = (topic: string, partition: number, offset: number, ts: number) =>
+  `${partition}:${offset}:${ts}:${topic}`;
 
 const b = (v: boolean) => (v ? 1 : 0);
 
@@ -65,7 +84,45 @@ function insertParams(r: NewRecord): Param[] {
 /** SQLSTATE of a row no partition takes: its day's partition was dropped by another collector. */
 const NO_PARTITION = '23514';
 
+const noPartition = (err: unknown) =>
+  typeof err === 'object' && err !== null && 'code' in err && err.code === NO_PARTITION;
+
 export function createRecordRepo(db: Db, partitions: Partitions): RecordRepo {
+  /** One multi-row INSERT of at most MANY_CHUNK rows; see RecordRepo.insertMany. */
+  async function insertChunk(rows: readonly NewRecord[]): Promise<(StoredRecord | undefined)[]> {
+    // Each day once: its partition, and its newest stored time for retention.
+    const days = new Map<number, NewRecord>();
+    for (const r of rows) {
+      const d = dayOf(r.timestamp);
+      if ((days.get(d)?.storedAt ?? -Infinity) < r.storedAt) days.set(d, r);
+    }
+    for (const r of days.values()) {
+      await partitions.ensure(r.timestamp);
+      await partitions.noteStored(r.timestamp, r.storedAt);
+    }
+    let stored;
+    try {
+      stored = await db.all(insertManyText(rows.length), rows.flatMap(insertParams));
+    } catch (err) {
+      if (noPartition(err)) for (const r of days.values()) partitions.forget(r.timestamp);
+      throw err;
+    }
+    // RETURNING names no input: match by key. A key twice in `rows` was stored for the first.
+    const seqs = new Map<string, number>();
+    for (const x of stored)
+      seqs.set(
+        rowKey(reqStr(x, 'topic'), reqNum(x, 'partition'), reqNum(x, 'offset'), reqNum(x, 'ts')),
+        reqNum(x, 'seq'),
+      );
+    return rows.map((r) => {
+      const key = rowKey(r.topic, r.partition, r.offset, r.timestamp);
+      const seq = seqs.get(key);
+      if (seq === undefined) return undefined;
+      seqs.delete(key);
+      return { ...r, seq };
+    });
+  }
+
   return {
     async insert(r) {
       await partitions.ensure(r.timestamp);
@@ -74,11 +131,16 @@ export function createRecordRepo(db: Db, partitions: Partitions): RecordRepo {
       try {
         row = await db.get(INSERT, insertParams(r));
       } catch (err) {
-        if (typeof err === 'object' && err && 'code' in err && err.code === NO_PARTITION)
-          partitions.forget(r.timestamp);
+        if (noPartition(err)) partitions.forget(r.timestamp);
         throw err;
       }
       return row ? { ...r, seq: reqNum(row, 'seq') } : undefined;
+    },
+    async insertMany(rows) {
+      const out: (StoredRecord | undefined)[] = [];
+      for (let i = 0; i < rows.length; i += MANY_CHUNK)
+        out.push(...(await insertChunk(rows.slice(i, i + MANY_CHUNK))));
+      return out;
     },
     async get(topic, partition, offset) {
       const r = await db.get(
