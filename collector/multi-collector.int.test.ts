@@ -192,7 +192,7 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
     await waitFor(
       async () =>
         ((await sql.query(`SELECT 1 FROM dlq_entries WHERE status = 'unresolved'`)).rowCount ?? 0) > 0,
-      { what: 'the poisoned order dead-lettered', timeoutMs: 60_000 },
+      { what: 'the poisoned order dead-lettered', timeoutMs: 120_000 },
     );
     t.shop.faults.update({ poisonRate: 0.01 });
     ids.push(...(await placeOrders(1, Math.floor(ORDERS / 2))));
