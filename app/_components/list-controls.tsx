@@ -1,11 +1,13 @@
 'use client';
 
-import { useState } from 'react';
-import { toCsv } from '../_lib/export.ts';
+import { useMemo, useState, type ReactNode } from 'react';
+import { downloadText, toCsv } from '../_lib/export.ts';
+import { QueryStates } from './states.tsx';
 
-// What every list (chains, sagas, dead letters) offers around its rows: a time range, a refresh
-// control (an auto-refresh interval that can be paused, and "refresh now"), export of the rows
-// loaded so far, and cursor paging ("Load more" until the server says there is no next page).
+// What every list (chains, sagas, dead letters; records in part) offers around its rows: a time
+// range, a refresh control (an auto-refresh interval that can be paused, and "refresh now"),
+// export of the rows loaded so far, the rows' loading / error / empty states, and cursor paging
+// ("Load more" until the server says there is no next page).
 
 export const TIME_RANGES = [
   { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
@@ -61,17 +63,6 @@ export function useListControls(
     setRefresh,
     reanchor: () => setAnchor(Date.now()),
   };
-}
-
-function download(name: string, type: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1_000);
 }
 
 export function ListControls({
@@ -137,7 +128,9 @@ export function ListControls({
           className="btn btn-ghost"
           data-testid={`${testid}-export-json`}
           disabled={rows.length === 0}
-          onClick={() => download(`${exportName}.json`, 'application/json', JSON.stringify(rows, null, 2))}
+          onClick={() =>
+            downloadText(`${exportName}.json`, 'application/json', JSON.stringify(rows, null, 2))
+          }
         >
           Export JSON
         </button>
@@ -146,7 +139,7 @@ export function ListControls({
           className="btn btn-ghost"
           data-testid={`${testid}-export-csv`}
           disabled={rows.length === 0}
-          onClick={() => download(`${exportName}.csv`, 'text/csv', toCsv(rows))}
+          onClick={() => downloadText(`${exportName}.csv`, 'text/csv', toCsv(rows))}
         >
           Export CSV
         </button>
@@ -155,20 +148,64 @@ export function ListControls({
   );
 }
 
-/** Cursor paging: the rows loaded so far and a "Load more" while the server has a next page. */
-export function LoadMore({
+/** What the list pieces read of an infinite query over the collector's cursor pages. */
+interface CursorQuery<T> {
+  data: { pages: readonly { readonly items: readonly T[] }[] } | undefined;
+  isPending: boolean;
+  isSuccess: boolean;
+  isError: boolean;
+  error: unknown;
+  refetch: () => Promise<unknown>;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => Promise<unknown>;
+}
+
+/** The rows of every page loaded so far, in order; the same array until a page arrives. */
+export function usePagedItems<T>(query: Pick<CursorQuery<T>, 'data'>): T[] {
+  return useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
+}
+
+/**
+ * A list's body: loading and error states, `empty` once the first page answered with no rows,
+ * else `children` (the rows), also those kept after a failed refetch.
+ */
+export function ListRows({
+  query,
   loaded,
-  hasNext,
-  loading,
-  onMore,
+  what,
+  empty,
+  children,
+}: {
+  query: Pick<CursorQuery<unknown>, 'isPending' | 'isSuccess' | 'isError' | 'error' | 'refetch'>;
+  loaded: number;
+  what: string;
+  empty: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <QueryStates query={query} what={what} empty={query.isSuccess && loaded === 0 ? empty : null} />
+      {loaded > 0 ? children : null}
+    </>
+  );
+}
+
+/**
+ * Cursor paging, once the first page answered: the rows loaded so far and a "Load more" while
+ * the server has a next page.
+ */
+export function LoadMore({
+  query,
+  loaded,
   testid,
 }: {
+  query: Pick<CursorQuery<unknown>, 'isSuccess' | 'hasNextPage' | 'isFetchingNextPage' | 'fetchNextPage'>;
   loaded: number;
-  hasNext: boolean;
-  loading: boolean;
-  onMore: () => void;
   testid: string;
 }) {
+  if (!query.isSuccess) return null;
+  const hasNext = query.hasNextPage;
   return (
     <div
       className="row spaced"
@@ -184,10 +221,10 @@ export function LoadMore({
           type="button"
           className="btn btn-outline"
           data-testid={`${testid}-more`}
-          onClick={onMore}
-          disabled={loading}
+          onClick={() => void query.fetchNextPage()}
+          disabled={query.isFetchingNextPage}
         >
-          {loading ? 'Loading…' : 'Load more'}
+          {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
         </button>
       ) : null}
     </div>

@@ -3,7 +3,9 @@
 import { useCallback, useMemo } from 'react';
 import type { RecordSummary } from '../../../lib/api/records.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
-import { Empty, QueryStates } from '../../_components/states.tsx';
+import { downloadText } from '../../_lib/export.ts';
+import { ListRows, usePagedItems } from '../../_components/list-controls.tsx';
+import { Empty } from '../../_components/states.tsx';
 import { useRecordPages } from './api.ts';
 import {
   explorerMode,
@@ -30,15 +32,6 @@ const MODE_LABEL: Record<ExplorerMode, string> = {
   time: 'From a time, oldest first',
   latest: 'Newest first',
 };
-
-function download(name: string, type: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
 
 function SearchForm({ state, onSearch }: { state: ExplorerState; onSearch: (s: ExplorerState) => void }) {
   const num = (v: FormDataEntryValue | null) => {
@@ -147,7 +140,7 @@ export function RecordsExplorer() {
   const { record: selected, ...state } = url;
   const request = useMemo(() => explorerRequest(state), [JSON.stringify(state)]); // eslint-disable-line react-hooks/exhaustive-deps
   const pages = useRecordPages(request);
-  const items: RecordSummary[] = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
+  const items: RecordSummary[] = usePagedItems(pages);
   const mode = explorerMode(state);
   const search = useCallback(
     (s: ExplorerState) =>
@@ -196,7 +189,7 @@ export function RecordsExplorer() {
               className="btn"
               disabled={!items.length}
               data-testid="export-json"
-              onClick={() => download(`records-${stamp}.json`, 'application/json', recordsToJson(items))}
+              onClick={() => downloadText(`records-${stamp}.json`, 'application/json', recordsToJson(items))}
             >
               Export JSON
             </button>
@@ -205,30 +198,28 @@ export function RecordsExplorer() {
               className="btn"
               disabled={!items.length}
               data-testid="export-csv"
-              onClick={() => download(`records-${stamp}.csv`, 'text/csv', recordsToCsv(items))}
+              onClick={() => downloadText(`records-${stamp}.csv`, 'text/csv', recordsToCsv(items))}
             >
               Export CSV
             </button>
           </div>
-          <QueryStates
+          <ListRows
             query={pages}
+            loaded={items.length}
             what="records"
             empty={
-              pages.isSuccess && items.length === 0 ? (
-                <Empty
-                  title="No records match."
-                  next="Widen the time range, drop a filter, or try fewer words."
-                />
-              ) : null
+              <Empty
+                title="No records match."
+                next="Widen the time range, drop a filter, or try fewer words."
+              />
             }
-          />
-          {items.length ? (
+          >
             <RecordTable
               items={items}
               selected={selected ?? null}
               onSelect={(id) => setUrl({ record: id }, { push: true })}
             />
-          ) : null}
+          </ListRows>
           {pages.hasNextPage ? (
             <button
               type="button"
