@@ -1,7 +1,7 @@
 'use client';
 
 import { useMemo, useState, type ReactNode } from 'react';
-import { downloadText, toCsv } from '../_lib/export.ts';
+import { toCsv } from '../_lib/export.ts';
 import { QueryStates } from './states.tsx';
 
 // What every list (chains, sagas, dead letters; records in part) offers around its rows: a time
@@ -65,6 +65,53 @@ export function useListControls(
   };
 }
 
+/**
+ * Saves `text` as a file through a temporary link. The link is attached while clicked (older
+ * Firefox ignored a click on a detached one), and the object URL is revoked a moment later: the
+ * click only starts the download, which still reads the URL.
+ */
+function downloadText(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1_000);
+}
+
+/** A button that saves what `text()` makes of the rows at the click as a file. */
+export function DownloadButton({
+  file,
+  type,
+  text,
+  className,
+  testid,
+  disabled,
+  children,
+}: {
+  file: string;
+  type: string;
+  text: () => string;
+  className: string;
+  testid: string;
+  disabled: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className={className}
+      data-testid={testid}
+      disabled={disabled}
+      onClick={() => downloadText(file, type, text())}
+    >
+      {children}
+    </button>
+  );
+}
+
 export function ListControls({
   state,
   onRefresh,
@@ -123,26 +170,26 @@ export function ListControls({
         {fetching ? 'Refreshing…' : 'Refresh now'}
       </button>
       <span className="row">
-        <button
-          type="button"
+        <DownloadButton
+          file={`${exportName}.json`}
+          type="application/json"
+          text={() => JSON.stringify(rows, null, 2)}
           className="btn btn-ghost"
-          data-testid={`${testid}-export-json`}
+          testid={`${testid}-export-json`}
           disabled={rows.length === 0}
-          onClick={() =>
-            downloadText(`${exportName}.json`, 'application/json', JSON.stringify(rows, null, 2))
-          }
         >
           Export JSON
-        </button>
-        <button
-          type="button"
+        </DownloadButton>
+        <DownloadButton
+          file={`${exportName}.csv`}
+          type="text/csv"
+          text={() => toCsv(rows)}
           className="btn btn-ghost"
-          data-testid={`${testid}-export-csv`}
+          testid={`${testid}-export-csv`}
           disabled={rows.length === 0}
-          onClick={() => downloadText(`${exportName}.csv`, 'text/csv', toCsv(rows))}
         >
           Export CSV
-        </button>
+        </DownloadButton>
       </span>
     </div>
   );

@@ -34,19 +34,3 @@ export function toCsv(rows: readonly object[]): string {
   }
   return `${lines.join('\r\n')}\r\n`;
 }
-
-/**
- * Saves `text` as a file through a temporary link. The link is attached while clicked (older
- * Firefox ignored a click on a detached one), and the object URL is revoked a moment later: the
- * click only starts the download, which still reads the URL.
- */
-export function downloadText(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1_000);
-}

@@ -3,8 +3,7 @@
 import { useCallback, useMemo, type ComponentProps } from 'react';
 import type { RecordSummary } from '../../../lib/api/records.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
-import { downloadText } from '../../_lib/export.ts';
-import { ListRows, usePagedItems } from '../../_components/list-controls.tsx';
+import { DownloadButton, ListRows, usePagedItems } from '../../_components/list-controls.tsx';
 import { Empty } from '../../_components/states.tsx';
 import { useRecordPages } from './api.ts';
 import {
@@ -183,24 +182,26 @@ export function RecordsExplorer() {
             <span className="muted" data-testid="records-count" data-count={items.length}>
               {items.length} loaded{pages.hasNextPage ? ', more available' : ''}
             </span>
-            <button
-              type="button"
+            <DownloadButton
+              file={`records-${stamp}.json`}
+              type="application/json"
+              text={() => recordsToJson(items)}
               className="btn"
+              testid="export-json"
               disabled={!items.length}
-              data-testid="export-json"
-              onClick={() => downloadText(`records-${stamp}.json`, 'application/json', recordsToJson(items))}
             >
               Export JSON
-            </button>
-            <button
-              type="button"
+            </DownloadButton>
+            <DownloadButton
+              file={`records-${stamp}.csv`}
+              type="text/csv"
+              text={() => recordsToCsv(items)}
               className="btn"
+              testid="export-csv"
               disabled={!items.length}
-              data-testid="export-csv"
-              onClick={() => downloadText(`records-${stamp}.csv`, 'text/csv', recordsToCsv(items))}
             >
               Export CSV
-            </button>
+            </DownloadButton>
           </div>
           <ListRows
             query={pages}
