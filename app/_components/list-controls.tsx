@@ -81,35 +81,41 @@ function downloadText(name: string, type: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1_000);
 }
 
-/** A button that saves what `text()` makes of the rows at the click as a file. */
-export function DownloadButton({
+/**
+ * "Export JSON" and "Export CSV" of the rows loaded so far, as `<file>.json` / `<file>.csv`. The
+ * text is made at the click, from the rows as they are then.
+ */
+export function ExportButtons({
   file,
-  type,
-  text,
+  json,
+  csv,
   className,
-  testid,
+  testids,
   disabled,
-  children,
 }: {
   file: string;
-  type: string;
-  text: () => string;
+  json: () => string;
+  csv: () => string;
   className: string;
-  testid: string;
+  testids: { json: string; csv: string };
   disabled: boolean;
-  children: ReactNode;
 }) {
-  return (
+  const formats = [
+    { ext: 'json', type: 'application/json', text: json, testid: testids.json, label: 'Export JSON' },
+    { ext: 'csv', type: 'text/csv', text: csv, testid: testids.csv, label: 'Export CSV' },
+  ];
+  return formats.map((f) => (
     <button
+      key={f.ext}
       type="button"
       className={className}
-      data-testid={testid}
+      data-testid={f.testid}
       disabled={disabled}
-      onClick={() => downloadText(file, type, text())}
+      onClick={() => downloadText(`${file}.${f.ext}`, f.type, f.text())}
     >
-      {children}
+      {f.label}
     </button>
-  );
+  ));
 }
 
 export function ListControls({
@@ -170,26 +176,14 @@ export function ListControls({
         {fetching ? 'Refreshing…' : 'Refresh now'}
       </button>
       <span className="row">
-        <DownloadButton
-          file={`${exportName}.json`}
-          type="application/json"
-          text={() => JSON.stringify(rows, null, 2)}
+        <ExportButtons
+          file={exportName}
+          json={() => JSON.stringify(rows, null, 2)}
+          csv={() => toCsv(rows)}
           className="btn btn-ghost"
-          testid={`${testid}-export-json`}
+          testids={{ json: `${testid}-export-json`, csv: `${testid}-export-csv` }}
           disabled={rows.length === 0}
-        >
-          Export JSON
-        </DownloadButton>
-        <DownloadButton
-          file={`${exportName}.csv`}
-          type="text/csv"
-          text={() => toCsv(rows)}
-          className="btn btn-ghost"
-          testid={`${testid}-export-csv`}
-          disabled={rows.length === 0}
-        >
-          Export CSV
-        </DownloadButton>
+        />
       </span>
     </div>
   );

@@ -3,7 +3,7 @@
 import { useCallback, useMemo, type ComponentProps } from 'react';
 import type { RecordSummary } from '../../../lib/api/records.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
-import { DownloadButton, ListRows, usePagedItems } from '../../_components/list-controls.tsx';
+import { ExportButtons, ListRows, usePagedItems } from '../../_components/list-controls.tsx';
 import { Empty } from '../../_components/states.tsx';
 import { useRecordPages } from './api.ts';
 import {
@@ -182,26 +182,14 @@ export function RecordsExplorer() {
             <span className="muted" data-testid="records-count" data-count={items.length}>
               {items.length} loaded{pages.hasNextPage ? ', more available' : ''}
             </span>
-            <DownloadButton
-              file={`records-${stamp}.json`}
-              type="application/json"
-              text={() => recordsToJson(items)}
+            <ExportButtons
+              file={`records-${stamp}`}
+              json={() => recordsToJson(items)}
+              csv={() => recordsToCsv(items)}
               className="btn"
-              testid="export-json"
+              testids={{ json: 'export-json', csv: 'export-csv' }}
               disabled={!items.length}
-            >
-              Export JSON
-            </DownloadButton>
-            <DownloadButton
-              file={`records-${stamp}.csv`}
-              type="text/csv"
-              text={() => recordsToCsv(items)}
-              className="btn"
-              testid="export-csv"
-              disabled={!items.length}
-            >
-              Export CSV
-            </DownloadButton>
+            />
           </div>
           <ListRows
             query={pages}
