@@ -1,13 +1,11 @@
 'use client';
 
-import { useMemo, useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { toCsv } from '../_lib/export.ts';
-import { QueryStates } from './states.tsx';
 
-// What every list (chains, sagas, dead letters; records in part) offers around its rows: a time
-// range, a refresh control (an auto-refresh interval that can be paused, and "refresh now"),
-// export of the rows loaded so far, the rows' loading / error / empty states, and cursor paging
-// ("Load more" until the server says there is no next page).
+// What every list (chains, sagas, dead letters) offers above its rows: a time range, a refresh
+// control (an auto-refresh interval that can be paused, and "refresh now"), and export of the rows
+// loaded so far (records: the export alone). The rows and their paging: cursor-list.tsx.
 
 export const TIME_RANGES = [
   { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
@@ -185,89 +183,6 @@ export function ListControls({
           disabled={rows.length === 0}
         />
       </span>
-    </div>
-  );
-}
-
-/** What the list pieces read of an infinite query over the collector's cursor pages. */
-interface CursorQuery<T> {
-  data: { pages: readonly { readonly items: readonly T[] }[] } | undefined;
-  isPending: boolean;
-  isSuccess: boolean;
-  isError: boolean;
-  error: unknown;
-  refetch: () => Promise<unknown>;
-  hasNextPage: boolean;
-  isFetchingNextPage: boolean;
-  fetchNextPage: () => Promise<unknown>;
-}
-
-/** The rows of every page loaded so far, in order; the same array until a page arrives. */
-export function usePagedItems<T>(query: Pick<CursorQuery<T>, 'data'>): T[] {
-  return useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
-}
-
-/**
- * A list's body: loading and error states, `empty` once the first page answered with no rows,
- * else `children` (the rows), also those kept after a failed refetch.
- */
-export function ListRows({
-  query,
-  loaded,
-  what,
-  empty,
-  children,
-}: {
-  query: Pick<CursorQuery<unknown>, 'isPending' | 'isSuccess' | 'isError' | 'error' | 'refetch'>;
-  loaded: number;
-  what: string;
-  empty: ReactNode;
-  children: ReactNode;
-}) {
-  return (
-    <>
-      <QueryStates query={query} what={what} empty={query.isSuccess && loaded === 0 ? empty : null} />
-      {loaded > 0 ? children : null}
-    </>
-  );
-}
-
-/**
- * Cursor paging, once the first page answered: the rows loaded so far and a "Load more" while
- * the server has a next page.
- */
-export function LoadMore({
-  query,
-  loaded,
-  testid,
-}: {
-  query: Pick<CursorQuery<unknown>, 'isSuccess' | 'hasNextPage' | 'isFetchingNextPage' | 'fetchNextPage'>;
-  loaded: number;
-  testid: string;
-}) {
-  if (!query.isSuccess) return null;
-  const hasNext = query.hasNextPage;
-  return (
-    <div
-      className="row spaced"
-      data-testid={testid}
-      data-loaded={loaded}
-      data-has-next={hasNext ? 'true' : 'false'}
-    >
-      <span className="muted">
-        {loaded} shown{hasNext ? '' : ' — that is all'}
-      </span>
-      {hasNext ? (
-        <button
-          type="button"
-          className="btn btn-outline"
-          data-testid={`${testid}-more`}
-          onClick={() => void query.fetchNextPage()}
-          disabled={query.isFetchingNextPage}
-        >
-          {query.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
     </div>
   );
 }

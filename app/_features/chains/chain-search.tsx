@@ -7,13 +7,8 @@ import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty } from '../../_components/states.tsx';
-import {
-  ListControls,
-  ListRows,
-  LoadMore,
-  useListControls,
-  usePagedItems,
-} from '../../_components/list-controls.tsx';
+import { ListControls, useListControls } from '../../_components/list-controls.tsx';
+import { ListRows, LoadMore, usePagedItems } from '../../_components/cursor-list.tsx';
 import { chainsUrlShape, useChains } from './api.ts';
 import { CHAIN_QUERY_LABEL, classifyChainQuery } from './chain-query.ts';
 import { ChainStatusBadges } from './outcome-badge.tsx';

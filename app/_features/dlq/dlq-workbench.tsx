@@ -5,13 +5,8 @@ import { useUrlState } from '../../_lib/use-url-state.ts';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
 import { dlqUrlShape, useDlqEntries, useDlqGroups, type DlqFilter } from './api.ts';
-import {
-  ListControls,
-  ListRows,
-  LoadMore,
-  useListControls,
-  usePagedItems,
-} from '../../_components/list-controls.tsx';
+import { ListControls, useListControls } from '../../_components/list-controls.tsx';
+import { ListRows, LoadMore, usePagedItems } from '../../_components/cursor-list.tsx';
 import { BulkReplayDialog, type BulkTarget } from './bulk-replay-dialog.tsx';
 import { DlqGroups } from './dlq-groups.tsx';
 import { DlqTable } from './dlq-table.tsx';

@@ -3,7 +3,8 @@
 import { useCallback, useMemo, type ComponentProps } from 'react';
 import type { RecordSummary } from '../../../lib/api/records.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
-import { ExportButtons, ListRows, usePagedItems } from '../../_components/list-controls.tsx';
+import { ExportButtons } from '../../_components/list-controls.tsx';
+import { ListRows, usePagedItems } from '../../_components/cursor-list.tsx';
 import { Empty } from '../../_components/states.tsx';
 import { useRecordPages } from './api.ts';
 import {

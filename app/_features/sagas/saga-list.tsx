@@ -8,13 +8,8 @@ import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { CheckFilter, FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty } from '../../_components/states.tsx';
-import {
-  ListControls,
-  ListRows,
-  LoadMore,
-  useListControls,
-  usePagedItems,
-} from '../../_components/list-controls.tsx';
+import { ListControls, useListControls } from '../../_components/list-controls.tsx';
+import { ListRows, LoadMore, usePagedItems } from '../../_components/cursor-list.tsx';
 import { sagasUrlShape, useSagas, type SagasFilter } from './api.ts';
 import { countMatrix, SAGA_STATE_ORDER } from './saga-counts.ts';
 
