@@ -3,9 +3,9 @@
 import { useState } from 'react';
 import { toCsv } from '../_lib/export.ts';
 
-// What every list (chains, sagas, dead letters) offers around its rows: a time range, a refresh
-// control (an auto-refresh interval that can be paused, and "refresh now"), export of the rows
-// loaded so far, and cursor paging ("Load more" until the server says there is no next page).
+// What every list (chains, sagas, dead letters) offers above its rows: a time range, a refresh
+// control (an auto-refresh interval that can be paused, and "refresh now"), and export of the rows
+// loaded so far (records: the export alone). The rows and their paging: cursor-list.tsx.
 
 export const TIME_RANGES = [
   { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
@@ -63,7 +63,12 @@ export function useListControls(
   };
 }
 
-function download(name: string, type: string, text: string) {
+/**
+ * Saves `text` as a file through a temporary link. The link is attached while clicked (older
+ * Firefox ignored a click on a detached one), and the object URL is revoked a moment later: the
+ * click only starts the download, which still reads the URL.
+ */
+function downloadText(name: string, type: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
@@ -72,6 +77,43 @@ function download(name: string, type: string, text: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1_000);
+}
+
+/**
+ * "Export JSON" and "Export CSV" of the rows loaded so far, as `<file>.json` / `<file>.csv`. The
+ * text is made at the click, from the rows as they are then.
+ */
+export function ExportButtons({
+  file,
+  json,
+  csv,
+  className,
+  testids,
+  disabled,
+}: {
+  file: string;
+  json: () => string;
+  csv: () => string;
+  className: string;
+  testids: { json: string; csv: string };
+  disabled: boolean;
+}) {
+  const formats = [
+    { ext: 'json', type: 'application/json', text: json, testid: testids.json, label: 'Export JSON' },
+    { ext: 'csv', type: 'text/csv', text: csv, testid: testids.csv, label: 'Export CSV' },
+  ];
+  return formats.map((f) => (
+    <button
+      key={f.ext}
+      type="button"
+      className={className}
+      data-testid={f.testid}
+      disabled={disabled}
+      onClick={() => downloadText(`${file}.${f.ext}`, f.type, f.text())}
+    >
+      {f.label}
+    </button>
+  ));
 }
 
 export function ListControls({
@@ -132,64 +174,15 @@ export function ListControls({
         {fetching ? 'Refreshing…' : 'Refresh now'}
       </button>
       <span className="row">
-        <button
-          type="button"
+        <ExportButtons
+          file={exportName}
+          json={() => JSON.stringify(rows, null, 2)}
+          csv={() => toCsv(rows)}
           className="btn btn-ghost"
-          data-testid={`${testid}-export-json`}
+          testids={{ json: `${testid}-export-json`, csv: `${testid}-export-csv` }}
           disabled={rows.length === 0}
-          onClick={() => download(`${exportName}.json`, 'application/json', JSON.stringify(rows, null, 2))}
-        >
-          Export JSON
-        </button>
-        <button
-          type="button"
-          className="btn btn-ghost"
-          data-testid={`${testid}-export-csv`}
-          disabled={rows.length === 0}
-          onClick={() => download(`${exportName}.csv`, 'text/csv', toCsv(rows))}
-        >
-          Export CSV
-        </button>
+        />
       </span>
-    </div>
-  );
-}
-
-/** Cursor paging: the rows loaded so far and a "Load more" while the server has a next page. */
-export function LoadMore({
-  loaded,
-  hasNext,
-  loading,
-  onMore,
-  testid,
-}: {
-  loaded: number;
-  hasNext: boolean;
-  loading: boolean;
-  onMore: () => void;
-  testid: string;
-}) {
-  return (
-    <div
-      className="row spaced"
-      data-testid={testid}
-      data-loaded={loaded}
-      data-has-next={hasNext ? 'true' : 'false'}
-    >
-      <span className="muted">
-        {loaded} shown{hasNext ? '' : ' — that is all'}
-      </span>
-      {hasNext ? (
-        <button
-          type="button"
-          className="btn btn-outline"
-          data-testid={`${testid}-more`}
-          onClick={onMore}
-          disabled={loading}
-        >
-          {loading ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { renderBench } from './render.ts';
 import { createCleanup } from './support/cleanup.ts';
 import { parseBenchArgs, type BenchName, type BenchOptions } from './support/cli.ts';
 import { createContext, type Bench } from './support/context.ts';
+import { silenceNegativeTimeoutWarnings } from './support/kafka.ts';
 import { progress } from './support/report.ts';
 import { sustainedBench } from './sustained.ts';
 import { tailBench } from './tail.ts';
@@ -32,12 +33,7 @@ function optionsOrExit(): BenchOptions {
   }
 }
 
-// kafkajs 2.2.4 arms a timer with a negative delay on every response under Node ≥ 23 (harmless:
-// Node clamps it to 1 ms), which would print a warning per connection into the progress output.
-process.removeAllListeners('warning');
-process.on('warning', (w) => {
-  if (w.name !== 'TimeoutNegativeWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
-});
+silenceNegativeTimeoutWarnings();
 
 const opts = optionsOrExit();
 const runCleanup = createCleanup('run');

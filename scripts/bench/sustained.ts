@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { Cleanup } from './support/cleanup.ts';
 import { procCpuSeconds, sampleMemory, startCollectorProcess } from './support/collector-process.ts';
 import type { BenchContext } from './support/context.ts';
 import { datasetTopics, datasetTopicSpecs } from './support/dataset.ts';
 import { benchKafka, connectedAdmin, createBenchTopics, deleteGroups } from './support/kafka.ts';
+import { openLoopResultSchema, startProducerWorker } from './support/producer-worker.ts';
 import { emit, fmtRate, mb, percentile, progress, sleep, waitUntil } from './support/report.ts';
 import type { Sample, SustainedProducerInput } from './support/sustained-producer.ts';
 
@@ -31,25 +31,11 @@ const LOOKUP_EVERY_MS = 50;
 const LOOKUPS_PER_ROUND = 4;
 const FLAT_SHARE = 0.02;
 
-const producerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
-  z.object({
-    type: z.literal('acked'),
-    samples: z.array(z.object({ id: z.string(), producedAt: z.number() })),
-    acked: z.number(),
-  }),
-  z.object({
-    type: z.literal('done'),
-    result: z.object({
-      sent: z.number(),
-      acked: z.number(),
-      achieved: z.number(),
-      maxInFlight: z.number(),
-      error: z.string().optional(),
-    }),
-  }),
-]);
-type ProducerResult = Extract<z.infer<typeof producerMessage>, { type: 'done' }>['result'];
+const ackedMessage = z.object({
+  type: z.literal('acked'),
+  samples: z.array(z.object({ id: z.string(), producedAt: z.number() })),
+  acked: z.number(),
+});
 
 /** Starts the producer worker; resolves once it is connected. `run` starts the clock. */
 async function startProducer(
@@ -57,34 +43,16 @@ async function startProducer(
   onAcked: (samples: Sample[], acked: number) => void,
   cleanup: Cleanup,
 ) {
-  const worker = new Worker(new URL('./support/sustained-producer.ts', import.meta.url), {
-    workerData: input,
-  });
-  const stop = cleanup.add('stop producer worker', async () => {
-    await worker.terminate();
-  });
-  let ready: () => void = () => undefined;
-  let done: (r: ProducerResult) => void = () => undefined;
-  let failed: (e: Error) => void = () => undefined;
-  const isReady = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
-  const result = new Promise<ProducerResult>((res, rej) => ((done = res), (failed = rej)));
-  worker.on('error', (err: Error) => failed(err));
-  worker.on('message', (raw: unknown) => {
-    const m = producerMessage.parse(raw);
-    if (m.type === 'ready') ready();
-    else if (m.type === 'acked') onAcked(m.samples, m.acked);
-    else done(m.result);
-  });
-  await isReady;
-  return {
-    async run(): Promise<ProducerResult> {
-      worker.postMessage('start');
-      const r = await result;
-      await stop();
-      if (r.error) throw new Error(`produce failed: ${r.error}`);
-      return r;
+  return startProducerWorker({
+    script: new URL('./support/sustained-producer.ts', import.meta.url),
+    input,
+    result: openLoopResultSchema.extend({ acked: z.number() }),
+    cleanup,
+    onProgress: (raw) => {
+      const m = ackedMessage.parse(raw);
+      onAcked(m.samples, m.acked);
     },
-  };
+  });
 }
 
 /** Least-squares slope of (t ms, v) points, per second. */

@@ -1,11 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
-import { z } from 'zod';
 import { serverFrameSchema } from '../../lib/api/ws.ts';
 import type { Cleanup } from './support/cleanup.ts';
 import { sampleMemory, type CollectorProcess } from './support/collector-process.ts';
 import type { BenchContext } from './support/context.ts';
 import { benchKafka, connectedAdmin, createBenchTopics } from './support/kafka.ts';
+import { openLoopResultSchema, startProducerWorker } from './support/producer-worker.ts';
 import { emit, fmtRate, mb, percentile, progress, sleep, waitUntil } from './support/report.ts';
 import type { TailProducerInput } from './support/tail-producer.ts';
 import { startTopicCollector } from './support/topic-collector.ts';
@@ -69,53 +68,14 @@ async function openClient(apiUrl: string, cleanup: Cleanup): Promise<TailClient>
   };
 }
 
-const producerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
-  z.object({
-    type: z.literal('done'),
-    result: z.object({
-      sent: z.number(),
-      achieved: z.number(),
-      maxInFlight: z.number(),
-      error: z.string().optional(),
-    }),
-  }),
-]);
-
 /** Runs the producer worker for one pass: resolves once it has generated its records and connected. */
 async function startProducer(input: TailProducerInput, cleanup: Cleanup) {
-  const worker = new Worker(new URL('./support/tail-producer.ts', import.meta.url), { workerData: input });
-  const stop = cleanup.add('stop producer worker', async () => {
-    await worker.terminate();
+  return startProducerWorker({
+    script: new URL('./support/tail-producer.ts', import.meta.url),
+    input,
+    result: openLoopResultSchema,
+    cleanup,
   });
-  const messages: z.infer<typeof producerMessage>[] = [];
-  let wake: () => void = () => undefined;
-  let failure: Error | undefined;
-  worker.on('message', (m: unknown) => {
-    messages.push(producerMessage.parse(m));
-    wake();
-  });
-  worker.on('error', (err: Error) => {
-    failure = err;
-    wake();
-  });
-  const next = async () => {
-    while (!messages.length && !failure) await new Promise<void>((r) => (wake = r));
-    if (failure) throw failure;
-    return messages.shift()!;
-  };
-  if ((await next()).type !== 'ready') throw new Error('producer worker did not get ready');
-  return {
-    /** Starts the clock; resolves with the producer's account when the pass is over. */
-    async run() {
-      worker.postMessage('start');
-      const m = await next();
-      await stop();
-      if (m.type !== 'done') throw new Error('unexpected message from the producer worker');
-      if (m.result.error) throw new Error(`produce failed: ${m.result.error}`);
-      return m.result;
-    },
-  };
 }
 
 async function pass(o: {

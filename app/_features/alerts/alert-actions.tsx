@@ -2,10 +2,10 @@
 
 import { useState } from 'react';
 import type { AlertAction } from '../../../lib/api/alerts.ts';
-import { errorMessage } from '../../_lib/api-client.ts';
 import { formatDateTime } from '../../_lib/format.ts';
 import { useOperatorToken } from '../../_lib/use-operator-token.ts';
 import { Modal } from '../../_components/modal.tsx';
+import { ReasonForm } from '../../_components/reason-form.tsx';
 import { useHealth } from '../health/api.ts';
 import { useCreateAlertAction } from './api.ts';
 
@@ -51,29 +51,36 @@ function ActionForm({
 }) {
   const token = useOperatorToken();
   const create = useCreateAlertAction();
-  const [comment, setComment] = useState('');
-  const [actor, setActor] = useState('');
   const [duration, setDuration] = useState(DURATIONS[1]!.ms);
   const matchers = Object.entries(labels).map(([name, value]) => ({ name, value }));
   return (
-    <form
-      className="stack"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <ReasonForm
+      reasonLabel="Why (kept in the audit)"
+      confirmLabel={kind === 'silence' ? 'Silence' : 'Acknowledge'}
+      confirmClass="btn-primary"
+      testids={{
+        reason: 'alert-action-comment',
+        actor: 'alert-action-actor',
+        error: 'alert-action-error',
+        confirm: 'alert-action-confirm',
+      }}
+      status={create}
+      onSubmit={({ reason, actor }) =>
         create.mutate(
           {
             request: {
               kind,
               matchers,
-              comment,
+              comment: reason,
               ...(kind === 'silence' && { durationMs: duration }),
-              ...(actor.trim() && { actor: actor.trim() }),
+              ...(actor && { actor }),
             },
             token,
           },
           { onSuccess: onDone },
-        );
-      }}
+        )
+      }
+      onCancel={onDone}
     >
       <p className="muted wrap">Matches {matchers.map((m) => `${m.name}="${m.value}"`).join(', ')}.</p>
       {kind === 'silence' ? (
@@ -92,44 +99,7 @@ function ActionForm({
           </select>
         </label>
       ) : null}
-      <label className="field">
-        <span>Why (kept in the audit)</span>
-        <textarea
-          data-testid="alert-action-comment"
-          required
-          minLength={3}
-          value={comment}
-          onChange={(e) => setComment(e.target.value)}
-        />
-      </label>
-      <label className="field">
-        <span>Your name (optional)</span>
-        <input
-          data-testid="alert-action-actor"
-          value={actor}
-          maxLength={100}
-          onChange={(e) => setActor(e.target.value)}
-        />
-      </label>
-      {create.isError ? (
-        <p className="state-error" role="alert" data-testid="alert-action-error">
-          {errorMessage(create.error)}
-        </p>
-      ) : null}
-      <div className="row">
-        <button
-          type="submit"
-          className="btn btn-primary"
-          data-testid="alert-action-confirm"
-          disabled={comment.trim().length < 3 || create.isPending}
-        >
-          {kind === 'silence' ? 'Silence' : 'Acknowledge'}
-        </button>
-        <button type="button" className="btn btn-outline" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </ReasonForm>
   );
 }
 

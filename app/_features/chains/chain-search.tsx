@@ -6,8 +6,9 @@ import { useState } from 'react';
 import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
-import { Empty, QueryStates } from '../../_components/states.tsx';
-import { ListControls, LoadMore, useListControls } from '../../_components/list-controls.tsx';
+import { Empty } from '../../_components/states.tsx';
+import { ListControls, useListControls } from '../../_components/list-controls.tsx';
+import { ListRows, LoadMore, usePagedItems } from '../../_components/cursor-list.tsx';
 import { chainsUrlShape, useChains } from './api.ts';
 import { CHAIN_QUERY_LABEL, classifyChainQuery } from './chain-query.ts';
 import { ChainStatusBadges } from './outcome-badge.tsx';
@@ -23,7 +24,7 @@ export function ChainSearch() {
   const [url, setUrl] = useUrlState(chainsUrlShape);
   const controls = useListControls();
   const chains = useChains({ status: url.status, flow: url.flow, from: controls.from }, controls);
-  const items = chains.data?.pages.flatMap((p) => p.items) ?? [];
+  const items = usePagedItems(chains);
   const trimmed = q.trim();
   return (
     <div>
@@ -89,19 +90,17 @@ export function ChainSearch() {
           exportName="chains"
           testid="chain-list-controls"
         />
-        <QueryStates
+        <ListRows
           query={chains}
+          loaded={items.length}
           what="chains"
           empty={
-            chains.isSuccess && items.length === 0 ? (
-              <Empty
-                title="No chains yet."
-                next="A chain appears once records of one flow arrive. Place an order in the shop, or widen the filter."
-              />
-            ) : null
+            <Empty
+              title="No chains yet."
+              next="A chain appears once records of one flow arrive. Place an order in the shop, or widen the filter."
+            />
           }
-        />
-        {items.length > 0 ? (
+        >
           <div className="table-scroll">
             <table className="table" data-testid="chains-table">
               <thead>
@@ -132,16 +131,8 @@ export function ChainSearch() {
               </tbody>
             </table>
           </div>
-        ) : null}
-        {chains.isSuccess ? (
-          <LoadMore
-            loaded={items.length}
-            hasNext={chains.hasNextPage}
-            loading={chains.isFetchingNextPage}
-            onMore={() => void chains.fetchNextPage()}
-            testid="chain-paging"
-          />
-        ) : null}
+        </ListRows>
+        <LoadMore query={chains} loaded={items.length} testid="chain-paging" />
       </div>
     </div>
   );

@@ -5,7 +5,8 @@ import { useUrlState } from '../../_lib/use-url-state.ts';
 import { FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty, QueryStates } from '../../_components/states.tsx';
 import { dlqUrlShape, useDlqEntries, useDlqGroups, type DlqFilter } from './api.ts';
-import { ListControls, LoadMore, useListControls } from '../../_components/list-controls.tsx';
+import { ListControls, useListControls } from '../../_components/list-controls.tsx';
+import { ListRows, LoadMore, usePagedItems } from '../../_components/cursor-list.tsx';
 import { BulkReplayDialog, type BulkTarget } from './bulk-replay-dialog.tsx';
 import { DlqGroups } from './dlq-groups.tsx';
 import { DlqTable } from './dlq-table.tsx';
@@ -35,7 +36,7 @@ export function DlqWorkbench() {
   const groups = useDlqGroups({});
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [bulk, setBulk] = useState<BulkTarget | null>(null);
-  const items = useMemo(() => entries.data?.pages.flatMap((p) => p.items) ?? [], [entries.data]);
+  const items = usePagedItems(entries);
   const hasFilter = Object.values(filter).some((v) => v !== undefined);
 
   const toggle = (id: string) =>
@@ -129,43 +130,33 @@ export function DlqWorkbench() {
               Replay all matching {hasFilter ? 'this filter' : 'entries'}…
             </button>
           </div>
-          <QueryStates
+          <ListRows
             query={entries}
+            loaded={items.length}
             what="dead letters"
             empty={
-              items.length === 0 ? (
-                <Empty
-                  title={
-                    hasFilter
-                      ? 'No dead letters match this filter.'
-                      : 'No dead letters. Nothing has failed for good.'
-                  }
-                  next={
-                    hasFilter
-                      ? 'Clear the filter to see all entries.'
-                      : 'Failed records appear here once a consumer gives up on them and writes them to a -dlt topic.'
-                  }
-                />
-              ) : null
+              <Empty
+                title={
+                  hasFilter
+                    ? 'No dead letters match this filter.'
+                    : 'No dead letters. Nothing has failed for good.'
+                }
+                next={
+                  hasFilter
+                    ? 'Clear the filter to see all entries.'
+                    : 'Failed records appear here once a consumer gives up on them and writes them to a -dlt topic.'
+                }
+              />
             }
-          />
-          {items.length > 0 ? (
+          >
             <DlqTable
               entries={items}
               selected={selected}
               onToggle={toggle}
               onToggleAll={(checked) => setSelected(checked ? new Set(items.map((e) => e.id)) : new Set())}
             />
-          ) : null}
-          {entries.isSuccess ? (
-            <LoadMore
-              loaded={items.length}
-              hasNext={entries.hasNextPage}
-              loading={entries.isFetchingNextPage}
-              onMore={() => void entries.fetchNextPage()}
-              testid="dlq-paging"
-            />
-          ) : null}
+          </ListRows>
+          <LoadMore query={entries} loaded={items.length} testid="dlq-paging" />
         </div>
       </div>
       <BulkReplayDialog target={bulk} onClose={() => setBulk(null)} />

@@ -2,10 +2,10 @@
 
 import { useState } from 'react';
 import type { DlqEntryDetail, ResolveRequest } from '../../../lib/api/dlq.ts';
-import { errorMessage } from '../../_lib/api-client.ts';
 import { formatDateTime } from '../../_lib/format.ts';
 import { useOperatorToken } from '../../_lib/use-operator-token.ts';
 import { Modal } from '../../_components/modal.tsx';
+import { ReasonForm } from '../../_components/reason-form.tsx';
 import { useHealth } from '../health/api.ts';
 import { useResolveDlqEntry } from './api.ts';
 
@@ -19,61 +19,28 @@ const LABEL: Record<Action, string> = { resolved: 'Resolve', discarded: 'Discard
 function ResolveForm({ entryId, action, onDone }: { entryId: string; action: Action; onDone: () => void }) {
   const token = useOperatorToken();
   const resolve = useResolveDlqEntry(entryId);
-  const [reason, setReason] = useState('');
-  const [actor, setActor] = useState('');
   return (
-    <form
-      className="stack"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const request: ResolveRequest = { action, reason, ...(actor.trim() && { actor: actor.trim() }) };
-        resolve.mutate({ request, token }, { onSuccess: onDone });
+    <ReasonForm
+      reasonLabel="Reason (kept in the audit)"
+      reasonMaxLength={2000}
+      confirmLabel={`${LABEL[action]} entry`}
+      confirmClass="btn-danger"
+      testids={{
+        reason: 'resolve-reason',
+        actor: 'resolve-actor',
+        error: 'resolve-error',
+        confirm: 'resolve-confirm',
       }}
+      status={resolve}
+      onSubmit={(input) => resolve.mutate({ request: { action, ...input }, token }, { onSuccess: onDone })}
+      onCancel={onDone}
     >
       <p className="muted">
         {action === 'discarded'
           ? 'The record will not be replayed; the entry is closed as discarded.'
           : 'Mark the entry as handled without replaying it.'}
       </p>
-      <label className="field">
-        <span>Reason (kept in the audit)</span>
-        <textarea
-          data-testid="resolve-reason"
-          required
-          minLength={3}
-          maxLength={2000}
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-        />
-      </label>
-      <label className="field">
-        <span>Your name (optional)</span>
-        <input
-          data-testid="resolve-actor"
-          value={actor}
-          maxLength={100}
-          onChange={(e) => setActor(e.target.value)}
-        />
-      </label>
-      {resolve.isError ? (
-        <p className="state-error" role="alert" data-testid="resolve-error">
-          {errorMessage(resolve.error)}
-        </p>
-      ) : null}
-      <div className="row">
-        <button
-          type="submit"
-          className="btn btn-danger"
-          data-testid="resolve-confirm"
-          disabled={reason.trim().length < 3 || resolve.isPending}
-        >
-          {LABEL[action]} entry
-        </button>
-        <button type="button" className="btn btn-outline" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </ReasonForm>
   );
 }
 

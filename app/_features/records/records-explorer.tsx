@@ -1,9 +1,11 @@
 'use client';
 
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, type ComponentProps } from 'react';
 import type { RecordSummary } from '../../../lib/api/records.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
-import { Empty, QueryStates } from '../../_components/states.tsx';
+import { ExportButtons } from '../../_components/list-controls.tsx';
+import { ListRows, usePagedItems } from '../../_components/cursor-list.tsx';
+import { Empty } from '../../_components/states.tsx';
 import { useRecordPages } from './api.ts';
 import {
   explorerMode,
@@ -31,13 +33,32 @@ const MODE_LABEL: Record<ExplorerMode, string> = {
   latest: 'Newest first',
 };
 
-function download(name: string, type: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
+/** One labelled input of the search form: uncontrolled, read back by its `name` on submit. */
+function Field({
+  label,
+  grow = false,
+  ...input
+}: { label: string; grow?: boolean } & ComponentProps<'input'>) {
+  return (
+    <label className={grow ? 'field grow' : 'field'}>
+      <span>{label}</span>
+      <input {...input} />
+    </label>
+  );
+}
+
+/** A time bound to the second, shown in local time; `fromLocalInput` reads it back. */
+function TimeField({
+  at,
+  testid,
+  ...f
+}: {
+  label: string;
+  name: string;
+  at: number | undefined;
+  testid: string;
+}) {
+  return <Field {...f} type="datetime-local" step={1} defaultValue={toLocalInput(at)} data-testid={testid} />;
 }
 
 function SearchForm({ state, onSearch }: { state: ExplorerState; onSearch: (s: ExplorerState) => void }) {
@@ -68,65 +89,36 @@ function SearchForm({ state, onSearch }: { state: ExplorerState; onSearch: (s: E
       }}
     >
       <div className="row">
-        <label className="field grow">
-          <span>Text in key, headers or payload</span>
-          <input
-            name="q"
-            defaultValue={state.q ?? ''}
-            data-testid="records-q"
-            placeholder="e.g. insufficient funds"
-          />
-        </label>
-        <label className="field">
-          <span>Key (exact)</span>
-          <input name="key" defaultValue={state.key ?? ''} data-testid="records-key" />
-        </label>
+        <Field
+          label="Text in key, headers or payload"
+          grow
+          name="q"
+          defaultValue={state.q ?? ''}
+          data-testid="records-q"
+          placeholder="e.g. insufficient funds"
+        />
+        <Field label="Key (exact)" name="key" defaultValue={state.key ?? ''} data-testid="records-key" />
       </div>
       <div className="row">
-        <label className="field">
-          <span>Topic</span>
-          <input name="topic" defaultValue={state.topic ?? ''} data-testid="records-topic" />
-        </label>
-        <label className="field">
-          <span>Partition</span>
-          <input
-            name="partition"
-            inputMode="numeric"
-            size={5}
-            defaultValue={state.partition ?? ''}
-            data-testid="records-partition"
-          />
-        </label>
-        <label className="field">
-          <span>From offset</span>
-          <input
-            name="offset"
-            inputMode="numeric"
-            size={8}
-            defaultValue={state.offset ?? ''}
-            data-testid="records-offset"
-          />
-        </label>
-        <label className="field">
-          <span>From time</span>
-          <input
-            name="from"
-            type="datetime-local"
-            step={1}
-            defaultValue={toLocalInput(state.from)}
-            data-testid="records-from"
-          />
-        </label>
-        <label className="field">
-          <span>To time</span>
-          <input
-            name="to"
-            type="datetime-local"
-            step={1}
-            defaultValue={toLocalInput(state.to)}
-            data-testid="records-to"
-          />
-        </label>
+        <Field label="Topic" name="topic" defaultValue={state.topic ?? ''} data-testid="records-topic" />
+        <Field
+          label="Partition"
+          name="partition"
+          inputMode="numeric"
+          size={5}
+          defaultValue={state.partition ?? ''}
+          data-testid="records-partition"
+        />
+        <Field
+          label="From offset"
+          name="offset"
+          inputMode="numeric"
+          size={8}
+          defaultValue={state.offset ?? ''}
+          data-testid="records-offset"
+        />
+        <TimeField label="From time" name="from" at={state.from} testid="records-from" />
+        <TimeField label="To time" name="to" at={state.to} testid="records-to" />
         <label className="field">
           <span>Order</span>
           <select name="order" defaultValue={state.order ?? 'desc'} data-testid="records-order">
@@ -147,7 +139,7 @@ export function RecordsExplorer() {
   const { record: selected, ...state } = url;
   const request = useMemo(() => explorerRequest(state), [JSON.stringify(state)]); // eslint-disable-line react-hooks/exhaustive-deps
   const pages = useRecordPages(request);
-  const items: RecordSummary[] = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
+  const items: RecordSummary[] = usePagedItems(pages);
   const mode = explorerMode(state);
   const search = useCallback(
     (s: ExplorerState) =>
@@ -191,44 +183,32 @@ export function RecordsExplorer() {
             <span className="muted" data-testid="records-count" data-count={items.length}>
               {items.length} loaded{pages.hasNextPage ? ', more available' : ''}
             </span>
-            <button
-              type="button"
+            <ExportButtons
+              file={`records-${stamp}`}
+              json={() => recordsToJson(items)}
+              csv={() => recordsToCsv(items)}
               className="btn"
+              testids={{ json: 'export-json', csv: 'export-csv' }}
               disabled={!items.length}
-              data-testid="export-json"
-              onClick={() => download(`records-${stamp}.json`, 'application/json', recordsToJson(items))}
-            >
-              Export JSON
-            </button>
-            <button
-              type="button"
-              className="btn"
-              disabled={!items.length}
-              data-testid="export-csv"
-              onClick={() => download(`records-${stamp}.csv`, 'text/csv', recordsToCsv(items))}
-            >
-              Export CSV
-            </button>
+            />
           </div>
-          <QueryStates
+          <ListRows
             query={pages}
+            loaded={items.length}
             what="records"
             empty={
-              pages.isSuccess && items.length === 0 ? (
-                <Empty
-                  title="No records match."
-                  next="Widen the time range, drop a filter, or try fewer words."
-                />
-              ) : null
+              <Empty
+                title="No records match."
+                next="Widen the time range, drop a filter, or try fewer words."
+              />
             }
-          />
-          {items.length ? (
+          >
             <RecordTable
               items={items}
               selected={selected ?? null}
               onSelect={(id) => setUrl({ record: id }, { push: true })}
             />
-          ) : null}
+          </ListRows>
           {pages.hasNextPage ? (
             <button
               type="button"

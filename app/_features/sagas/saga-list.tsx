@@ -7,8 +7,9 @@ import { formatDuration, formatRelative } from '../../_lib/format.ts';
 import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { CheckFilter, FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
-import { Empty, QueryStates } from '../../_components/states.tsx';
-import { ListControls, LoadMore, useListControls } from '../../_components/list-controls.tsx';
+import { Empty } from '../../_components/states.tsx';
+import { ListControls, useListControls } from '../../_components/list-controls.tsx';
+import { ListRows, LoadMore, usePagedItems } from '../../_components/cursor-list.tsx';
 import { sagasUrlShape, useSagas, type SagasFilter } from './api.ts';
 import { countMatrix, SAGA_STATE_ORDER } from './saga-counts.ts';
 
@@ -35,7 +36,7 @@ export function SagaList() {
     [url.state, url.type, url.stuck, url.minAge, url.q, controls.from],
   );
   const sagas = useSagas(filter, controls);
-  const items = useMemo(() => sagas.data?.pages.flatMap((p) => p.items) ?? [], [sagas.data]);
+  const items = usePagedItems(sagas);
   // Counts come with every page; the matrix shows them for the type filter only, not the state.
   const matrix = useMemo(() => countMatrix(sagas.data?.pages[0]?.counts ?? []), [sagas.data]);
   const now = Date.now();
@@ -142,19 +143,17 @@ export function SagaList() {
           exportName="sagas"
           testid="saga-list-controls"
         />
-        <QueryStates
+        <ListRows
           query={sagas}
+          loaded={items.length}
           what="sagas"
           empty={
-            sagas.isSuccess && items.length === 0 ? (
-              <Empty
-                title="No sagas match."
-                next="Sagas appear when orchestrator saga records or flows matching a saga definition arrive. Widen the filter or place an order."
-              />
-            ) : null
+            <Empty
+              title="No sagas match."
+              next="Sagas appear when orchestrator saga records or flows matching a saga definition arrive. Widen the filter or place an order."
+            />
           }
-        />
-        {items.length > 0 ? (
+        >
           <div className="table-scroll">
             <table className="table" data-testid="saga-table">
               <thead>
@@ -202,16 +201,8 @@ export function SagaList() {
               </tbody>
             </table>
           </div>
-        ) : null}
-        {sagas.isSuccess ? (
-          <LoadMore
-            loaded={items.length}
-            hasNext={sagas.hasNextPage}
-            loading={sagas.isFetchingNextPage}
-            onMore={() => void sagas.fetchNextPage()}
-            testid="saga-paging"
-          />
-        ) : null}
+        </ListRows>
+        <LoadMore query={sagas} loaded={items.length} testid="saga-paging" />
       </div>
     </div>
   );

@@ -19,6 +19,19 @@ export function benchKafka(brokers: string, clientId: string): Kafka {
   });
 }
 
+/**
+ * kafkajs 2.2.4 arms a timer with a negative delay on every response under Node ≥ 23 (harmless:
+ * Node clamps it to 1 ms); its warning, once per connection, would flood the progress output.
+ * The runner calls it, and so does each producer worker: a worker thread's `process` emits its
+ * own warnings.
+ */
+export function silenceNegativeTimeoutWarnings(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name !== 'TimeoutNegativeWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
+  });
+}
+
 export async function connectedAdmin(kafka: Kafka, cleanup: Cleanup): Promise<Admin> {
   const admin = kafka.admin();
   await admin.connect();

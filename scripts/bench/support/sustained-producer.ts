@@ -4,26 +4,24 @@ import type { Message, TopicMessages } from 'kafkajs';
 import { z } from 'zod';
 import { murmur2 } from '../../../lib/bus/murmur2.ts';
 import { createDataset, datasetTopics, datasetTopicSpecs, planDataset } from './dataset.ts';
-import { benchKafka } from './kafka.ts';
+import { benchKafka, silenceNegativeTimeoutWarnings } from './kafka.ts';
+import { runOpenLoop, type OpenLoopResult } from './producer-worker.ts';
 
 // The sustained benchmark's open-loop producer, in a worker thread (kafkajs encoding at 20k+
 // records/s needs an event loop of its own, or the lookups timed on the main thread would wait on
-// it). Every tick it sends what the clock says is owed, whether or not earlier sends finished, so
-// a slow collector cannot slow the offered load down. Records are generated as they are sent (the
+// it); the protocol and the loop are runOpenLoop's (producer-worker.ts). Records are generated as
+// they are sent (the
 // shop-shaped data set of the ingest benchmark, six topics, 17 partitions); each goes to the
 // partition Kafka's default partitioner would choose, set explicitly so the offset of a sampled
 // record is known from the send's base offset: one sample per SAMPLE_EVERY_MS goes to the main
 // thread as `topic:partition:offset` with the time it was handed to the client.
-//
-// Protocol: posts `ready` once connected; on `start` produces for `ms`, posting `samples` as sends
-// are acknowledged (with the running count of acknowledged records) and `done` at the end.
+// Between `ready` and `done` it posts `acked` as sends are acknowledged: their samples, and the
+// running count of acknowledged records.
 
 const { CompressionTypes } = kafkajs;
-const TICK_MS = 20;
 /** Records per request: keeps each partition's batch well under message.max.bytes (1 MB). */
 const SEND_MAX = 500;
 const SAMPLE_EVERY_MS = 100;
-const MAX_IN_FLIGHT = 32;
 
 export const sustainedProducerInput = z.object({
   brokers: z.string(),
@@ -38,12 +36,8 @@ export interface Sample {
   readonly id: string;
   readonly producedAt: number;
 }
-export interface SustainedProducerResult {
-  readonly sent: number;
+export interface SustainedProducerResult extends OpenLoopResult {
   readonly acked: number;
-  readonly achieved: number;
-  readonly maxInFlight: number;
-  readonly error?: string;
 }
 
 type Placed = { topic: string; partition: number; message: Message; sample: boolean };
@@ -94,19 +88,10 @@ async function main(port: NonNullable<typeof parentPort>) {
   const producer = benchKafka(o.brokers, `bench-sustained-${o.runId}-producer`).producer({
     allowAutoTopicCreation: false,
   });
-  await producer.connect();
-  port.postMessage({ type: 'ready' });
-  await new Promise<void>((r) => port.once('message', () => r()));
-
-  const t0 = Date.now();
-  let sent = 0;
   let acked = 0;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  let nextSampleAt = t0;
-  let error: string | undefined;
+  let nextSampleAt = 0;
 
-  const send = (records: Placed[]) => {
+  const send = (records: Placed[], track: (send: Promise<unknown>) => void) => {
     const groups = new Map<string, Placed[]>();
     for (const p of records) {
       const k = `${p.topic}\u0000${p.partition}`;
@@ -123,11 +108,8 @@ async function main(port: NonNullable<typeof parentPort>) {
       }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     const producedAt = Date.now();
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    producer
-      .sendBatch({ topicMessages, acks: 1, compression: CompressionTypes.None })
-      .then((meta) => {
+    track(
+      producer.sendBatch({ topicMessages, acks: 1, compression: CompressionTypes.None }).then((meta) => {
         acked += records.length;
         const samples: Sample[] = [];
         for (const m of meta) {
@@ -139,43 +121,33 @@ async function main(port: NonNullable<typeof parentPort>) {
           });
         }
         port.postMessage({ type: 'acked', samples, acked });
-      })
-      .catch((err: unknown) => (error = err instanceof Error ? err.message : JSON.stringify(err)))
-      .finally(() => inFlight--);
+      }),
+    );
   };
 
-  while (Date.now() - t0 < o.ms && error === undefined) {
-    const owed = Math.floor(((Date.now() - t0) / 1000) * o.rate) - sent;
-    // Past MAX_IN_FLIGHT sends the client (or the broker) is the limit: what is owed waits for the
-    // next tick, so memory stays bounded and `achieved` says what was really offered.
-    if (owed > 0 && inFlight < MAX_IN_FLIGHT) {
-      const records = take(Math.min(owed, SEND_MAX * MAX_IN_FLIGHT));
-      if (!records.length) break;
+  const loop = await runOpenLoop({
+    port,
+    producer,
+    rate: o.rate,
+    ms: o.ms,
+    maxInFlight: 32,
+    maxPerTick: 32 * SEND_MAX,
+    sendOwed: (owed, track) => {
+      const records = take(owed);
+      if (!records.length) return 0;
+      // The first sample at the first send; one per SAMPLE_EVERY_MS of the clock from then on.
+      nextSampleAt ||= Date.now();
       if (Date.now() >= nextSampleAt) {
         records[Math.floor(records.length / 2)]!.sample = true;
         nextSampleAt += SAMPLE_EVERY_MS;
       }
-      for (let i = 0; i < records.length; i += SEND_MAX) send(records.slice(i, i + SEND_MAX));
-      sent += records.length;
-    }
-    await new Promise((r) => setTimeout(r, TICK_MS));
-  }
-  const achieved = (sent / (Date.now() - t0)) * 1000;
-  while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
-  await producer.disconnect();
-  const result: SustainedProducerResult = {
-    sent,
-    acked,
-    achieved,
-    maxInFlight,
-    ...(error !== undefined && { error }),
-  };
+      for (let i = 0; i < records.length; i += SEND_MAX) send(records.slice(i, i + SEND_MAX), track);
+      return records.length;
+    },
+  });
+  const result: SustainedProducerResult = { ...loop, acked };
   port.postMessage({ type: 'done', result });
 }
 
-// The kafkajs negative-timer warning the runner silences (see run.ts), from this thread.
-process.removeAllListeners('warning');
-process.on('warning', (w) => {
-  if (w.name !== 'TimeoutNegativeWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
-});
+silenceNegativeTimeoutWarnings();
 if (parentPort) await main(parentPort);

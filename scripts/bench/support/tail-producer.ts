@@ -3,15 +3,15 @@ import kafkajs from 'kafkajs';
 import type { Message } from 'kafkajs';
 import { z } from 'zod';
 import { createDataset, datasetTopics, planDataset } from './dataset.ts';
-import { benchKafka } from './kafka.ts';
+import { benchKafka, silenceNegativeTimeoutWarnings } from './kafka.ts';
+import { runOpenLoop, type OpenLoopResult } from './producer-worker.ts';
 
 // The live-tail benchmark's producer, in a worker thread: at 5,000 records/s kafkajs encoding
 // needs an event loop of its own, or the WebSocket client on the main thread (and the clock of
-// this open-model loop) would be delayed by it. Protocol: the worker generates every record,
-// posts `ready`; on `start` it sends what the clock says is owed every tick, then posts `done`.
+// this open-model loop) would be delayed by it. It generates every record before it posts
+// `ready`; the protocol and the loop are runOpenLoop's (producer-worker.ts).
 
 const { CompressionTypes } = kafkajs;
-const TICK_MS = 20;
 /** One request per this many records keeps each partition's batch under message.max.bytes (1 MB). */
 const SEND_MAX = 500;
 
@@ -23,12 +23,6 @@ export const tailProducerInput = z.object({
   ms: z.number().positive(),
 });
 export type TailProducerInput = z.infer<typeof tailProducerInput>;
-export interface TailProducerResult {
-  readonly sent: number;
-  readonly achieved: number;
-  readonly maxInFlight: number;
-  readonly error?: string;
-}
 
 async function main(port: NonNullable<typeof parentPort>) {
   const o = tailProducerInput.parse(workerData);
@@ -43,39 +37,25 @@ async function main(port: NonNullable<typeof parentPort>) {
   const producer = benchKafka(o.brokers, `bench-tail-${o.runId}-producer`).producer({
     allowAutoTopicCreation: false,
   });
-  await producer.connect();
-  port.postMessage({ type: 'ready' });
-  await new Promise<void>((r) => port.once('message', () => r()));
-
-  const t0 = Date.now();
-  let sent = 0;
-  let inFlight = 0;
-  let maxInFlight = 0;
-  let error: string | undefined;
-  while (Date.now() - t0 < o.ms && error === undefined) {
-    const owed = Math.min(all.length, Math.floor(((Date.now() - t0) / 1000) * o.rate)) - sent;
-    for (let i = 0; i < owed; i += SEND_MAX) {
-      const messages = all.slice(sent + i, sent + Math.min(owed, i + SEND_MAX));
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      producer
-        .send({ topic: o.topic, messages, acks: 1, compression: CompressionTypes.None })
-        .catch((err: unknown) => (error = err instanceof Error ? err.message : JSON.stringify(err)))
-        .finally(() => inFlight--);
-    }
-    if (owed > 0) sent += owed;
-    await new Promise((r) => setTimeout(r, TICK_MS));
-  }
-  const achieved = (sent / (Date.now() - t0)) * 1000;
-  while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
-  await producer.disconnect();
-  const result: TailProducerResult = { sent, achieved, maxInFlight, ...(error !== undefined && { error }) };
+  let next = 0;
+  const result: OpenLoopResult = await runOpenLoop({
+    port,
+    producer,
+    rate: o.rate,
+    ms: o.ms,
+    sendOwed: (owed, track) => {
+      const end = Math.min(all.length, next + owed);
+      for (let i = next; i < end; i += SEND_MAX) {
+        const messages = all.slice(i, Math.min(end, i + SEND_MAX));
+        track(producer.send({ topic: o.topic, messages, acks: 1, compression: CompressionTypes.None }));
+      }
+      const n = end - next;
+      next = end;
+      return n;
+    },
+  });
   port.postMessage({ type: 'done', result });
 }
 
-// The same kafkajs negative-timer warning the runner silences (see run.ts), from this thread.
-process.removeAllListeners('warning');
-process.on('warning', (w) => {
-  if (w.name !== 'TimeoutNegativeWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
-});
+silenceNegativeTimeoutWarnings();
 if (parentPort) await main(parentPort);
