@@ -89,7 +89,8 @@ async function main(port: NonNullable<typeof parentPort>) {
     allowAutoTopicCreation: false,
   });
   let acked = 0;
-  let nextSampleAt = 0;
+  const sampleEvery = Math.max(1, Math.round((o.rate * SAMPLE_EVERY_MS) / 1000));
+  let taken = 0;
 
   const send = (records: Placed[], track: (send: Promise<unknown>) => void) => {
     const groups = new Map<string, Placed[]>();
@@ -135,12 +136,9 @@ async function main(port: NonNullable<typeof parentPort>) {
     sendOwed: (owed, track) => {
       const records = take(owed);
       if (!records.length) return 0;
-      // The first sample at the first send; one per SAMPLE_EVERY_MS of the clock from then on.
-      nextSampleAt ||= Date.now();
-      if (Date.now() >= nextSampleAt) {
-        records[Math.floor(records.length / 2)]!.sample = true;
-        nextSampleAt += SAMPLE_EVERY_MS;
-      }
+      // One sample per SAMPLE_EVERY_MS of offered records (every `sampleEvery`-th record), so
+      // a tick that sends a backlog samples it as densely as any other.
+      for (const r of records) if (taken++ % sampleEvery === 0) r.sample = true;
       for (let i = 0; i < records.length; i += SEND_MAX) send(records.slice(i, i + SEND_MAX), track);
       return records.length;
     },
