@@ -66,6 +66,7 @@ async function seedOwnStore(ctx: BenchContext, cleanup: Cleanup): Promise<Ingest
         url: pgDb.url,
         open: () => createPostgresStore({ url: pgDb.url }),
         stored: () => pgDb.inserted(),
+        exact: async () => (await pgDb.counts()).records,
         writers: SEED_WRITERS,
       },
     }),

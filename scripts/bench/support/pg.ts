@@ -22,8 +22,9 @@ export interface BenchDatabase {
   /** Exact rows in records and in landing (not the planner's estimate `/api/health` reports). */
   counts(): Promise<{ records: number; landing: number }>;
   /**
-   * Records inserted so far, cheaply: the records sequence, which every insert draws from (equal
-   * to the count while nothing is redelivered, as when seeding); 0 before the schema exists.
+   * Records inserted so far, cheaply: the records sequence, which every insert draws from; ahead
+   * of the count by every insert that conflicted or was rolled back (a transaction retried after a
+   * deadlock between writers), so only good for pacing. 0 before the schema exists.
    */
   inserted(): Promise<number>;
   /**

@@ -24,7 +24,10 @@ export interface SharedSeedStore {
   readonly url: string;
   /** Opens one collector's connection to the store (each writer is a member of its own). */
   readonly open: () => Promise<Store>;
+  /** Cheap progress for pacing; may run ahead of the records actually stored (retried inserts). */
   readonly stored: () => Promise<number>;
+  /** The exact count, for the end. */
+  readonly exact: () => Promise<number>;
   /** Collectors writing at once, one consumer group over the embedded bus (default 1). */
   readonly writers?: number;
 }
@@ -79,6 +82,7 @@ export async function seedStore(opts: {
       }
     }
     while ((await stored()) < produced) await sleep(50);
+    if (opts.shared) while ((await opts.shared.exact()) < produced) await sleep(500);
     return { records: produced, ms: performance.now() - t0 };
   } finally {
     for (const c of collectors) await c.stop();
