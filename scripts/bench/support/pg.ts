@@ -23,8 +23,8 @@ export interface BenchDatabase {
   counts(): Promise<{ records: number; landing: number }>;
   /**
    * Records inserted so far, cheaply: the records sequence, which every insert draws from; ahead
-   * of the count by every insert that conflicted or was rolled back (a transaction retried after a
-   * deadlock between writers), so only good for pacing. 0 before the schema exists.
+   * of the visible count by inserts not committed yet, conflicted or rolled back (a transaction
+   * retried after a deadlock between writers), so only good for pacing. 0 before the schema exists.
    */
   inserted(): Promise<number>;
   /**
