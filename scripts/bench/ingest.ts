@@ -12,17 +12,8 @@ import {
 } from './support/collector-process.ts';
 import type { BenchContext } from './support/context.ts';
 import { formatSummary, summarizeProfile } from './support/cpu-profile.ts';
-import { createDataset, datasetTopics, datasetTopicSpecs, planDataset } from './support/dataset.ts';
-import {
-  benchKafka,
-  connectedAdmin,
-  createBenchTopics,
-  deleteGroups,
-  highWatermarks,
-  produceChunks,
-  sumValues,
-  uncommitted,
-} from './support/kafka.ts';
+import { benchKafka, connectedAdmin, deleteGroups, uncommitted } from './support/kafka.ts';
+import { preloadDataset } from './support/preload.ts';
 import { emit, fmtRate, mb, progress, sleep, waitUntil } from './support/report.ts';
 
 // Benchmark 1 (ingest) and 4 (memory). One data set is loaded once; then, on exactly those bytes
@@ -33,42 +24,6 @@ import { emit, fmtRate, mb, progress, sleep, waitUntil } from './support/report.
 
 const B = 'ingest';
 const REST_MS = 15_000;
-
-async function loadData(ctx: BenchContext, kafka: Kafka, admin: Admin, cleanup: Cleanup) {
-  const prefix = `bench-ingest-${ctx.runId}-`;
-  const topics = datasetTopics(prefix);
-  const specs = datasetTopicSpecs(topics);
-  const plan = planDataset(ctx.opts.records);
-  progress(
-    B,
-    `creating ${specs.length} topics (${specs.reduce((s, t) => s + t.numPartitions, 0)} partitions), ${plan.total.toLocaleString('en-US')} records: ${plan.orders.toLocaleString('en-US')} order flows + ${plan.foreign.toLocaleString('en-US')} foreign`,
-  );
-  await createBenchTopics(admin, cleanup, specs);
-  const dataset = createDataset({ topics, runId: ctx.runId, plan });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const disconnect = cleanup.add('producer disconnect', () => producer.disconnect());
-  let shown = 0;
-  const stats = await produceChunks(producer, dataset.chunks(4000), {
-    concurrency: 4,
-    onProgress: (n) => {
-      if (n - shown >= 100_000) {
-        shown = n;
-        progress(B, `loaded ${n.toLocaleString('en-US')} records`);
-      }
-    },
-  });
-  await disconnect();
-  const names = specs.map((s) => s.topic);
-  const high = await highWatermarks(admin, names);
-  const total = sumValues(high);
-  if (total !== plan.total) throw new Error(`expected ${plan.total} records on the topics, found ${total}`);
-  progress(
-    B,
-    `loaded ${total.toLocaleString('en-US')} records, ${Math.round(mb(stats.bytes))} MB of values, in ${Math.round(stats.ms / 1000)} s (${fmtRate((total / stats.ms) * 1000)})`,
-  );
-  return { topics, names, plan, high, total, dataset, bytes: stats.bytes };
-}
 
 /** kcat in balanced-consumer mode over all topics, exiting at the end of every partition. */
 async function kcatRate(
@@ -194,7 +149,12 @@ async function busAdapterRate(
 export async function ingestBench(ctx: BenchContext, cleanup: Cleanup): Promise<void> {
   const kafka = benchKafka(ctx.opts.brokers, `bench-ingest-${ctx.runId}`);
   const admin = await connectedAdmin(kafka, cleanup);
-  const data = await loadData(ctx, kafka, admin, cleanup);
+  const data = await preloadDataset(
+    { bench: B, runId: ctx.runId, records: ctx.opts.records },
+    kafka,
+    admin,
+    cleanup,
+  );
   const { names, total, high } = data;
 
   const kcat = await kcatRate(ctx, admin, names, total);

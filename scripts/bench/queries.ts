@@ -18,6 +18,8 @@ import {
   prng,
 } from './support/dataset.ts';
 import { benchKafka, connectedAdmin, deleteGroups } from './support/kafka.ts';
+import { createPostgresStore } from '../../collector/store/postgres/index.ts';
+import { createBenchDatabase, sizeOfDatabase } from './support/pg.ts';
 import { emit, fmtRate, mb, percentile, progress } from './support/report.ts';
 import { seedStore } from './support/seed-store.ts';
 
@@ -25,39 +27,85 @@ import { seedStore } from './support/seed-store.ts';
 // one benchmark 1 filled when both run; otherwise it is seeded here by an in-process collector on
 // the embedded bus. A collector process serves it (subscribed to nothing, so only queries load it), and
 // each query is timed from the client: request sent to body read, sequentially, after a warm-up.
+// `--store postgres` seeds a fresh PostgreSQL database the same way (the in-process collector over
+// the shared store, so its rows are the ones collectors write) and serves it from a collector
+// process pointed at it with COLLECTOR_STORE_URL.
 
 const B = 'queries';
 const WARMUP = 3;
+// In-process collectors seeding a PostgreSQL store at once (one group over the embedded bus): the
+// store is written a statement at a time, so one writer waits on round trips most of the time.
+const SEED_WRITERS = 3;
 
-async function seedOwnStore(ctx: BenchContext): Promise<IngestedStore> {
+async function seedOwnStore(ctx: BenchContext, cleanup: Cleanup): Promise<IngestedStore> {
+  const kind = ctx.opts.store;
   const dataDir = join(ctx.tmpRoot, 'queries');
   mkdirSync(dataDir, { recursive: true });
   const dbPath = join(dataDir, 'collector.db');
   const topics = datasetTopics(`bench-queries-${ctx.runId}-`);
   const plan = planDataset(ctx.opts.records);
   const dataset = createDataset({ topics, runId: ctx.runId, plan });
+  // The database outlives the seeding collector (a process serves it next); the cleanup drops it.
+  const pgDb =
+    kind === 'postgres'
+      ? await createBenchDatabase(ctx.opts.pgUrl, `bench_queries_${ctx.runId}`, cleanup)
+      : undefined;
   progress(
     B,
-    `seeding ${plan.total.toLocaleString('en-US')} records (${plan.orders.toLocaleString('en-US')} order flows) through an in-process collector on the embedded bus`,
+    `seeding ${plan.total.toLocaleString('en-US')} records (${plan.orders.toLocaleString('en-US')} order flows) into ${pgDb ? `PostgreSQL database ${pgDb.name}` : 'SQLite'} through an in-process collector on the embedded bus`,
   );
+  const analyzer = await pgDb?.analyzeLikeAutovacuum(15_000);
   const r = await seedStore({
     dbPath,
     dataDir,
     topics: datasetTopicSpecs(topics),
     chunks: dataset.chunks(5000),
     onProgress: (n) => progress(B, `seeded ${n.toLocaleString('en-US')}`),
+    ...(pgDb && {
+      shared: {
+        url: pgDb.url,
+        open: () => createPostgresStore({ url: pgDb.url }),
+        stored: () => pgDb.inserted(),
+        exact: async () => (await pgDb.counts()).records,
+        writers: SEED_WRITERS,
+      },
+    }),
   });
   const rate = (r.records / r.ms) * 1000;
-  progress(B, `seeded ${r.records.toLocaleString('en-US')} records at ${fmtRate(rate)}`);
+  progress(
+    B,
+    `seeded ${r.records.toLocaleString('en-US')} records at ${fmtRate(rate)} (${Math.round(r.ms / 1000)} s)`,
+  );
+  await analyzer?.stop();
+  if (pgDb) {
+    // Statistics as autovacuum would have them by now (when the bench had to stand in for it).
+    if (analyzer?.active) await pgDb.analyze();
+    const { records } = await pgDb.counts();
+    if (records !== r.records) throw new Error(`seeded ${r.records} records, PostgreSQL holds ${records}`);
+  }
   emit({
     bench: B,
     figure: 'seed_embedded_collector_records_per_sec',
     value: rate,
     unit: 'records/s',
     records: r.records,
+    store: kind,
+    seconds: r.ms / 1000,
+    ...(pgDb && { dbMB: Math.round(mb(await sizeOfDatabase(pgDb.url))) }),
+    ...(analyzer?.active && {
+      analyze: 'bench every 15 s, and once before the queries (server autovacuum off)',
+    }),
     note: 'in-process collector on the embedded bus: ingest without Kafka',
   });
-  return { dbPath, dataDir, runId: ctx.runId, topics, plan, outcomeOf: (i) => dataset.outcomeOf(i) };
+  return {
+    dbPath,
+    dataDir,
+    ...(pgDb && { storeUrl: pgDb.url }),
+    runId: ctx.runId,
+    topics,
+    plan,
+    outcomeOf: (i) => dataset.outcomeOf(i),
+  };
 }
 
 interface QuerySpec {
@@ -94,9 +142,10 @@ async function timeQuery(apiUrl: string, q: QuerySpec, n: number) {
 }
 
 export async function queriesBench(ctx: BenchContext, cleanup: Cleanup): Promise<void> {
-  const s = ctx.ingested ?? (await seedOwnStore(ctx));
-  if (ctx.ingested)
-    progress(B, `reusing the store ingest filled (${s.plan.total.toLocaleString('en-US')} records)`);
+  // Ingest fills a SQLite store; queries on PostgreSQL seed their own.
+  const reuse = ctx.opts.store === 'sqlite' ? ctx.ingested : undefined;
+  const s = reuse ?? (await seedOwnStore(ctx, cleanup));
+  if (reuse) progress(B, `reusing the store ingest filled (${s.plan.total.toLocaleString('en-US')} records)`);
   const kafka = benchKafka(ctx.opts.brokers, `bench-queries-${ctx.runId}`);
   const admin = await connectedAdmin(kafka, cleanup);
   const groupId = `bench-queries-${ctx.runId}-collector`;
@@ -109,6 +158,7 @@ export async function queriesBench(ctx: BenchContext, cleanup: Cleanup): Promise
     // Nothing matches: the process only serves the stored data.
     topicInclude: `^bench-queries-${ctx.runId}-nothing$`,
     cleanup,
+    ...(s.storeUrl && { env: { COLLECTOR_STORE_URL: s.storeUrl } }),
   });
   const health = await collector.health();
   progress(
@@ -209,7 +259,8 @@ export async function queriesBench(ctx: BenchContext, cleanup: Cleanup): Promise
       `${q.figure}: p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, max ${r.max.toFixed(0)} ms, ${r.meanItems.toFixed(1)} items`,
     );
     const common = {
-      records: health.recordsStored,
+      records: s.plan.total,
+      store: s.storeUrl ? 'postgres' : 'sqlite',
       chains: s.plan.orders,
       requests: n,
       meanItems: r.meanItems,
@@ -233,7 +284,8 @@ export async function queriesBench(ctx: BenchContext, cleanup: Cleanup): Promise
     value: mb(mem?.rss ?? 0),
     unit: 'MB',
     target: 500,
-    records: health.recordsStored,
+    records: s.plan.total,
+    store: s.storeUrl ? 'postgres' : 'sqlite',
   });
   await collector.stop();
 }

@@ -1,5 +1,5 @@
-// `npm run bench -- [ingest] [queries] [tail] [lag] [render] [--records N] ...`: runs the chosen
-// benchmarks (all when none is named) against the Kafka broker at KAFKA_BROKERS / 127.0.0.1:9092.
+// `npm run bench -- [ingest] [queries] [tail] [lag] [render] [scale] [--records N] ...`: runs the
+// chosen benchmarks (all but scale when none is named) against the Kafka broker at KAFKA_BROKERS / 127.0.0.1:9092.
 // One JSON line per figure on stdout, progress on stderr. Not part of CI: figures depend on the
 // machine. Every topic, group, process and temp dir a benchmark makes is removed when it ends,
 // also after a failure or Ctrl-C. See docs/benchmarks.md for what each figure means.
@@ -7,6 +7,7 @@ import { ingestBench } from './ingest.ts';
 import { lagBench } from './lag.ts';
 import { queriesBench } from './queries.ts';
 import { renderBench } from './render.ts';
+import { scaleBench } from './scale.ts';
 import { createCleanup } from './support/cleanup.ts';
 import { parseBenchArgs, type BenchName, type BenchOptions } from './support/cli.ts';
 import { createContext, type Bench } from './support/context.ts';
@@ -22,6 +23,7 @@ const BENCHES: Record<BenchName, Bench> = {
   lag: lagBench,
   render: renderBench,
   sustained: sustainedBench,
+  scale: scaleBench,
 };
 
 function optionsOrExit(): BenchOptions {

@@ -1,13 +1,23 @@
-// `npm run bench -- [ingest] [tail] [queries] [lag] [render] [--records N] ...`: no names runs all.
+// `npm run bench -- [ingest] [tail] [queries] [lag] [render] [scale] [--records N] ...`: no names
+// runs all but `scale`, which needs a PostgreSQL server and is run by name.
 
-export const BENCH_NAMES = ['ingest', 'queries', 'tail', 'lag', 'render', 'sustained'] as const;
+export const BENCH_NAMES = ['ingest', 'queries', 'tail', 'lag', 'render', 'sustained', 'scale'] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
+const BY_NAME_ONLY: readonly BenchName[] = ['scale'];
+export const STORE_KINDS = ['sqlite', 'postgres'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
 
 export interface BenchOptions {
   readonly benches: readonly BenchName[];
   readonly brokers: string;
   /** Records pre-loaded for ingest, and stored for queries when seeded on their own. */
   readonly records: number;
+  /** Whether `--records` was given (benchmarks with a smaller default of their own keep it otherwise). */
+  readonly recordsGiven: boolean;
+  /** The store queries seeds and reads when ingest did not fill one. */
+  readonly store: StoreKind;
+  /** A database on the PostgreSQL server the benchmarks create their databases on. */
+  readonly pgUrl: string;
   readonly tailRate: number;
   readonly tailSeconds: number;
   readonly lagGroups: number;
@@ -24,7 +34,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [${BENCH_NAMES.join('|')} ...] [options]
-  --records N         records pre-loaded for ingest / stored for queries (default 1000000)
+  --records N         records pre-loaded for ingest / stored for queries (default 1000000;
+                      scale: 200000)
   --tail-rate N       live-tail produce rate, records/s (default 5000)
   --tail-seconds N    live-tail measuring window (default 20)
   --groups N          lag: consumer groups (default 200)
@@ -35,6 +46,9 @@ const USAGE = `usage: npm run bench -- [${BENCH_NAMES.join('|')} ...] [options]
   --requests N        queries: requests per query (default 60)
   --rates A,B,...     sustained: offered rates, records/s (default 5000,10000,20000,40000)
   --sustained-seconds N  sustained: seconds at each rate (default 60)
+  --store KIND        queries: sqlite (default) or postgres (seeds a fresh database)
+  --pg-url URL        PostgreSQL server for scale and --store postgres
+                      (default BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --profile           collector child runs with --cpu-prof; profiles are kept and summarised
   --brokers LIST      Kafka bootstrap servers (default KAFKA_BROKERS or 127.0.0.1:9092)`;
 
@@ -53,6 +67,9 @@ export function parseBenchArgs(
   const o = {
     brokers: env.KAFKA_BROKERS || '127.0.0.1:9092',
     records: 1_000_000,
+    recordsGiven: false,
+    store: 'sqlite' as StoreKind,
+    pgUrl: env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     tailRate: 5000,
     tailSeconds: 20,
     lagGroups: 200,
@@ -71,6 +88,17 @@ export function parseBenchArgs(
     switch (a) {
       case '--records':
         o.records = positiveInt(a, next());
+        o.recordsGiven = true;
+        break;
+      case '--store': {
+        const raw = next();
+        const kind = STORE_KINDS.find((k) => k === raw);
+        if (!kind) throw new Error(`--store needs ${STORE_KINDS.join(' or ')}, got "${raw ?? ''}"\n${USAGE}`);
+        o.store = kind;
+        break;
+      }
+      case '--pg-url':
+        o.pgUrl = next() ?? o.pgUrl;
         break;
       case '--tail-rate':
         o.tailRate = positiveInt(a, next());
@@ -121,6 +149,8 @@ export function parseBenchArgs(
     }
   }
   // Always in the canonical order: queries reuse ingest's store when both run.
-  const chosen = benches.length ? BENCH_NAMES.filter((b) => benches.includes(b)) : [...BENCH_NAMES];
+  const chosen = benches.length
+    ? BENCH_NAMES.filter((b) => benches.includes(b))
+    : BENCH_NAMES.filter((b) => !BY_NAME_ONLY.includes(b));
   return { ...o, benches: chosen };
 }

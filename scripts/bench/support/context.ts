@@ -12,6 +12,8 @@ import type { DatasetPlan, DatasetTopics } from './dataset.ts';
 export interface IngestedStore {
   readonly dbPath: string;
   readonly dataDir: string;
+  /** A PostgreSQL store (COLLECTOR_STORE_URL) instead of the SQLite file at dbPath. */
+  readonly storeUrl?: string;
   readonly runId: string;
   readonly topics: DatasetTopics;
   readonly plan: DatasetPlan;
