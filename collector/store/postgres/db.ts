@@ -41,10 +41,37 @@ export function numbered(text: string): string {
   return out;
 }
 
+/**
+ * Statement names by text: a named statement is parsed and planned once per connection instead of
+ * on every call (ingest issues about a dozen per record; planning them was most of the server's
+ * time). Texts that vary (IN lists, LIMITs written in) would grow each connection's set of
+ * prepared statements without end, so past MAX_PREPARED names the rest run unnamed.
+ */
+const MAX_PREPARED = 1000;
+const statementNames = new Map<string, string>();
+function nameOf(text: string): string | undefined {
+  // Rows inserted into the day-partitioned records table are routed by a partition list that a
+  // prepared statement keeps within a transaction: a day attached meanwhile (by another
+  // connection) would be missed ("no partition of relation found for row"). Those stay unnamed.
+  if (text.startsWith('INSERT INTO records ')) return undefined;
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED) {
+    name = `causeway_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export function dbOf(q: pg.Pool | pg.PoolClient | pg.Client, onError?: (err: unknown) => void): Db {
   const query = async (text: string, params: readonly Param[] = []) => {
+    const sql = numbered(text);
+    const name = nameOf(sql);
     try {
-      return await q.query<Row>(numbered(text), params as unknown[]);
+      return await q.query<Row>(
+        name === undefined
+          ? { text: sql, values: params as unknown[] }
+          : { name, text: sql, values: params as unknown[] },
+      );
     } catch (err) {
       onError?.(err);
       throw err;

@@ -183,6 +183,18 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE spans ADD COLUMN events text;
   ALTER TABLE spans ADD COLUMN resource text;
   `,
+  // v6, lookups whose plan is right without statistics. Ingest asks, once per record, for the
+  // records of an event id and for the previous record of a key; on a partition never analysed
+  // (every new day's, or any with autovacuum off) the planner walked the whole seq / offset order
+  // filtering on the id, quadratic in the store's size. With the order in the index the first
+  // rows of the range are the answer.
+  `
+  CREATE INDEX records_ce_id_seq ON records (ce_id, seq);
+  DROP INDEX records_ce_id;
+  CREATE INDEX records_trace_seq ON records (trace_id, seq);
+  DROP INDEX records_trace;
+  CREATE INDEX records_key_prev ON records (key_text, topic, partition, "offset");
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
