@@ -235,7 +235,7 @@ describe('ingest engine', () => {
       expect(await feed(inline, inlineLog)).toBe(total);
       // A redelivered batch is a duplicate: nothing lands or is stored twice.
       expect(await worker.land(batches[3]!)).toBe(batches[3]!.records.length);
-      expect(await fileStore.landing.stats()).toEqual({ waiting: 0 });
+      expect(await fileStore.landing.stats()).toEqual({ waiting: 0, waitingAll: 0 });
       const a = await snapshot(fileStore);
       const b = await snapshot(memStore);
       expect(a.records).toHaveLength(total);

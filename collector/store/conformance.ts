@@ -166,7 +166,7 @@ export function storeConformance(open: OpenStore): void {
     const held = await Promise.all([0, 1, 3, 4, 5, 9, 10].map((o) => s.landing.holds('t', 0, o)));
     expect(held).toEqual([true, true, true, false, true, true, false]);
     expect(await s.landing.holds('u', 0, 1)).toBe(false);
-    expect((await s.landing.stats()).waiting).toBe(7);
+    expect(await s.landing.stats()).toEqual({ waiting: 7, waitingAll: 7 });
     const firsts = async (limit: number, bytes: number) =>
       (await s.landing.next(limit, bytes)).map((c) => c.firstOffset);
     expect(await firsts(10, 250)).toEqual([1, 5, 8]);

@@ -170,6 +170,10 @@ export interface LandingRepo {
   next(limit: number, maxBytes: number): Promise<LandedChunk[]>;
   /** Drops every chunk up to and including `seq` (they have been indexed). */
   remove(throughSeq: number): Promise<void>;
-  /** Records waiting (chunks leave in order and seq counts records, so this is two seeks). */
-  stats(): Promise<{ waiting: number }>;
+  /**
+   * Records waiting: `waiting` those this collector landed (what its own indexing has to do),
+   * `waitingAll` those of every collector sharing the store (what the store has not indexed yet;
+   * the same number on a store of one collector).
+   */
+  stats(): Promise<{ waiting: number; waitingAll: number }>;
 }

@@ -33,7 +33,7 @@ export const healthSchema = z.object({
   startedAt: z.number(),
   lastIngestAt: z.number().nullable(),
   recordsStored: z.number(),
-  /** Landed (offsets committed) and not yet indexed: not in lists, chains or the tail yet. */
+  /** Landed (offsets committed) and not yet indexed, by every collector sharing the store: not in lists or chains yet. */
   recordsIndexing: z.number(),
   /** Landed batches set aside since the collector started: indexing failed on them repeatedly. */
   batchesQuarantined: z.number(),

@@ -39,7 +39,8 @@ export async function computeHealth(ctx: ApiContext): Promise<Health> {
     startedAt: ctx.startedAt,
     lastIngestAt: ingest.lastIngestAt ?? stats.lastStoredAt,
     recordsStored: stats.approxCount,
-    recordsIndexing: (await ctx.store.landing.stats()).waiting,
+    // Every collector's backlog on a shared store: what this store has not indexed yet.
+    recordsIndexing: (await ctx.store.landing.stats()).waitingAll,
     batchesQuarantined: ingest.batchesQuarantined,
     ingestRatePerSec: ctx.traffic.recordsSince(now - RATE_WINDOW_MS) / (RATE_WINDOW_MS / 1000),
     e2eLatencyP95Ms: p95,

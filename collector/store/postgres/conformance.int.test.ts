@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, describe } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sharedStoreConformance, storeConformance } from '../conformance.ts';
 import type { Store } from '../types.ts';
 import { createPostgresStore } from './index.ts';
@@ -50,4 +50,24 @@ afterAll(async () => {
 describe('Store port: PostgreSQL', () => {
   storeConformance(open);
   sharedStoreConformance(open);
+
+  it("counts a collector's own landed records, and every collector's (health's backlog)", async () => {
+    const a = await open();
+    const b = await createPostgresStore({ url: urlOf(databases[databases.length - 1]!) });
+    stores.push(b);
+    const chunk = (partition: number, count: number) => ({
+      topic: 't',
+      partition,
+      format: 'packed' as const,
+      firstOffset: 0,
+      lastOffset: count - 1,
+      count,
+      landedAt: 1,
+      body: Buffer.alloc(10),
+    });
+    await a.transaction((tx) => tx.landing.append([chunk(0, 3)]));
+    await b.transaction((tx) => tx.landing.append([chunk(1, 5)]));
+    expect(await a.landing.stats()).toEqual({ waiting: 3, waitingAll: 8 });
+    expect(await b.landing.stats()).toEqual({ waiting: 5, waitingAll: 8 });
+  });
 });

@@ -93,10 +93,12 @@ export function createLandingRepo(db: Db, member: string, now: () => number): La
       await db.run('DELETE FROM landing WHERE owner = ? AND seq <= ?', [member, throughSeq]);
     },
     async stats() {
-      const r = await db.get('SELECT coalesce(sum(count), 0)::bigint AS n FROM landing WHERE owner = ?', [
-        member,
-      ]);
-      return { waiting: r ? reqNum(r, 'n') : 0 };
+      const r = await db.get(
+        `SELECT coalesce(sum(count) FILTER (WHERE owner = ?), 0)::bigint AS n,
+                coalesce(sum(count), 0)::bigint AS total FROM landing`,
+        [member],
+      );
+      return { waiting: r ? reqNum(r, 'n') : 0, waitingAll: r ? reqNum(r, 'total') : 0 };
     },
   };
 }

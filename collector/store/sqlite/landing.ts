@@ -224,7 +224,9 @@ export function createLandingRepo(
          FROM (SELECT seq, count FROM landing ORDER BY seq LIMIT 1) AS first`,
       );
       const hi = r ? num(r, 'hi') : null;
-      return { waiting: r && hi !== null ? hi - reqNum(r, 'lo') + reqNum(r, 'n') : 0 };
+      const waiting = r && hi !== null ? hi - reqNum(r, 'lo') + reqNum(r, 'n') : 0;
+      // One collector per SQLite file: its landing is the store's.
+      return { waiting, waitingAll: waiting };
     },
     close() {
       segments?.close();

@@ -115,7 +115,7 @@ describe('SQLite store', () => {
       [3, [3, 3, 3, 3, 3]],
       [4, [4, 4, 4, 4, 4]],
     ]);
-    expect(await b.landing.stats()).toEqual({ waiting: 2 });
+    expect(await b.landing.stats()).toEqual({ waiting: 2, waitingAll: 2 });
   });
 
   it('deletes each segment file once nothing landed in it waits, as segments rotate', () => {
@@ -152,7 +152,7 @@ describe('SQLite store', () => {
     ]);
     migrate(sql);
     const repo = createLandingRepo(sql);
-    expect(repo.stats()).toEqual({ waiting: 1 });
+    expect(repo.stats()).toEqual({ waiting: 1, waitingAll: 1 });
     expect(repo.next(10, 1000)).toMatchObject([{ seq: 1, firstOffset: 41, lastOffset: 41, count: 1 }]);
     expect(repo.holds('t', 1, 41)).toBe(true);
   });
