@@ -1,28 +1,16 @@
 import type { Logger } from '../../lib/logger.ts';
-import {
-  decodeRecordBatch,
-  DEFAULT_DECODE_LIMITS,
-  readBatchHeader,
-  RecordBatchError,
-  type DecodeLimits,
-} from '../../lib/bus/kafka-record-batch.ts';
 import { createChainTracker } from '../chains/tracker.ts';
-import {
-  decodeOptionsOf,
-  decodeRecord,
-  type DecodedRecord,
-  type DecodeOptions,
-} from '../ingest/decode-record.ts';
+import { decodeOptionsOf, type DecodedRecord } from '../ingest/decode-record.ts';
 import { createDeriver, DerivationError, type RecordEffects } from '../ingest/derive.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker } from '../sagas/tracker.ts';
-import type { LandedChunk, LandingChunk, Store } from '../store/types.ts';
+import type { LandedChunk, Store } from '../store/types.ts';
 import { createDerivationCache } from './cache.ts';
 import type { EngineConfig } from './core.ts';
 import { outcomesOf, type BatchOutcome } from './outcomes.ts';
-import { readPackedRecords } from './protocol.ts';
+import { createChunkDecoder } from './decode-chunk.ts';
 
-// Stage 3 of ingest, indexing: landed chunks are decoded (once), derived (chains, sagas, DLQ,
+// Stage 3 of ingest, indexing: landed chunks are decoded (once, decode-chunk.ts), derived (chains, sagas, DLQ,
 // anomalies, text index) and written to the records tables in landing order, and removed from
 // landing in the same transaction. A chunk that cannot be decoded is kept as one record holding
 // its bytes; one that indexing keeps failing on is quarantined the same way (see `quarantine`).
@@ -98,53 +86,7 @@ export function createIndexer(deps: IndexerDeps) {
     });
   }
 
-  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, maxBytes: config.COLLECTOR_MAX_BATCH_BYTES };
-
-  /** A chunk kept as one record at its first offset: its bytes as the value, a problem saying why. */
-  function keptAsBytes(
-    chunk: LandingChunk,
-    body: Buffer,
-    problem: string,
-    opts: DecodeOptions,
-  ): DecodedRecord {
-    const d = decodeRecord(
-      {
-        topic: chunk.topic,
-        partition: chunk.partition,
-        offset: chunk.firstOffset,
-        timestamp: (chunk.format === 'kafka' && readBatchHeader(body)?.maxTimestamp) || chunk.landedAt,
-        key: null,
-        value: body,
-        headers: [],
-      },
-      opts,
-    );
-    return { ...d, record: { ...d.record, problems: [...d.record.problems, { problem }] } };
-  }
-
-  const bodyOf = (chunk: LandingChunk) =>
-    Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
-
-  function decodeChunk(chunk: LandingChunk, opts: DecodeOptions): DecodedRecord[] {
-    const body = bodyOf(chunk);
-    if (chunk.format === 'packed')
-      return readPackedRecords(body, chunk.topic, chunk.partition).map((r) => decodeRecord(r, opts));
-    try {
-      return decodeRecordBatch(body, chunk.topic, chunk.partition, chunk.firstOffset, limits).map((r) =>
-        decodeRecord(r, opts),
-      );
-    } catch (err) {
-      if (!(err instanceof RecordBatchError)) throw err;
-      // Kept, not dropped: the batch as fetched, as one record at its first offset, saying why.
-      log.warn(
-        { err, topic: chunk.topic, partition: chunk.partition },
-        'a record batch could not be decoded',
-      );
-      return [
-        keptAsBytes(chunk, body, `record batch not decoded (${err.message}); its bytes are the value`, opts),
-      ];
-    }
-  }
+  const decoder = createChunkDecoder({ maxBatchBytes: config.COLLECTOR_MAX_BATCH_BYTES, logger: log });
 
   /**
    * Sets a chunk aside that failed indexing MAX_INDEX_ATTEMPTS times, alone in its transaction, or
@@ -154,7 +96,7 @@ export function createIndexer(deps: IndexerDeps) {
   async function quarantine(chunk: LandedChunk, reason: string): Promise<void> {
     const at = now();
     const opts = decodeOptionsOf(config, at);
-    const d = keptAsBytes(chunk, bodyOf(chunk), `quarantined: ${reason}; its bytes are the value`, opts);
+    const d = decoder.keptAsBytes(chunk, `quarantined: ${reason}; its bytes are the value`, opts);
     const effects = await write(async (tx) => {
       const e = await derive(tx, d, true);
       await tx.landing.remove(chunk.seq);
@@ -215,7 +157,7 @@ export function createIndexer(deps: IndexerDeps) {
     const at = now();
     const decoded: DecodedRecord[][] = [];
     const opts = decodeOptionsOf(config, at);
-    const decodedAt = (i: number) => (decoded[i] ??= decodeChunk(chunks[i]!, opts));
+    const decodedAt = (i: number) => (decoded[i] ??= decoder.decode(chunks[i]!, opts));
     const t0 = performance.now();
     const run = (safe: boolean, upTo: number) =>
       write(async (tx) => {
