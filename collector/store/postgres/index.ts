@@ -75,9 +75,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   async function attempt<T>(client: pg.PoolClient, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     let doomed: Error | undefined;
-    const db = dbOf(client, (err) => {
-      if (isRetryable(err) && err instanceof Error) doomed ??= err;
-    });
+    const db = dbOf(
+      client,
+      (err) => {
+        if (isRetryable(err) && err instanceof Error) doomed ??= err;
+      },
+      true,
+    );
     let savepoints = 0;
     const tx: StoreTx = {
       ...repos(db, true, partitions, member, now),
