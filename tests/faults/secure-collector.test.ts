@@ -95,9 +95,16 @@ describe.skipIf(!sharedBrokers.length)('collector over SASL_SSL (shared broker, 
       async () => {
         const r = await api(`/api/chains/${flow.orderId}`);
         const c = r.status === 200 ? chainSchema.parse(r.body) : undefined;
-        return c?.status === 'complete' && c.records.length === flow.records.length && c;
+        if (c?.status === 'complete' && c.records.length === flow.records.length) return c;
+        // Said on a timeout: how far the chain got and what the collector's ingest reports.
+        const h = healthSchema.parse((await api('/api/health')).body);
+        throw new Error(
+          `chain ${c ? `${c.status}, ${c.records.length} of ${flow.records.length} records` : `HTTP ${r.status}`}; ` +
+            `collector: busConnected ${h.busConnected}, busError ${h.busError ?? '-'}, stored ${h.recordsStored}, indexing ${h.recordsIndexing}`,
+        );
       },
-      { what: 'the complete chain over SASL_SSL', timeoutMs: 60_000, intervalMs: 200 },
+      // Generous: this file runs after the broker-restart test on a loaded machine.
+      { what: 'the complete chain over SASL_SSL', timeoutMs: 120_000, intervalMs: 200 },
     );
     expect(chain.flow).toBe('order-fulfilment');
     for (const [i, m] of meta.entries()) {
