@@ -32,6 +32,7 @@ import { createOutputMasking } from './masking/outputs.ts';
 import { loadMaskingRules } from './masking/policy.ts';
 import { createPostgresStore } from './store/postgres/index.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
+import { startSearchIndexer, type SearchIndexer } from './engine/search.ts';
 import type { Store } from './store/types.ts';
 import { createOtlpReceiver } from './traces/receiver.ts';
 import { createTailHub } from './ws/hub.ts';
@@ -138,7 +139,15 @@ export function createCollector(deps: CollectorDeps): Collector {
   // collector opens itself is written from a worker thread with its own connection; a store handed
   // in (in-memory in tests) is written inline.
   // What the engine indexes goes to the metrics (ingest, defined below).
-  const events: EngineEvents = { onIndexed: (outcomes) => ingest.indexed(outcomes) };
+  // A store file's text-search index is filled by a worker of its own (engine/search.ts), told
+  // when records were indexed.
+  let search: SearchIndexer | undefined;
+  const events: EngineEvents = {
+    onIndexed: (outcomes) => {
+      ingest.indexed(outcomes);
+      search?.nudge();
+    },
+  };
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
     : createInlineEngine({ store, config, sagaDefinitions, logger, now, events });
@@ -294,6 +303,11 @@ export function createCollector(deps: CollectorDeps): Collector {
           logger,
           events,
         );
+      if (store.searchIndexPath && !search)
+        search = startSearchIndexer(
+          { dbPath: store.searchIndexPath, logLevel: config.LOG_LEVEL },
+          logger.child({ component: 'search' }),
+        );
       const port = await listen(server, config.COLLECTOR_PORT, config.COLLECTOR_HOST);
       apiUrl = `http://${config.COLLECTOR_HOST}:${port}`;
       await otlp.start();
@@ -342,6 +356,8 @@ export function createCollector(deps: CollectorDeps): Collector {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await otlp.stop();
       await engine.close();
+      await search?.close();
+      search = undefined;
       engineImpl = useWorker ? undefined : engineImpl;
       if (closeStore) await store.close();
       logger.info('collector stopped');

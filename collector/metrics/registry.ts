@@ -40,7 +40,7 @@ export function createCollectorMetrics(registry: Registry, deps: { store: Store;
     storeWriteDuration: histogram(registry, m.storeWriteDuration),
     lastIngestTimestamp: gauge(registry, m.lastIngestTimestamp),
     indexBacklog: gauge(registry, m.indexBacklog, async (g) => {
-      g.set((await store.landing.stats()).waiting);
+      g.set((await store.landing.stats()).waiting + ((await store.searchBacklog?.()) ?? 0));
     }),
     consumerErrors: counter(registry, m.consumerErrors),
     dlqRecords: counter(registry, m.dlqRecords),

@@ -60,6 +60,13 @@ export interface Store extends StoreTx {
    * the store; absent on stores that cannot stream, which leaves every lookup to the store.
    */
   warmKeys?(): WarmKeys;
+  /**
+   * A SQLite store file: its text-search index is filled outside the record transactions by a
+   * search worker on this file (collector/engine/search.ts), which the collector starts.
+   */
+  readonly searchIndexPath?: string;
+  /** Stored records not yet searchable by text (0 or absent where search is indexed with them). */
+  searchBacklog?(): Promise<number>;
   close(): Promise<void>;
 }
 

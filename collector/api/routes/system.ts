@@ -39,8 +39,10 @@ export async function computeHealth(ctx: ApiContext): Promise<Health> {
     startedAt: ctx.startedAt,
     lastIngestAt: ingest.lastIngestAt ?? stats.lastStoredAt,
     recordsStored: stats.approxCount,
-    // Every collector's backlog on a shared store: what this store has not indexed yet.
-    recordsIndexing: (await ctx.store.landing.stats()).waitingAll,
+    // Not yet findable through every view: landed and not indexed (every collector's, on a shared
+    // store), or indexed and not yet searchable by text (a store file's search worker).
+    recordsIndexing:
+      (await ctx.store.landing.stats()).waitingAll + ((await ctx.store.searchBacklog?.()) ?? 0),
     batchesQuarantined: ingest.batchesQuarantined,
     ingestRatePerSec: ctx.traffic.recordsSince(now - RATE_WINDOW_MS) / (RATE_WINDOW_MS / 1000),
     e2eLatencyP95Ms: p95,

@@ -12,6 +12,7 @@ import { createReplayRepo } from './replays.ts';
 import { enforceRetention } from './retention.ts';
 import { createSagaRepo } from './sagas.ts';
 import { createSpanRepo } from './spans.ts';
+import { attachSearchIndex, ensureSearchTables, searchPending } from './search-index.ts';
 import { asyncRepo } from './sync.ts';
 import { spanJoinKeys } from '../../engine/cache.ts';
 
@@ -27,14 +28,24 @@ export interface StoreInstrumentation {
   readonly exec?: (text: string, run: () => void) => void;
 }
 
+/**
+ * `attachSearch` (a store file; default true): attach its search index file (search-index.ts) so
+ * text search and `searchBacklog` work on this connection. The ingest worker's connection, which
+ * searches nothing and writes all the time, does not.
+ */
 export function createSqliteStore(options: {
   path: string;
   cacheMb?: number;
   instrument?: StoreInstrumentation;
+  attachSearch?: boolean;
 }): Store {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const inMemory = options.path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
   const base = openSql(options.path, { cacheMb: options.cacheMb });
   migrate(base);
+  if (inMemory) ensureSearchTables(base, 'main');
+  const searchAttached = !inMemory && options.attachSearch !== false;
+  if (searchAttached) attachSearchIndex(base, options.path);
   const sql = options.instrument?.sql?.(base) ?? base;
   const hook = options.instrument?.exec;
   const exec = (text: string) => (hook ? hook(text, () => base.db.exec(text)) : base.db.exec(text));
@@ -49,7 +60,7 @@ export function createSqliteStore(options: {
 
   const tx: StoreTx = {
     landing: asyncRepo<LandingRepo>(landing),
-    records: asyncRepo(createRecordRepo(sql)),
+    records: asyncRepo(createRecordRepo(sql, { inlineSearch: inMemory })),
     spans: asyncRepo(createSpanRepo(sql)),
     chains: asyncRepo(createChainRepo(sql)),
     sagas: asyncRepo(createSagaRepo(sql)),
@@ -98,8 +109,10 @@ export function createSqliteStore(options: {
     ...tx,
     transaction,
     async enforceRetention(opts) {
-      return transaction(() => Promise.resolve(enforceRetention(sql, opts)));
+      return transaction(() => Promise.resolve(enforceRetention(sql, { ...opts, inlineSearch: inMemory })));
     },
+    ...(inMemory ? {} : { searchIndexPath: options.path }),
+    ...(searchAttached ? { searchBacklog: () => Promise.resolve(searchPending(sql)) } : {}),
     warmKeys() {
       const column = function* (text: string): Generator<string> {
         for (const r of sql.db.prepare(text).iterate()) {

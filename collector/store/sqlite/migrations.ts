@@ -245,6 +245,14 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE spans ADD COLUMN events TEXT;
   ALTER TABLE spans ADD COLUMN resource TEXT;
   `,
+  // v10, the text-search index leaves the records' transactions (search-index.ts): a store file
+  // keeps it in a file of its own, filled by the search worker from the records, which rebuilds it
+  // there from the first record; an in-memory store creates it again in main. The schema-decoded
+  // text of a value is kept with its body, for the worker to index.
+  `
+  DROP TABLE IF EXISTS records_fts;
+  ALTER TABLE record_bodies ADD COLUMN search_text TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

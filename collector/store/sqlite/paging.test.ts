@@ -71,7 +71,7 @@ describe('records explorer pages', () => {
   function records() {
     const sql = openSql(':memory:');
     migrate(sql);
-    const repo = createRecordRepo(sql);
+    const repo = createRecordRepo(sql, { inlineSearch: false });
     // Two partitions, timestamps out of offset order on partition 1 (a producer's own clock).
     for (let o = 0; o < 40; o++) {
       repo.insert(newRecord(o, { partition: o % 2, offset: o, timestamp: 1000 + (o % 2 ? 40 - o : o) }));

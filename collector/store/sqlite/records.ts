@@ -119,7 +119,11 @@ const INSERT_RECORD = insertStatement(
   'ON CONFLICT (topic, partition, offset) DO NOTHING',
 );
 
-export function createRecordRepo(sql: Sql): SyncRepo<RecordRepo> {
+/**
+ * `inlineSearch`: index each record's text as it is inserted (an in-memory store); a store file
+ * leaves that to its search worker (search-index.ts).
+ */
+export function createRecordRepo(sql: Sql, opts: { inlineSearch: boolean }): SyncRepo<RecordRepo> {
   const get = (topic: string, partition: number, offset: number) => {
     const r = sql.get(
       'SELECT r.*, b.key, b.value, b.headers FROM records r JOIN record_bodies b ON b.seq = r.seq WHERE r.topic = ? AND r.partition = ? AND r.offset = ?',
@@ -163,13 +167,15 @@ export function createRecordRepo(sql: Sql): SyncRepo<RecordRepo> {
       }),
     );
     if (res.changes === 0) return undefined;
-    sql.run('INSERT INTO record_bodies (seq, key, value, headers) VALUES (?, ?, ?, ?)', [
+    // search_text: the value's schema-decoded text, which the search worker indexes instead of its bytes.
+    sql.run('INSERT INTO record_bodies (seq, key, value, headers, search_text) VALUES (?, ?, ?, ?, ?)', [
       res.lastInsertRowid,
       r.key,
       r.value,
       JSON.stringify(r.headers),
+      r.decodedText ?? null,
     ]);
-    indexRecordText(sql, res.lastInsertRowid, r);
+    if (opts.inlineSearch) indexRecordText(sql, res.lastInsertRowid, r);
     return { ...r, seq: res.lastInsertRowid };
   };
   return {

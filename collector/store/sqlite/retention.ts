@@ -8,7 +8,12 @@ import { lim, MIN_MAX_SEQ, num, reqNum, type Sql } from './db.ts';
 
 const inList = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
-function deleteRecords(sql: Sql, seqs: readonly number[]): { records: number; other: number } {
+/** `inlineSearch`: the text index is in this database; else the search worker drops its rows. */
+function deleteRecords(
+  sql: Sql,
+  seqs: readonly number[],
+  inlineSearch: boolean,
+): { records: number; other: number } {
   let records = 0;
   let other = 0;
   for (let i = 0; i < seqs.length; i += 500) {
@@ -16,7 +21,7 @@ function deleteRecords(sql: Sql, seqs: readonly number[]): { records: number; ot
     const list = inList(chunk.length);
     records += sql.run(`DELETE FROM records WHERE seq IN (${list})`, chunk).changes;
     sql.run(`DELETE FROM record_bodies WHERE seq IN (${list})`, chunk);
-    sql.run(`DELETE FROM records_fts WHERE rowid IN (${list})`, chunk);
+    if (inlineSearch) sql.run(`DELETE FROM records_fts WHERE rowid IN (${list})`, chunk);
     other += sql.run(`DELETE FROM anomalies WHERE record_seq IN (${list})`, chunk).changes;
     other += sql.run(`DELETE FROM saga_events WHERE record_seq IN (${list})`, chunk).changes;
     other += sql.run(`DELETE FROM dlq_entries WHERE record_seq IN (${list})`, chunk).changes;
@@ -26,7 +31,7 @@ function deleteRecords(sql: Sql, seqs: readonly number[]): { records: number; ot
 
 export function enforceRetention(
   sql: Sql,
-  opts: { olderThan: number; maxRecords: number; maxDeletes: number },
+  opts: { olderThan: number; maxRecords: number; maxDeletes: number; inlineSearch: boolean },
 ): RetentionResult {
   const { olderThan, maxRecords, maxDeletes } = opts;
   // Oldest first by seq: one writer stores records in seq order, so stored_at grows with seq and
@@ -49,7 +54,7 @@ export function enforceRetention(
         .map((r) => reqNum(r, 'seq')),
     );
   }
-  const removed = deleteRecords(sql, [...new Set(seqs)]);
+  const removed = deleteRecords(sql, [...new Set(seqs)], opts.inlineSearch);
   let other = removed.other;
   const spans = sql.run(
     'DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE stored_at < ? ORDER BY stored_at LIMIT ?)',

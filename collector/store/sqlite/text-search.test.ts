@@ -3,18 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../lib/errors.ts';
 import type { NewRecord, RecordsFilter } from '../types.ts';
 import { newRecord } from '../testing.ts';
-import { openSql, type Sql } from './db.ts';
+import { openSql } from './db.ts';
 import { migrate } from './migrations.ts';
+import { ensureSearchTables } from './search-index.ts';
 import { createRecordRepo } from './records.ts';
 import { enforceRetention } from './retention.ts';
 import { indexRecordText, matchExpression, searchText } from './text-search.ts';
 
-const json = (v: unknown) => Buffer.from(JSON.stringify(v));
-
 function openRepo() {
   const sql = openSql(':memory:');
   migrate(sql);
-  const repo = createRecordRepo(sql);
+  ensureSearchTables(sql, 'main');
+  const repo = createRecordRepo(sql, { inlineSearch: true });
   /** Stores and indexes like the ingest path: insert, then `indexRecordText` for the new seq. */
   const add = (...records: NewRecord[]) => {
     sql.db.exec('BEGIN');
@@ -134,42 +134,11 @@ describe('records text search', () => {
         newRecord(i, { storedAt: i < 4 ? 10 : 5000, value: Buffer.from('word'), valueKind: 'text' }),
       ),
     );
-    expect(enforceRetention(sql, { olderThan: 100, maxRecords: 1000, maxDeletes: 100 }).records).toBe(4);
+    expect(
+      enforceRetention(sql, { olderThan: 100, maxRecords: 1000, maxDeletes: 100, inlineSearch: true })
+        .records,
+    ).toBe(4);
     expect(search('word')).toEqual([9, 8, 7, 6, 5, 4]);
     expect(sql.get('SELECT count(*) AS n FROM records_fts')?.n).toBe(6);
-  });
-});
-
-describe('text search migration', () => {
-  it('indexes the records a store held before it', () => {
-    const sql: Sql = openSql(':memory:');
-    migrate(sql, 2); // the schema before text search (v3)
-    sql.run(
-      `INSERT INTO records (seq, topic, partition, offset, ts, stored_at, key_text, key_encoding, value_kind,
-        value_size, value_truncated, is_dlq, is_retry, problems, anomalies)
-       VALUES (1, 't', 0, 1, 1, 1, 'ord-77', 'utf8', 'json', 9, 0, 0, 0, '[]', ''),
-              (2, 't', 0, 2, 2, 2, 'abcd', 'hex', 'binary', 2, 0, 0, 0, '[]', '')`,
-    );
-    sql.run('INSERT INTO record_bodies (seq, key, value, headers) VALUES (?, ?, ?, ?), (?, ?, ?, ?)', [
-      1,
-      Buffer.from('ord-77'),
-      json({ status: 'Declined' }),
-      JSON.stringify([
-        { key: 'ce_type', value: 'PaymentDeclined', encoding: 'utf8' },
-        { key: 'raw', value: 'beef', encoding: 'hex' },
-      ]),
-      2,
-      Buffer.from([0xab, 0xcd]),
-      Buffer.from('zzz'),
-      '[]',
-    ]);
-    migrate(sql);
-    const repo = createRecordRepo(sql);
-    const find = (q: string) => repo.list({ q }, { cursor: null, limit: 10 }).items.map((r) => r.seq);
-    expect(find('ord-77')).toEqual([1]);
-    expect(find('paymentdeclined declined')).toEqual([1]);
-    expect(find('beef')).toEqual([]);
-    expect(find('abcd')).toEqual([]);
-    expect(find('zzz')).toEqual([]);
   });
 });

@@ -59,7 +59,8 @@ export function searchText(r: SearchableRecord): string {
  */
 export function indexRecordText(sql: Sql, seq: number, r: SearchableRecord): void {
   const text = searchText(r);
-  if (text) sql.run('INSERT INTO records_fts (rowid, text) VALUES (?, ?)', [seq, text]);
+  if (text && !process.env.CW_NOFTS)
+    sql.run('INSERT INTO records_fts (rowid, text) VALUES (?, ?)', [seq, text]);
 }
 
 // Letters and digits, as unicode61 sees them: its tables are Unicode 6.1, where these code points

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../types.ts';
+import { newRecord } from '../testing.ts';
+import { openSql, type Sql } from './db.ts';
+import { createSqliteStore } from './index.ts';
+import { migrate } from './migrations.ts';
+import { attachSearchIndex, catchUpSearchIndex } from './search-index.ts';
+
+// A store file's text index lives in `<db>-search` and is filled by the search worker's rounds
+// (`catchUpSearchIndex`), not by the record transactions: these check what the worker's
+// connection does, round by round, against a store's own reads.
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+function files() {
+  const dir = mkdtempSync(join(tmpdir(), 'causeway-search-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'collector.db');
+}
+
+function open(path: string, opts: { attachSearch?: boolean } = {}): Store {
+  const s = createSqliteStore({ path, ...opts });
+  cleanup.push(() => s.close());
+  return s;
+}
+
+/** The worker's connection: main file plus the search file, as search-worker.ts opens them. */
+function worker(path: string): Sql {
+  const sql = openSql(path);
+  attachSearchIndex(sql, path);
+  cleanup.push(() => sql.db.close());
+  return sql;
+}
+
+const find = async (s: Store, q: string) =>
+  (await s.records.list({ q }, { cursor: null, limit: 100 })).items
+    .map((r) => r.offset)
+    .sort((a, b) => a - b);
+const ftsRows = (sql: Sql) => Number(sql.get('SELECT count(*) AS n FROM search.records_fts')?.n);
+const drain = (sql: Sql, max = 3) => {
+  let total = 0;
+  for (let n = catchUpSearchIndex(sql, max); n > 0; n = catchUpSearchIndex(sql, max)) total += n;
+  return total;
+};
+
+describe('search index of a store file', () => {
+  it('makes a record searchable once the worker indexed it, in rounds, and says how many wait', async () => {
+    const path = files();
+    const writer = open(path, { attachSearch: false });
+    const reader = open(path);
+    const text = (o: number) =>
+      Buffer.from(JSON.stringify({ orderId: `ord-${o}`, note: o % 2 ? 'odd' : 'even' }));
+    await writer.transaction(async (tx) => {
+      for (let o = 0; o < 7; o++) await tx.records.insert(newRecord(o, { value: text(o) }));
+    });
+    // Stored, listed, not yet searchable.
+    expect((await reader.records.list({}, { cursor: null, limit: 100 })).items).toHaveLength(7);
+    expect(await find(reader, 'ord-3')).toEqual([]);
+    expect(await reader.searchBacklog?.()).toBe(7);
+    expect('searchBacklog' in writer).toBe(false);
+
+    const sql = worker(path);
+    expect(catchUpSearchIndex(sql, 3)).toBe(3);
+    expect(await reader.searchBacklog?.()).toBe(4);
+    expect(await find(reader, 'ord-2')).toEqual([2]);
+    expect(await find(reader, 'ord-3')).toEqual([]);
+    expect(drain(sql)).toBe(4);
+    expect(await reader.searchBacklog?.()).toBe(0);
+    expect(await find(reader, 'odd')).toEqual([1, 3, 5]);
+    // Nothing is indexed twice: one index row per record.
+    expect(catchUpSearchIndex(sql, 3)).toBe(0);
+    expect(ftsRows(sql)).toBe(7);
+  });
+
+  it('indexes the decoded text of a schema-encoded value, not its bytes', async () => {
+    const path = files();
+    const writer = open(path, { attachSearch: false });
+    const reader = open(path);
+    await writer.transaction(async (tx) => {
+      await tx.records.insert(
+        newRecord(0, {
+          value: Buffer.from([0x00, 0x01, 0x02]),
+          valueKind: 'binary',
+          decodedText: '{"sku":"sku-991"}',
+        }),
+      );
+    });
+    drain(worker(path));
+    expect(await find(reader, 'sku-991')).toEqual([0]);
+  });
+
+  it('drops the index rows of records retention deleted, and of seqs used again after every record went', async () => {
+    const path = files();
+    const writer = open(path, { attachSearch: false });
+    const reader = open(path);
+    const sql = worker(path);
+    const word = (o: number) => Buffer.from(JSON.stringify({ w: `word${o}`, all: 'common' }));
+    await writer.transaction(async (tx) => {
+      for (let o = 0; o < 10; o++)
+        await tx.records.insert(newRecord(o, { value: word(o), storedAt: 1000 + o }));
+    });
+    drain(sql, 100);
+    expect(ftsRows(sql)).toBe(10);
+    await writer.enforceRetention({ olderThan: 1004, maxRecords: 1000, maxDeletes: 100 });
+    drain(sql, 100);
+    catchUpSearchIndex(sql, 100);
+    expect(ftsRows(sql)).toBe(6);
+    expect(await find(reader, 'common')).toEqual([4, 5, 6, 7, 8, 9]);
+
+    // Every record deleted: the next ones take seqs from the start again and must not inherit
+    // the old records' words.
+    await writer.enforceRetention({ olderThan: 5000, maxRecords: 1000, maxDeletes: 100 });
+    await writer.transaction(async (tx) => {
+      await tx.records.insert(newRecord(50, { value: Buffer.from('{"w":"fresh"}') }));
+    });
+    drain(sql, 100);
+    expect(await find(reader, 'fresh')).toEqual([50]);
+    expect(await find(reader, 'common')).toEqual([]);
+    expect(await find(reader, 'word9')).toEqual([]);
+    expect(ftsRows(sql)).toBe(1);
+
+    // Again, and refilled past the old seqs before the worker looks: seqs alone cannot tell.
+    await writer.enforceRetention({ olderThan: 5000, maxRecords: 1000, maxDeletes: 100 });
+    await writer.transaction(async (tx) => {
+      for (let o = 100; o < 103; o++)
+        await tx.records.insert(newRecord(o, { value: Buffer.from(`{"w":"again${o}"}`) }));
+    });
+    drain(sql, 100);
+    expect(await find(reader, 'fresh')).toEqual([]);
+    expect(await find(reader, 'again100')).toEqual([100]);
+    expect(ftsRows(sql)).toBe(3);
+  });
+
+  it('rebuilds the index of a store from before the search file, from its first record', async () => {
+    const path = files();
+    const old = openSql(path);
+    migrate(old, 9);
+    old.run(
+      `INSERT INTO records (seq, topic, partition, offset, ts, stored_at, key_text, key_encoding, value_kind,
+        value_size, value_truncated, is_dlq, is_retry, problems, anomalies)
+       VALUES (1, 't', 0, 1, 1, 1, 'ord-77', 'utf8', 'json', 9, 0, 0, 0, '[]', ''),
+              (2, 't', 0, 2, 2, 2, 'abcd', 'hex', 'binary', 2, 0, 0, 0, '[]', '')`,
+    );
+    old.run('INSERT INTO record_bodies (seq, key, value, headers) VALUES (?, ?, ?, ?), (?, ?, ?, ?)', [
+      1,
+      Buffer.from('ord-77'),
+      Buffer.from('{"status":"Declined"}'),
+      JSON.stringify([
+        { key: 'ce_type', value: 'PaymentDeclined', encoding: 'utf8' },
+        { key: 'raw', value: 'beef', encoding: 'hex' },
+      ]),
+      2,
+      Buffer.from([0xab, 0xcd]),
+      Buffer.from('zzz'),
+      '[]',
+    ]);
+    old.db.close();
+    const reader = open(path);
+    expect(await reader.searchBacklog?.()).toBe(2);
+    drain(worker(path));
+    expect(await find(reader, 'ord-77')).toEqual([1]);
+    expect(await find(reader, 'paymentdeclined declined')).toEqual([1]);
+    // Hex keys and headers, binary values: not text, not indexed.
+    expect(await find(reader, 'beef')).toEqual([]);
+    expect(await find(reader, 'abcd')).toEqual([]);
+    expect(await find(reader, 'zzz')).toEqual([]);
+  });
+});
