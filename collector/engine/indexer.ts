@@ -9,6 +9,7 @@ import { createDerivationCache } from './cache.ts';
 import type { EngineConfig } from './core.ts';
 import { outcomesOf, type BatchOutcome } from './outcomes.ts';
 import { createChunkDecoder } from './decode-chunk.ts';
+import { createQuarantine } from './quarantine.ts';
 
 // Stage 3 of ingest, indexing: landed chunks are decoded (once, decode-chunk.ts), derived (chains, sagas, DLQ,
 // anomalies, text index) and written to the records tables in landing order, and removed from
@@ -88,29 +89,10 @@ export function createIndexer(deps: IndexerDeps) {
 
   const decoder = createChunkDecoder({ maxBatchBytes: config.COLLECTOR_MAX_BATCH_BYTES, logger: log });
 
-  /**
-   * Sets a chunk aside that failed indexing MAX_INDEX_ATTEMPTS times, alone in its transaction, or
-   * crashed the worker twice: it is stored as one record holding its bytes (findable at its first
-   * offset, with the reason as a problem) and leaves the landing table, so indexing goes on.
-   */
+  const setAside = createQuarantine({ decoder, derive, write, config, now, onIndexed: deps.onIndexed, log });
   async function quarantine(chunk: LandedChunk, reason: string): Promise<void> {
-    const at = now();
-    const opts = decodeOptionsOf(config, at);
-    const d = decoder.keptAsBytes(chunk, `quarantined: ${reason}; its bytes are the value`, opts);
-    const effects = await write(async (tx) => {
-      const e = await derive(tx, d, true);
-      await tx.landing.remove(chunk.seq);
-      return e;
-    });
+    await setAside(chunk, reason);
     readAhead = [];
-    log.error(
-      { topic: chunk.topic, partition: chunk.partition, firstOffset: chunk.firstOffset, reason },
-      'a landed batch could not be indexed; set aside as one record',
-    );
-    const [outcome] = outcomesOf([chunk], [[effects]], at);
-    deps.onIndexed([
-      { ...outcome!, counts: [...outcome!.counts, ['batchesQuarantined', { topic: chunk.topic }, 1]] },
-    ]);
   }
 
   /** Indexing attempts that failed, for the chunk that began the failed transaction. */
