@@ -23,7 +23,8 @@ const RETRY_MS = 200;
 const init = workerData as SearchWorkerInit;
 const port = parentPort!;
 const logger = createLogger({ name: 'collector', level: init.logLevel }).child({ component: 'search' });
-const sql = openSql(init.dbPath, { cacheMb: 16 });
+// A small page cache for the main file: a round reads the newest records once, in seq order.
+const sql = openSql(init.dbPath, { cacheMb: 4 });
 attachSearchIndex(sql, init.dbPath);
 
 let closing = false;

@@ -61,10 +61,15 @@ function timedSql(inner: Sql): Sql {
   };
 }
 
-/** The collector's own store, with every statement timed and the extra PRAGMAs applied. */
+/**
+ * The collector's own store, with every statement timed and the extra PRAGMAs applied. Without the
+ * search file attached, like the ingest worker's connection: attached, every BEGIN IMMEDIATE would
+ * also wait for the search worker's write lock.
+ */
 function timedStore(path: string): Store {
   return createSqliteStore({
     path,
+    attachSearch: false,
     instrument: {
       sql(base) {
         for (const p of pragmas) base.db.exec(`PRAGMA ${p}`);
