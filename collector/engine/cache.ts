@@ -96,164 +96,219 @@ class RowCache<R extends { readonly id: string }> {
   }
 }
 
+/** What the cache knows, shared by the repositories it wraps (below). */
+interface CacheState {
+  /** The filters were loaded from the store: until then every "never seen" is asked of it. */
+  warmed: boolean;
+  readonly seenCe: BloomFilter;
+  readonly seenKey: BloomFilter;
+  readonly seenSaga: BloomFilter;
+  readonly seenSpanKey: BloomFilter;
+  readonly byCe: BoundedMap<string, CeRef[]>;
+  readonly lastOfKey: BoundedMap<string, CeRef>;
+  readonly chains: RowCache<ChainRow>;
+  readonly traces: BoundedMap<string, string | null>;
+  readonly sagas: RowCache<SagaRow>;
+  readonly sagaEvents: BoundedMap<string, SagaEvent[]>;
+}
+
+/** Records through the cache: every insert keeps the id and key answers right. */
+function cachedRecords(c: CacheState, tx: StoreTx): StoreTx['records'] {
+  return {
+    ...tx.records,
+    async insert(r) {
+      const stored = await tx.records.insert(r);
+      if (!stored) return stored;
+      const row = toRow(stored);
+      if (r.ceId) {
+        if (c.warmed && !c.seenCe.has(r.ceId)) c.byCe.set(r.ceId, [row]);
+        else c.byCe.get(r.ceId)?.push(row);
+        c.seenCe.add(r.ceId);
+      }
+      if (r.keyText !== null) {
+        const k = keyOf(r.topic, r.partition, r.keyText);
+        const prev = c.lastOfKey.get(k);
+        if ((c.warmed && !c.seenKey.has(k)) || (prev && prev.offset < r.offset)) c.lastOfKey.set(k, row);
+        c.seenKey.add(k);
+      }
+      return stored;
+    },
+    async byCeId(ceId, limit) {
+      if (c.warmed && !c.seenCe.has(ceId)) return [];
+      const hit = c.byCe.get(ceId);
+      if (hit) return hit.slice(0, limit);
+      const rows = await tx.records.byCeId(ceId, limit);
+      if (rows.length < limit) c.byCe.set(ceId, rows);
+      return rows;
+    },
+    async previousWithKey(topic, partition, keyText, beforeOffset) {
+      const k = keyOf(topic, partition, keyText);
+      if (c.warmed && !c.seenKey.has(k)) return undefined;
+      const hit = c.lastOfKey.get(k);
+      if (hit && hit.offset < beforeOffset) return hit;
+      return tx.records.previousWithKey(topic, partition, keyText, beforeOffset);
+    },
+    async setChain(from, to) {
+      // Rare (a merge): the cached references of the moved records would name the old chain.
+      c.byCe.clear();
+      c.lastOfKey.clear();
+      return tx.records.setChain(from, to);
+    },
+  };
+}
+
+/** Chain rows written behind (flush), and trace → chain answers. */
+function cachedChains(c: CacheState, tx: StoreTx): StoreTx['chains'] {
+  return {
+    ...tx.chains,
+    get: (id) => c.chains.get(id, (x) => tx.chains.get(x)),
+    put: (row) => c.chains.put(row),
+    async delete(id) {
+      c.chains.dirty.delete(id);
+      c.chains.rows.set(id, null);
+      await tx.chains.delete(id);
+    },
+    async chainOfTrace(traceId) {
+      const hit = c.traces.get(traceId);
+      if (hit !== undefined) return hit ?? undefined;
+      const id = await tx.chains.chainOfTrace(traceId);
+      c.traces.set(traceId, id ?? null);
+      return id;
+    },
+    async mapTrace(traceId, chainId) {
+      c.traces.set(traceId, chainId);
+      await tx.chains.mapTrace(traceId, chainId);
+    },
+    async moveTraces(from, to) {
+      c.traces.clear();
+      await tx.chains.moveTraces(from, to);
+    },
+  };
+}
+
+/** Saga rows written behind (flush), and each saga's events. */
+function cachedSagas(c: CacheState, tx: StoreTx, flush: () => Promise<void>): StoreTx['sagas'] {
+  return {
+    ...tx.sagas,
+    get: (id) => c.sagas.get(id, (x) => tx.sagas.get(x)),
+    put: (row) => c.sagas.put(row),
+    async addEvent(e) {
+      await tx.sagas.addEvent(e);
+      const list = c.sagaEvents.get(e.sagaId);
+      if (list) {
+        if (!list.some((x) => x.recordSeq === e.recordSeq)) {
+          // Kept in the store's order: by time, then by record.
+          let i = list.length;
+          const after = (x: SagaEvent) => x.at > e.at || (x.at === e.at && x.recordSeq > e.recordSeq);
+          while (i > 0 && after(list[i - 1]!)) i--;
+          list.splice(i, 0, e);
+        }
+      } else if (c.warmed && !c.seenSaga.has(e.sagaId)) {
+        // A saga never seen: these are all its events, and it has no row yet.
+        c.sagaEvents.set(e.sagaId, [e]);
+        if (!c.sagas.dirty.has(e.sagaId)) c.sagas.rows.set(e.sagaId, null);
+      }
+      c.seenSaga.add(e.sagaId);
+    },
+    async events(id) {
+      const hit = c.sagaEvents.get(id);
+      if (hit) return hit.slice();
+      const list = await tx.sagas.events(id);
+      if (list.length < 5000) c.sagaEvents.set(id, list);
+      return list;
+    },
+    async markStuck(now) {
+      await flush();
+      const out = await tx.sagas.markStuck(now);
+      for (const s of out) c.sagas.rows.delete(s.id);
+      return out;
+    },
+  };
+}
+
+/** Spans: "no span waits for this record" from the filter of unjoined spans' keys. */
+function cachedSpans(c: CacheState, tx: StoreTx): StoreTx['spans'] {
+  return {
+    ...tx.spans,
+    async insert(row) {
+      const added = await tx.spans.insert(row);
+      if (added && row.recordId === null) for (const k of spanJoinKeys(row)) c.seenSpanKey.add(k);
+      return added;
+    },
+    async unjoinedFor(r) {
+      if (c.warmed) {
+        const maybe =
+          c.seenSpanKey.has(`m:${keyOf(r.topic, r.partition, String(r.offset))}`) ||
+          (r.ceId !== null && c.seenSpanKey.has(`i:${r.ceId}`)) ||
+          (r.traceId !== null && r.spanId !== null && c.seenSpanKey.has(`t:${r.traceId}\u0000${r.spanId}`));
+        if (!maybe) return [];
+      }
+      return tx.spans.unjoinedFor(r);
+    },
+  };
+}
+
+/**
+ * Replays are requested from the main thread; within this transaction's snapshot, one look tells
+ * whether any waits for an outcome, and when none does no record needs to ask.
+ */
+function cachedReplays(tx: StoreTx): StoreTx['replays'] {
+  let awaiting: Promise<boolean> | undefined;
+  const anyAwaiting = () => (awaiting ??= tx.replays.anyAwaiting());
+  return {
+    ...tx.replays,
+    async awaitingOutcome(ceId) {
+      return (await anyAwaiting()) ? tx.replays.awaitingOutcome(ceId) : [];
+    },
+    async byChainAwaiting(chainId) {
+      return (await anyAwaiting()) ? tx.replays.byChainAwaiting(chainId) : [];
+    },
+  };
+}
+
 export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
   const n = opts.entries;
-  const seenCe = new BloomFilter(26);
-  const seenKey = new BloomFilter(26);
   const seenChain = new BloomFilter(25);
   const seenSaga = new BloomFilter(25);
-  const seenSpanKey = new BloomFilter(24);
-  let warmed = false;
-
-  const byCe = new BoundedMap<string, CeRef[]>(n);
-  const lastOfKey = new BoundedMap<string, CeRef>(n);
-  const chains = new RowCache<ChainRow>(n, seenChain, () => warmed);
-  const traces = new BoundedMap<string, string | null>(n);
-  const sagas = new RowCache<SagaRow>(n, seenSaga, () => warmed);
-  const sagaEvents = new BoundedMap<string, SagaEvent[]>(n);
+  const c: CacheState = {
+    warmed: false,
+    seenCe: new BloomFilter(26),
+    seenKey: new BloomFilter(26),
+    seenSaga,
+    seenSpanKey: new BloomFilter(24),
+    byCe: new BoundedMap(n),
+    lastOfKey: new BoundedMap(n),
+    chains: new RowCache<ChainRow>(n, seenChain, () => c.warmed),
+    traces: new BoundedMap(n),
+    sagas: new RowCache<SagaRow>(n, seenSaga, () => c.warmed),
+    sagaEvents: new BoundedMap(n),
+  };
 
   /** Drops every cached answer, keeping the writes not yet flushed. */
   function forgetClean() {
-    byCe.clear();
-    lastOfKey.clear();
-    chains.rows.clear();
-    traces.clear();
-    sagas.rows.clear();
-    sagaEvents.clear();
+    c.byCe.clear();
+    c.lastOfKey.clear();
+    c.chains.rows.clear();
+    c.traces.clear();
+    c.sagas.rows.clear();
+    c.sagaEvents.clear();
   }
 
   function invalidate() {
     forgetClean();
-    chains.dirty.clear();
-    sagas.dirty.clear();
+    c.chains.dirty.clear();
+    c.sagas.dirty.clear();
+  }
+
+  /** Writes the chain and saga rows changed since the last flush; call before COMMIT. */
+  async function flush(tx: StoreTx) {
+    if (opts.shared) return;
+    await c.chains.flush((row) => tx.chains.put(row));
+    await c.sagas.flush((row) => tx.sagas.put(row));
   }
 
   function wrap(tx: StoreTx): StoreTx {
     if (opts.shared) return tx;
-    const records: StoreTx['records'] = {
-      ...tx.records,
-      async insert(r) {
-        const stored = await tx.records.insert(r);
-        if (!stored) return stored;
-        const row = toRow(stored);
-        if (r.ceId) {
-          if (warmed && !seenCe.has(r.ceId)) byCe.set(r.ceId, [row]);
-          else byCe.get(r.ceId)?.push(row);
-          seenCe.add(r.ceId);
-        }
-        if (r.keyText !== null) {
-          const k = keyOf(r.topic, r.partition, r.keyText);
-          const prev = lastOfKey.get(k);
-          if ((warmed && !seenKey.has(k)) || (prev && prev.offset < r.offset)) lastOfKey.set(k, row);
-          seenKey.add(k);
-        }
-        return stored;
-      },
-      async byCeId(ceId, limit) {
-        if (warmed && !seenCe.has(ceId)) return [];
-        const hit = byCe.get(ceId);
-        if (hit) return hit.slice(0, limit);
-        const rows = await tx.records.byCeId(ceId, limit);
-        if (rows.length < limit) byCe.set(ceId, rows);
-        return rows;
-      },
-      async previousWithKey(topic, partition, keyText, beforeOffset) {
-        const k = keyOf(topic, partition, keyText);
-        if (warmed && !seenKey.has(k)) return undefined;
-        const hit = lastOfKey.get(k);
-        if (hit && hit.offset < beforeOffset) return hit;
-        return tx.records.previousWithKey(topic, partition, keyText, beforeOffset);
-      },
-      async setChain(from, to) {
-        // Rare (a merge): the cached references of the moved records would name the old chain.
-        byCe.clear();
-        lastOfKey.clear();
-        return tx.records.setChain(from, to);
-      },
-    };
-
-    const chainRepo: StoreTx['chains'] = {
-      ...tx.chains,
-      get: (id) => chains.get(id, (x) => tx.chains.get(x)),
-      put: (row) => chains.put(row),
-      async delete(id) {
-        chains.dirty.delete(id);
-        chains.rows.set(id, null);
-        await tx.chains.delete(id);
-      },
-      async chainOfTrace(traceId) {
-        const hit = traces.get(traceId);
-        if (hit !== undefined) return hit ?? undefined;
-        const id = await tx.chains.chainOfTrace(traceId);
-        traces.set(traceId, id ?? null);
-        return id;
-      },
-      async mapTrace(traceId, chainId) {
-        traces.set(traceId, chainId);
-        await tx.chains.mapTrace(traceId, chainId);
-      },
-      async moveTraces(from, to) {
-        traces.clear();
-        await tx.chains.moveTraces(from, to);
-      },
-    };
-
-    const sagaRepo: StoreTx['sagas'] = {
-      ...tx.sagas,
-      get: (id) => sagas.get(id, (x) => tx.sagas.get(x)),
-      put: (row) => sagas.put(row),
-      async addEvent(e) {
-        await tx.sagas.addEvent(e);
-        const list = sagaEvents.get(e.sagaId);
-        if (list) {
-          if (!list.some((x) => x.recordSeq === e.recordSeq)) {
-            // Kept in the store's order: by time, then by record.
-            let i = list.length;
-            const after = (x: SagaEvent) => x.at > e.at || (x.at === e.at && x.recordSeq > e.recordSeq);
-            while (i > 0 && after(list[i - 1]!)) i--;
-            list.splice(i, 0, e);
-          }
-        } else if (warmed && !seenSaga.has(e.sagaId)) {
-          // A saga never seen: these are all its events, and it has no row yet.
-          sagaEvents.set(e.sagaId, [e]);
-          if (!sagas.dirty.has(e.sagaId)) sagas.rows.set(e.sagaId, null);
-        }
-        seenSaga.add(e.sagaId);
-      },
-      async events(id) {
-        const hit = sagaEvents.get(id);
-        if (hit) return hit.slice();
-        const list = await tx.sagas.events(id);
-        if (list.length < 5000) sagaEvents.set(id, list);
-        return list;
-      },
-      async markStuck(now) {
-        await flush(tx);
-        const out = await tx.sagas.markStuck(now);
-        for (const s of out) sagas.rows.delete(s.id);
-        return out;
-      },
-    };
-
-    const spanRepo: StoreTx['spans'] = {
-      ...tx.spans,
-      async insert(row) {
-        const added = await tx.spans.insert(row);
-        if (added && row.recordId === null) for (const k of spanJoinKeys(row)) seenSpanKey.add(k);
-        return added;
-      },
-      async unjoinedFor(r) {
-        if (warmed) {
-          const maybe =
-            seenSpanKey.has(`m:${keyOf(r.topic, r.partition, String(r.offset))}`) ||
-            (r.ceId !== null && seenSpanKey.has(`i:${r.ceId}`)) ||
-            (r.traceId !== null && r.spanId !== null && seenSpanKey.has(`t:${r.traceId}\u0000${r.spanId}`));
-          if (!maybe) return [];
-        }
-        return tx.spans.unjoinedFor(r);
-      },
-    };
-
     // A savepoint must undo the cache too: earlier writes are flushed first, so on failure only
     // this savepoint's own changes are dropped with the cache.
     const savepoint: StoreTx['savepoint'] = async (fn) => {
@@ -265,37 +320,15 @@ export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
         throw err;
       }
     };
-
-    // Replays are requested from the main thread; within this transaction's snapshot, one look
-    // tells whether any waits for an outcome, and when none does no record needs to ask.
-    let awaiting: Promise<boolean> | undefined;
-    const anyAwaiting = () => (awaiting ??= tx.replays.anyAwaiting());
-    const replayRepo: StoreTx['replays'] = {
-      ...tx.replays,
-      async awaitingOutcome(ceId) {
-        return (await anyAwaiting()) ? tx.replays.awaitingOutcome(ceId) : [];
-      },
-      async byChainAwaiting(chainId) {
-        return (await anyAwaiting()) ? tx.replays.byChainAwaiting(chainId) : [];
-      },
-    };
-
     return {
       ...tx,
-      records,
-      chains: chainRepo,
-      sagas: sagaRepo,
-      spans: spanRepo,
-      replays: replayRepo,
+      records: cachedRecords(c, tx),
+      chains: cachedChains(c, tx),
+      sagas: cachedSagas(c, tx, () => flush(tx)),
+      spans: cachedSpans(c, tx),
+      replays: cachedReplays(tx),
       savepoint,
     };
-  }
-
-  /** Writes the chain and saga rows changed since the last flush; call before COMMIT. */
-  async function flush(tx: StoreTx) {
-    if (opts.shared) return;
-    await chains.flush((row) => tx.chains.put(row));
-    await sagas.flush((row) => tx.sagas.put(row));
   }
 
   return {
@@ -305,12 +338,12 @@ export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
     forgetClean,
     /** Loads the filters from the store; until then every "never seen" is asked of the store. */
     warm(source: WarmSource) {
-      for (const id of source.ceIds) seenCe.add(id);
-      for (const k of source.keys) seenKey.add(k);
+      for (const id of source.ceIds) c.seenCe.add(id);
+      for (const k of source.keys) c.seenKey.add(k);
       for (const id of source.chains) seenChain.add(id);
-      for (const id of source.sagas) seenSaga.add(id);
-      for (const k of source.spanKeys) seenSpanKey.add(k);
-      warmed = true;
+      for (const id of source.sagas) c.seenSaga.add(id);
+      for (const k of source.spanKeys) c.seenSpanKey.add(k);
+      c.warmed = true;
     },
   };
 }
