@@ -57,7 +57,7 @@ let checkpointedAt = 0;
  * Copies what the main file's WAL holds into the file (PASSIVE: beside the writer, never blocking
  * it), so the copying and its fsync happen on this thread. The ingest worker's own checkpoints
  * (every 64 MB of WAL, db.ts) then find little left to copy and nothing left to sync: its
- * COMMITs were waiting on them (200k records: 4,687/s → 5,266/s fully indexed).
+ * COMMITs were waiting on them (200k records: 4,687/s → 5,165/s fully indexed).
  */
 function checkpoint() {
   if (Date.now() - checkpointedAt < CHECKPOINT_MS) return;

@@ -1,4 +1,3 @@
-import { existsSync, rmSync } from 'node:fs';
 import type { StoredHeader } from '../types.ts';
 import { buf, json, MIN_MAX_SEQ, num, reqNum, str, type Row, type Sql } from './db.ts';
 import { searchText } from './text-search.ts';
@@ -11,8 +10,8 @@ import { searchText } from './text-search.ts';
 //   own. Tokenizing and writing the full-text index was a third of what indexing a record cost in
 //   SQLite (FTS insert ~33 µs, plus the pages it dirtied at COMMIT); in a second file it is written
 //   on the second core while the indexer goes on, and the two never wait on one write lock.
-//   A record is searchable once the worker has caught up (`pending`, part of `recordsIndexing` in
-//   /api/health); everything else about it is visible at the indexer's COMMIT.
+//   A record is searchable once the worker has caught up (`searchPending`, part of
+//   `recordsIndexing` in /api/health); everything else about it is visible at the indexer's COMMIT.
 //
 // Which records the worker has indexed: `search_state.indexed_to`, the highest seq, committed with
 // the index rows. The one record writer assigns seqs in commit order, so everything up to it is
@@ -48,14 +47,6 @@ export function attachSearchIndex(sql: Sql, dbPath: string, cacheMb = 16): void 
   sql.db.exec('PRAGMA search.journal_mode = WAL; PRAGMA search.synchronous = NORMAL');
   sql.db.exec(`PRAGMA search.cache_size = -${Math.max(1, Math.round(cacheMb)) * 1024}`);
   ensureSearchTables(sql, 'search');
-}
-
-/** Deletes the search file of a store file (and its WAL), e.g. with the store. */
-export function removeSearchIndex(dbPath: string): void {
-  for (const suffix of ['', '-wal', '-shm']) {
-    const p = searchIndexPath(dbPath) + suffix;
-    if (existsSync(p)) rmSync(p, { force: true });
-  }
 }
 
 /**
