@@ -3,8 +3,9 @@ import { badRequest } from '../../../lib/errors.ts';
 import type { NewRecord, Page } from '../types.ts';
 import { reqNum, type Sql } from './db.ts';
 
-// Free-text search over records (`GET /api/records?q=`): an FTS5 index `records_fts` (migration 3)
-// whose rowid is the record's seq. Choices, measured on 100k bench-dataset records:
+// Free-text search over records (`GET /api/records?q=`): an FTS5 index `records_fts` whose rowid
+// is the record's seq (where it lives and who fills it: search-index.ts). Choices, measured on
+// 100k bench-dataset records:
 // - Tokenizer unicode61, remove_diacritics 2, no extra token characters: words are runs of
 //   letters and digits, case-folded (accents too, in Latin script). Ids split on their punctuation
 //   (`ord-1a2b` → `ord`, `1a2b`; a traceparent → its trace and span ids), so any part of an id
@@ -59,8 +60,7 @@ export function searchText(r: SearchableRecord): string {
  */
 export function indexRecordText(sql: Sql, seq: number, r: SearchableRecord): void {
   const text = searchText(r);
-  if (text && !process.env.CW_NOFTS)
-    sql.run('INSERT INTO records_fts (rowid, text) VALUES (?, ?)', [seq, text]);
+  if (text) sql.run('INSERT INTO records_fts (rowid, text) VALUES (?, ?)', [seq, text]);
 }
 
 // Letters and digits, as unicode61 sees them: its tables are Unicode 6.1, where these code points
