@@ -346,6 +346,36 @@ export function storeConformance(open: OpenStore): void {
     ]);
   });
 
+  it('keeps the saga counts true through state changes, rewrites, deletes and maintenance', async () => {
+    const s = await open();
+    const put = (...rows: Parameters<typeof saga>[]) =>
+      s.transaction(async (tx) => {
+        for (const [id, patch] of rows) await tx.sagas.put(saga(id, patch));
+      });
+    await put(['a', { updatedAt: 100 }], ['b', { updatedAt: 100 }], ['c', {}], ['d', { type: 'refund' }]);
+    // A rewrite that changes nothing counted, one that moves a saga, one that changes its type.
+    await put(['c', { currentStep: 'charge' }], ['b', { state: 'COMPLETED', updatedAt: 100 }], ['d', {}]);
+    expect(await s.sagas.counts()).toEqual([
+      { type: 'order-fulfilment', state: 'COMPLETED', count: 1 },
+      { type: 'order-fulfilment', state: 'RUNNING', count: 3 },
+    ]);
+    // Retention deletes a and b (updated before the cut); maintenance folds what changed.
+    await s.enforceRetention({ olderThan: 500, maxRecords: 1_000_000, maxDeletes: 1000 });
+    expect(await s.sagas.counts()).toEqual([{ type: 'order-fulfilment', state: 'RUNNING', count: 2 }]);
+    await put(['c', { state: 'FAILED' }], ['e', { type: 'refund', state: 'COMPLETED' }]);
+    expect(await s.sagas.counts()).toEqual([
+      { type: 'order-fulfilment', state: 'FAILED', count: 1 },
+      { type: 'order-fulfilment', state: 'RUNNING', count: 1 },
+      { type: 'refund', state: 'COMPLETED', count: 1 },
+    ]);
+    await s.enforceRetention({ olderThan: 500, maxRecords: 1_000_000, maxDeletes: 1000 });
+    expect(await s.sagas.counts()).toEqual([
+      { type: 'order-fulfilment', state: 'FAILED', count: 1 },
+      { type: 'order-fulfilment', state: 'RUNNING', count: 1 },
+      { type: 'refund', state: 'COMPLETED', count: 1 },
+    ]);
+  });
+
   it('lists and counts sagas by view state, and marks overdue ones STUCK once', async () => {
     const s = await open();
     await s.transaction(async (tx) => {

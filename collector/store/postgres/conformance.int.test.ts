@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sharedStoreConformance, storeConformance } from '../conformance.ts';
 import type { Store } from '../types.ts';
+import { sagaRow } from '../testing.ts';
 import { createPostgresStore } from './index.ts';
 
 // The Store port's contract (../conformance.ts) on a real PostgreSQL server: a fresh database per
@@ -69,5 +70,48 @@ describe('Store port: PostgreSQL', () => {
     await b.transaction((tx) => tx.landing.append([chunk(1, 5)]));
     expect(await a.landing.stats()).toEqual({ waiting: 3, waitingAll: 8 });
     expect(await b.landing.stats()).toEqual({ waiting: 5, waitingAll: 8 });
+  });
+
+  it('keeps the saga counts equal to a full count while three collectors write and fold them', async () => {
+    const first = await open();
+    const url = urlOf(databases[databases.length - 1]!);
+    const others = await Promise.all([1, 2].map(() => createPostgresStore({ url })));
+    stores.push(...others);
+    const all = [first, ...others];
+    const states = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'FAILED'] as const;
+    // Each collector moves 40 sagas of its own through every state, 10 per transaction, while
+    // maintenance (retention with nothing old enough, then the fold) runs beside it.
+    const writer = async (s: Store, w: number) => {
+      for (const state of states)
+        for (let batch = 0; batch < 4; batch++)
+          await s.transaction(async (tx) => {
+            for (let i = batch * 10; i < batch * 10 + 10; i++)
+              await tx.sagas.put(sagaRow(`w${w}-${i}`, { type: `type-${i % 3}`, state }));
+          });
+    };
+    const folds = async (s: Store, stop: () => boolean) => {
+      while (!stop()) await s.enforceRetention({ olderThan: 0, maxRecords: 1_000_000, maxDeletes: 1000 });
+    };
+    let done = false;
+    await Promise.all([
+      Promise.all(all.map((s, w) => writer(s, w))).finally(() => (done = true)),
+      ...all.map((s) => folds(s, () => done)),
+    ]);
+    // The ground truth: every saga counted.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const truth = await c
+      .query<{ type: string; state: string; count: number }>(
+        `SELECT type, CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END AS state, count(*)::int AS count
+         FROM sagas GROUP BY 1, 2 ORDER BY 1, 2`,
+      )
+      .finally(() => c.end());
+    expect(await first.sagas.counts()).toEqual(truth.rows);
+    const byType = (n: number) =>
+      [0, 1, 2].map((t) => ({ type: `type-${t}`, state: 'FAILED', count: n * (t === 0 ? 14 : 13) }));
+    expect(await first.sagas.counts()).toEqual(byType(3));
+    // And once more after a last fold, from another collector.
+    await others[0]!.enforceRetention({ olderThan: 0, maxRecords: 1_000_000, maxDeletes: 1000 });
+    expect(await others[1]!.sagas.counts()).toEqual(byType(3));
   });
 });

@@ -323,10 +323,13 @@ export function createSagaRepo(db: Db, inTransaction: boolean): SagaRepo {
         cursorOf: (s) => [s.startedAt, s.id],
       });
     },
+    // Kept by triggers on sagas (migration 7): at most one row per (type, state) since the last
+    // compaction plus the changes after it.
     counts: async () =>
       (
         await db.all(
-          `SELECT type, ${VIEW_STATE} AS view_state, count(*) AS n FROM sagas GROUP BY 1, 2 ORDER BY 1, 2`,
+          `SELECT type, view_state, sum(n)::bigint AS n FROM saga_count_deltas
+           GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2`,
         )
       ).map((r) => ({ type: reqStr(r, 'type'), state: reqStr(r, 'view_state'), count: reqNum(r, 'n') })),
     async markStuck(now) {

@@ -19,6 +19,22 @@ async function dropDerived(db: Db, partition: string): Promise<number> {
   return other;
 }
 
+/** Held for the one statement of a compaction: one collector folds the counts at a time. */
+const ADVISORY_SAGA_COUNTS = 7_411_007;
+
+/**
+ * Folds the saga count changes (migration 7) into one row per (type, view state). One statement:
+ * the rows it deletes are those its snapshot sees, so a change committed meanwhile by another
+ * collector stays as a row of its own and every sum is kept. Returns the rows folded.
+ */
+export async function compactSagaCounts(db: Db): Promise<number> {
+  return db.run(
+    `WITH lock AS (SELECT pg_try_advisory_xact_lock(${ADVISORY_SAGA_COUNTS}) AS got),
+     gone AS (DELETE FROM saga_count_deltas WHERE (SELECT got FROM lock) RETURNING type, view_state, n)
+     INSERT INTO saga_count_deltas SELECT type, view_state, sum(n) FROM gone GROUP BY 1, 2 HAVING sum(n) <> 0`,
+  );
+}
+
 export async function enforceRetention(
   db: Db,
   partitions: Partitions,
@@ -68,5 +84,7 @@ export async function enforceRetention(
     [olderThan, maxDeletes],
   );
   other += await db.run(`DELETE FROM bulk_jobs WHERE state <> 'running' AND created_at < ?`, [olderThan]);
+  // After the sagas' deletes, whose count changes it folds too.
+  await compactSagaCounts(db);
   return { records, spans, other };
 }
