@@ -15,7 +15,12 @@ export class BloomFilter {
     this.#hashes = hashes;
   }
 
-  #probe(s: string, f: (bit: number) => boolean): boolean {
+  // The two hashes of the string being probed, in fields: a probe allocates nothing (it took a
+  // callback, a closure per call, on a path taken several times per record).
+  #h1 = 0;
+  #h2 = 0;
+
+  #hash(s: string): void {
     // Two 32-bit FNV-1a variants combined by double hashing (Kirsch–Mitzenmacher).
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
@@ -25,26 +30,28 @@ export class BloomFilter {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     }
     h2 ^= h2 >>> 15;
-    h2 |= 1;
-    for (let i = 0; i < this.#hashes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.#mask;
-      if (!f(bit >>> 0)) return false;
-    }
-    return true;
+    this.#h1 = h1;
+    this.#h2 = h2 | 1;
   }
 
   add(s: string): void {
+    this.#hash(s);
     const bits = this.#bits;
-    this.#probe(s, (b) => {
+    for (let i = 0; i < this.#hashes; i++) {
+      const b = ((this.#h1 + Math.imul(i, this.#h2)) & this.#mask) >>> 0;
       bits[b >>> 5]! |= 1 << (b & 31);
-      return true;
-    });
+    }
   }
 
   /** false: certainly never added. true: maybe. */
   has(s: string): boolean {
+    this.#hash(s);
     const bits = this.#bits;
-    return this.#probe(s, (b) => (bits[b >>> 5]! & (1 << (b & 31))) !== 0);
+    for (let i = 0; i < this.#hashes; i++) {
+      const b = ((this.#h1 + Math.imul(i, this.#h2)) & this.#mask) >>> 0;
+      if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) return false;
+    }
+    return true;
   }
 }
 

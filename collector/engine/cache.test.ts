@@ -65,3 +65,35 @@ describe('derivation cache: the previous record of a key', () => {
     expect(lookups() - before).toBe(1);
   });
 });
+
+describe("derivation cache: a saga's events", () => {
+  const event = (sagaId: string, seq: number, at: number, data: string | null = null) => ({
+    sagaId,
+    recordSeq: seq,
+    recordId: `t:0:${seq}`,
+    type: `Type${seq % 3}`,
+    at,
+    step: seq % 2 ? 'charge' : null,
+    data,
+  });
+
+  it("gives the store's list, in the store's order, from memory and after a reload", async () => {
+    const { store, tx } = setup(4);
+    const added = [event('s1', 1, 30), event('s1', 2, 10, '{"x":1}'), event('s1', 3, 10), event('s1', 4, 20)];
+    await tx(async (t) => {
+      for (const e of added) await t.sagas.addEvent(e);
+    });
+    const fromStore = await store.sagas.events('s1');
+    expect(fromStore.map((e) => e.recordSeq)).toEqual([2, 3, 4, 1]);
+    // From memory: the saga was new to the filters, so the cache holds every event it was given.
+    expect(await tx((t) => t.sagas.events('s1'))).toEqual(fromStore);
+    // Evicted by other sagas (the events of 2 × 4 sagas: 4 – 8 held), then read back whole and kept.
+    await tx(async (t) => {
+      for (let i = 0; i < 8; i++) await t.sagas.addEvent(event(`other-${i}`, 10 + i, 5));
+    });
+    expect(await tx((t) => t.sagas.events('s1'))).toEqual(fromStore);
+    await tx((t) => t.sagas.addEvent(event('s1', 5, 15)));
+    expect(await tx((t) => t.sagas.events('s1'))).toEqual(await store.sagas.events('s1'));
+    expect((await store.sagas.events('s1')).map((e) => e.recordSeq)).toEqual([2, 3, 5, 4, 1]);
+  });
+});
