@@ -25,7 +25,8 @@ const ADVISORY_SAGA_COUNTS = 7_411_007;
 /**
  * Folds the saga count changes (migration 7) into one row per (type, view state). One statement:
  * the rows it deletes are those its snapshot sees, so a change committed meanwhile by another
- * collector stays as a row of its own and every sum is kept. Returns the rows folded.
+ * collector stays as a row of its own and every sum is kept. Returns the rows left by the fold
+ * (0 when another collector held the lock and this one folded nothing).
  */
 export async function compactSagaCounts(db: Db): Promise<number> {
   return db.run(
