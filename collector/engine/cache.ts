@@ -233,21 +233,21 @@ function cachedSagas(c: CacheState, tx: StoreTx, flush: () => Promise<void>): St
     ...tx.sagas,
     get: (id) => c.sagas.get(id, (x) => tx.sagas.get(x)),
     put: (row) => c.sagas.put(row),
-    async addEvent(added) {
-      await tx.sagas.addEvent(added);
-      const list = c.sagaEvents.get(added.sagaId);
-      const e = compactEvent(c, added.sagaId, added);
+    async addEvent(e) {
+      await tx.sagas.addEvent(e);
+      const list = c.sagaEvents.get(e.sagaId);
+      // Only what is kept is made compact.
       if (list) {
         if (!list.some((x) => x.recordSeq === e.recordSeq)) {
           // Kept in the store's order: by time, then by record.
           let i = list.length;
           const after = (x: SagaEvent) => x.at > e.at || (x.at === e.at && x.recordSeq > e.recordSeq);
           while (i > 0 && after(list[i - 1]!)) i--;
-          list.splice(i, 0, e);
+          list.splice(i, 0, compactEvent(c, e.sagaId, e));
         }
       } else if (c.warmed && !c.seenSaga.has(e.sagaId)) {
         // A saga never seen: these are all its events, and it has no row yet.
-        c.sagaEvents.set(e.sagaId, [e]);
+        c.sagaEvents.set(e.sagaId, [compactEvent(c, e.sagaId, e)]);
         if (!c.sagas.dirty.has(e.sagaId)) c.sagas.rows.set(e.sagaId, null);
       }
       c.seenSaga.add(e.sagaId);
@@ -256,11 +256,10 @@ function cachedSagas(c: CacheState, tx: StoreTx, flush: () => Promise<void>): St
       const hit = c.sagaEvents.get(id);
       if (hit) return hit.slice();
       const list = await tx.sagas.events(id);
-      if (list.length < 5000)
-        c.sagaEvents.set(
-          id,
-          list.map((e) => compactEvent(c, id, e)),
-        );
+      if (list.length < 5000) {
+        const kept = list.map((e) => compactEvent(c, id, e));
+        c.sagaEvents.set(id, kept);
+      }
       return list;
     },
     async markStuck(now) {

@@ -25,11 +25,11 @@ const ADVISORY_SAGA_COUNTS = 7_411_007;
 /**
  * Folds the saga count changes (migration 7) into one row per (type, view state). One statement:
  * the rows it deletes are those its snapshot sees, so a change committed meanwhile by another
- * collector stays as a row of its own and every sum is kept. Returns the rows left by the fold
- * (0 when another collector held the lock and this one folded nothing).
+ * collector stays as a row of its own and every sum is kept. Folds nothing while another
+ * collector holds the lock.
  */
-export async function compactSagaCounts(db: Db): Promise<number> {
-  return db.run(
+export async function compactSagaCounts(db: Db): Promise<void> {
+  await db.run(
     `WITH lock AS (SELECT pg_try_advisory_xact_lock(${ADVISORY_SAGA_COUNTS}) AS got),
      gone AS (DELETE FROM saga_count_deltas WHERE (SELECT got FROM lock) RETURNING type, view_state, n)
      INSERT INTO saga_count_deltas SELECT type, view_state, sum(n) FROM gone GROUP BY 1, 2 HAVING sum(n) <> 0`,
