@@ -305,8 +305,20 @@ export function createCollector(deps: CollectorDeps): Collector {
         );
       if (store.searchIndexPath && !search)
         search = startSearchIndexer(
-          { dbPath: store.searchIndexPath, logLevel: config.LOG_LEVEL },
+          {
+            dbPath: store.searchIndexPath,
+            logLevel: config.LOG_LEVEL,
+            sagas: {
+              definitions: sagaDefinitions,
+              stuckGraceMs: config.SAGA_STUCK_GRACE_MS,
+              retentionMs: config.RETENTION_HOURS * 3600_000,
+              maintenanceMs: config.MAINTENANCE_INTERVAL_MS,
+            },
+          },
           logger.child({ component: 'search' }),
+          (transitions) => {
+            for (const t of transitions) metrics.sagaTransitions.inc({ saga_type: t.type, state: t.state });
+          },
         );
       const port = await listen(server, config.COLLECTOR_PORT, config.COLLECTOR_HOST);
       apiUrl = `http://${config.COLLECTOR_HOST}:${port}`;

@@ -228,7 +228,8 @@ const compactEvent = (c: CacheState, sagaId: string, e: SagaEvent): SagaEvent =>
 });
 
 /** Saga rows written behind (flush), and each saga's events. */
-function cachedSagas(c: CacheState, tx: StoreTx, flush: () => Promise<void>): StoreTx['sagas'] {
+function cachedSagas(c: CacheState, sagas: StoreTx['sagas'], flush: () => Promise<void>): StoreTx['sagas'] {
+  const tx = { sagas };
   return {
     ...tx.sagas,
     get: (id) => c.sagas.get(id, (x) => tx.sagas.get(x)),
@@ -370,11 +371,28 @@ export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
       ...tx,
       records: cachedRecords(c, tx),
       chains: cachedChains(c, tx),
-      sagas: cachedSagas(c, tx, () => flush(tx)),
+      sagas: cachedSagas(c, tx.sagas, () => flush(tx)),
       spans: cachedSpans(c, tx),
       replays: cachedReplays(tx),
       savepoint,
     };
+  }
+
+  /**
+   * Saga derivation alone, over `sagas` (the search worker's: store/sqlite/sagas-apart.ts):
+   * the cached repository, and the flush to call before its transaction commits.
+   */
+  function wrapSagas(sagas: StoreTx['sagas']) {
+    const flushSagas = () => c.sagas.flush((row) => sagas.put(row));
+    return { sagas: cachedSagas(c, sagas, flushSagas), flush: flushSagas };
+  }
+
+  /** Drops what is cached of these sagas (their events were deleted). */
+  function forgetSagas(ids: Iterable<string>) {
+    for (const id of ids) {
+      c.sagaEvents.delete(id);
+      if (!c.sagas.dirty.has(id)) c.sagas.rows.delete(id);
+    }
   }
 
   return {
@@ -382,6 +400,8 @@ export function createDerivationCache(opts: CacheSizes = { entries: 4_000 }) {
     flush,
     invalidate,
     forgetClean,
+    wrapSagas,
+    forgetSagas,
     /** Loads the filters from the store; until then every "never seen" is asked of the store. */
     warm(source: WarmSource) {
       for (const id of source.ceIds) c.seenCe.add(id);

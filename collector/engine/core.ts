@@ -203,7 +203,8 @@ export function createEngineCore(deps: {
       maxRecords: number;
       maxDeletes: number;
     }): Promise<MaintenanceResult> {
-      const stuck = await write((tx) => sagas.sweep(tx));
+      // Where sagas are derived apart, the search worker sweeps them.
+      const stuck = sagas ? await write((tx) => sagas.sweep(tx)) : [];
       const removed = await store.enforceRetention(opts);
       // Rows retention deleted may sit in the cache; the unflushed writes of a group in flight stay.
       if (removed.records || removed.spans || removed.other) cache.forgetClean();

@@ -20,9 +20,11 @@ import {
   type IngestEngine,
 } from './index.ts';
 import { packBatch, packedLayout, readPackedRecord, readPackedRecords } from './protocol.ts';
+import { startSearchIndexer } from './search.ts';
 
 // The engine's two homes must agree: the same batches through the worker (file store, packed
-// transfer) and inline (in-memory store) leave the same records, chains, sagas and DLQ entries.
+// transfer; sagas derived by the search worker) and inline (in-memory store) leave the same
+// records, chains, sagas and DLQ entries.
 // Landed records are indexed once, also across a crash or a stop of the engine.
 
 const dir = mkdtempSync(join(tmpdir(), 'causeway-engine-'));
@@ -141,13 +143,26 @@ async function snapshot(store: Store) {
     { limit: 100_000, cursor: null },
   );
   const sagas = await store.sagas.list({}, { limit: 100_000, cursor: null });
+  const events = await Promise.all(sagas.items.map((s) => store.sagas.events(s.id)));
   const dlq = await store.dlq.list({}, { limit: 100_000, cursor: null });
   return {
     records: records.items
       .map((r) => [r.topic, r.partition, r.offset, r.chainId, r.anomalies.join(',')].join('|'))
       .sort(),
     chains: chains.items.map((c) => [c.id, c.recordCount, c.status, c.flow].join('|')).sort(),
-    sagas: sagas.items.map((s) => [s.id, s.state, s.stuck].join('|')).sort(),
+    sagas: sagas.items
+      .map((s, i) =>
+        [
+          s.id,
+          s.state,
+          s.stuck,
+          s.currentStep,
+          s.history.length,
+          events[i]!.map((e) => e.recordId).join(','),
+        ].join('|'),
+      )
+      .sort(),
+    sagaCounts: await store.sagas.counts(),
     dlq: dlq.items.map((d) => [d.id, d.chainId, d.originTopic].join('|')).sort(),
   };
 }
@@ -216,6 +231,22 @@ describe('ingest engine', () => {
       silentLogger(),
       workerLog.events,
     );
+    // On a store file the search worker derives the sagas, from the committed records.
+    const apartTransitions: string[] = [];
+    const search = startSearchIndexer(
+      {
+        dbPath: path,
+        logLevel: 'silent',
+        sagas: {
+          definitions: sagaDefinitions,
+          stuckGraceMs: config.SAGA_STUCK_GRACE_MS,
+          retentionMs: 3_600_000,
+          maintenanceMs: 3_600_000,
+        },
+      },
+      silentLogger(),
+      (ts) => apartTransitions.push(...ts.map((t) => `${t.type}|${t.state}`)),
+    );
     const inline = createInlineEngine({
       store: memStore,
       config,
@@ -236,6 +267,7 @@ describe('ingest engine', () => {
       // A redelivered batch is a duplicate: nothing lands or is stored twice.
       expect(await worker.land(batches[3]!)).toBe(batches[3]!.records.length);
       expect(await fileStore.landing.stats()).toEqual({ waiting: 0, waitingAll: 0 });
+      await waitFor(async () => (await fileStore.searchBacklog!()) === 0, { timeoutMs: 30_000 });
       const a = await snapshot(fileStore);
       const b = await snapshot(memStore);
       expect(a.records).toHaveLength(total);
@@ -243,7 +275,17 @@ describe('ingest engine', () => {
       expect(a.sagas.length).toBeGreaterThan(100);
       expect(a.dlq.length).toBeGreaterThan(0);
       expect(a).toEqual(b);
+      // The same transitions counted, whichever thread derived them.
+      const inlineTransitions = inlineLog.outcomes.flatMap((o) =>
+        o.counts.flatMap(([m, l, n]) =>
+          m === 'sagaTransitions' ? Array<string>(n).fill(`${l.saga_type}|${l.state}`) : [],
+        ),
+      );
+      expect(inlineTransitions.length).toBeGreaterThan(100);
+      expect(apartTransitions.sort()).toEqual(inlineTransitions.sort());
+      expect(workerLog.outcomes.some((o) => o.counts.some(([m]) => m === 'sagaTransitions'))).toBe(false);
     } finally {
+      await search.close();
       await worker.close();
       await inline.close();
       await fileStore.close();

@@ -54,7 +54,10 @@ export function createIndexer(deps: IndexerDeps) {
     catalog: deps.catalog,
     now,
   });
-  const sagas = createSagaTracker({ catalog: deps.catalog, now, stuckGraceMs: config.SAGA_STUCK_GRACE_MS });
+  // On a store file the search worker derives sagas (store/sqlite/sagas-apart.ts).
+  const sagas = store.sagasDerivedApart
+    ? undefined
+    : createSagaTracker({ catalog: deps.catalog, now, stuckGraceMs: config.SAGA_STUCK_GRACE_MS });
   const derive = createDeriver({
     chains,
     sagas,

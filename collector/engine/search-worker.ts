@@ -1,19 +1,37 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../lib/logger.ts';
+import { createSagaCatalog, type SagaDefinition } from '../sagas/definitions.ts';
+import type { SagaTransition } from '../sagas/tracker.ts';
 import { openSql } from '../store/sqlite/db.ts';
 import { attachSearchIndex, catchUpSearchIndex } from '../store/sqlite/search-index.ts';
+import { createSearchSagas } from './search-sagas.ts';
 
-// The search worker: fills a store file's text-search index from its records
-// (store/sqlite/search-index.ts says what and why), on a thread and connection of its own. Runs
-// a round whenever the parent says records were indexed, and every IDLE_MS anyway; exits on
-// 'close' after the round in progress. Between rounds it also checkpoints the main file's WAL
-// (PASSIVE: never blocking the writer), so that the ingest worker's own checkpoints find little
-// to do (`checkpoint` below).
+// The search worker: fills a store file's text-search index and derives its sagas from its
+// records (store/sqlite/search-index.ts and sagas-apart.ts say what and why), on a thread and
+// connection of its own. Runs a round whenever the parent says records were indexed, and every
+// IDLE_MS anyway; exits on 'close' after the round in progress. Between rounds it marks sagas
+// STUCK whose deadline passed and removes old ones (every `maintenanceMs`), and checkpoints the
+// main file's WAL (PASSIVE: never blocking the writer), so that the ingest worker's own
+// checkpoints find little to do (`checkpoint` below).
 
 export interface SearchWorkerInit {
   readonly dbPath: string;
   readonly logLevel: string;
+  readonly sagas: {
+    readonly definitions: readonly SagaDefinition[];
+    readonly stuckGraceMs: number;
+    /** Sagas not updated for this long are removed (the store's retention by age). */
+    readonly retentionMs: number;
+    /** How often the STUCK sweep and saga retention run. */
+    readonly maintenanceMs: number;
+  };
 }
+
+/** What the worker reports: records indexed, saga transitions committed. */
+export type SearchWorkerMessage =
+  | { readonly ready: true }
+  | { readonly closed: true }
+  | { readonly searchIndexed: number; readonly sagaTransitions: readonly SagaTransition[] };
 
 /** Records per search transaction: ~30–60 ms of work, so a nudge is served soon after. */
 const ROUND_RECORDS = 2000;
@@ -23,6 +41,8 @@ const IDLE_MS = 250;
 const CHECKPOINT_MS = 1000;
 /** After a failed round (the search file's lock held by a reader's write transaction, say). */
 const RETRY_MS = 200;
+/** Sagas removed by age per maintenance step at most (as the store's retention). */
+const MAX_SAGA_DELETES = 5000;
 
 const init = workerData as SearchWorkerInit;
 const port = parentPort!;
@@ -30,6 +50,13 @@ const logger = createLogger({ name: 'collector', level: init.logLevel }).child({
 // A small page cache for the main file: a round reads the newest records once, in seq order.
 const sql = openSql(init.dbPath, { cacheMb: 4 });
 attachSearchIndex(sql, init.dbPath);
+const sagas = createSearchSagas(sql, {
+  catalog: createSagaCatalog(init.sagas.definitions),
+  stuckGraceMs: init.sagas.stuckGraceMs,
+  now: Date.now,
+  logger,
+});
+const report = (m: SearchWorkerMessage) => port.postMessage(m);
 
 let closing = false;
 /** Records were indexed since the last round began: the next one goes at once. */
@@ -69,14 +96,33 @@ function checkpoint() {
   }
 }
 
+let maintainedAt = Date.now();
+/** The STUCK sweep and the sagas' retention by age, every `maintenanceMs`. */
+async function maintainSagas() {
+  if (Date.now() - maintainedAt < init.sagas.maintenanceMs) return;
+  maintainedAt = Date.now();
+  try {
+    const stuck = await sagas.sweep();
+    if (stuck) logger.info({ count: stuck }, 'sagas passed their deadline: STUCK');
+    await sagas.retain(Date.now() - init.sagas.retentionMs, MAX_SAGA_DELETES);
+  } catch (err) {
+    logger.warn({ err }, 'the saga sweep or retention failed; retrying');
+  }
+  const sagaTransitions = sagas.take();
+  if (sagaTransitions.length) report({ searchIndexed: 0, sagaTransitions });
+}
+
 async function run(): Promise<void> {
   while (!closing) {
     checkpoint();
+    await maintainSagas();
     let n: number;
     nudged = false;
     try {
-      n = catchUpSearchIndex(sql, ROUND_RECORDS);
-      if (n) port.postMessage({ searchIndexed: n });
+      n = await catchUpSearchIndex(sql, ROUND_RECORDS, sagas.round);
+      sagas.settle();
+      const sagaTransitions = sagas.take();
+      if (n || sagaTransitions.length) report({ searchIndexed: n, sagaTransitions });
     } catch (err) {
       logger.warn({ err }, 'a search-index round failed; retrying');
       await pause(RETRY_MS);
@@ -86,9 +132,9 @@ async function run(): Promise<void> {
     await (n === ROUND_RECORDS || nudged ? new Promise((r) => setImmediate(r)) : pause(IDLE_MS));
   }
   sql.db.close();
-  port.postMessage({ closed: true });
+  report({ closed: true });
   port.close();
 }
 
-port.postMessage({ ready: true });
+report({ ready: true });
 void run();

@@ -34,7 +34,8 @@ export interface RecordEffects {
 
 export interface DeriverDeps {
   readonly chains: ChainTracker;
-  readonly sagas: SagaTracker;
+  /** Absent where sagas are derived elsewhere (a store file's search worker). */
+  readonly sagas: SagaTracker | undefined;
   readonly lateThresholdMs: number;
   readonly now: () => number;
   readonly logger: Logger;
@@ -85,7 +86,7 @@ export function createDeriver(deps: DeriverDeps) {
       if (record.isDlq) await createDlqEntry(tx, record, d.replayCount);
       replayResults.push(...(await followReplays(tx, record, deps.now())));
       if (completion) replayResults.push(...(await chainCompleted(tx, completion.chainId, deps.now())));
-      sagaTransitions = await sagas.onRecord(tx, record, d.payload);
+      if (sagas) sagaTransitions = await sagas.onRecord(tx, record, d.payload);
     };
     if (!safe) {
       try {

@@ -5,9 +5,32 @@ import { evaluateChoreographed } from './choreographed.ts';
 import type { SagaCatalog } from './definitions.ts';
 import { evaluateOrchestrated } from './orchestrated.ts';
 
-// Keeps saga instances current as records are stored (inside the ingest transaction), and marks
+// Keeps saga instances current as records are stored (inside the ingest transaction, or on a store
+// file in the search worker's round: store/sqlite/sagas-apart.ts), and marks
 // instances STUCK when a deadline passes with no transition (the periodic sweep). A small grace
 // keeps a saga whose orchestrator is about to act on its own deadline from flickering STUCK.
+
+/** The orchestrator's event: its payload is the saga's new state. */
+export const SAGA_STATE_CHANGED = 'SagaStateChanged';
+
+/** What saga derivation reads of a record. */
+export type SagaSource = Pick<
+  StoredRecord,
+  | 'seq'
+  | 'topic'
+  | 'partition'
+  | 'offset'
+  | 'timestamp'
+  | 'ceType'
+  | 'ceTimeMs'
+  | 'correlationId'
+  | 'sagaId'
+  | 'sagaStep'
+  | 'isDlq'
+  | 'isRetry'
+>;
+/** Where saga derivation reads and writes: a store transaction, or the search worker's saga tables. */
+export type SagaTx = Pick<StoreTx, 'sagas'>;
 
 export type SagaViewState = SagaState | 'STUCK';
 export interface SagaTransition {
@@ -19,8 +42,8 @@ export const viewState = (s: Pick<SagaRow, 'state' | 'stuck'>): SagaViewState =>
   s.stuck ? 'STUCK' : s.state;
 
 export interface SagaTracker {
-  onRecord(tx: StoreTx, rec: StoredRecord, payload: unknown): Promise<SagaTransition[]>;
-  sweep(tx: StoreTx): Promise<SagaTransition[]>;
+  onRecord(tx: SagaTx, rec: SagaSource, payload: unknown): Promise<SagaTransition[]>;
+  sweep(tx: SagaTx): Promise<SagaTransition[]>;
 }
 
 export function createSagaTracker(deps: {
@@ -37,7 +60,7 @@ export function createSagaTracker(deps: {
   };
 
   async function reevaluate(
-    tx: StoreTx,
+    tx: SagaTx,
     id: string,
     evaluate: () => Promise<SagaRow | undefined>,
   ): Promise<SagaTransition | undefined> {
@@ -60,7 +83,7 @@ export function createSagaTracker(deps: {
       const out: (SagaTransition | undefined)[] = [];
       const orchestrated = new Set<string>();
       const change =
-        rec.ceType === 'SagaStateChanged' ? sagaStateChangedSchema.safeParse(payload) : undefined;
+        rec.ceType === SAGA_STATE_CHANGED ? sagaStateChangedSchema.safeParse(payload) : undefined;
       if (change?.success) {
         const p = change.data;
         const pAt = Date.parse(p.at);

@@ -65,7 +65,16 @@ export interface Store extends StoreTx {
    * search worker on this file (collector/engine/search.ts), which the collector starts.
    */
   readonly searchIndexPath?: string;
-  /** Stored records not yet searchable by text (0 or absent where search is indexed with them). */
+  /**
+   * Sagas are derived by that search worker from the committed records, not by the ingest engine
+   * (store/sqlite/sagas-apart.ts): the engine neither derives nor sweeps them, retention leaves
+   * them to the worker.
+   */
+  readonly sagasDerivedApart?: boolean;
+  /**
+   * Stored records not yet searchable by text, nor in their sagas where those are derived apart
+   * (0 or absent where both happen with the record).
+   */
   searchBacklog?(): Promise<number>;
   close(): Promise<void>;
 }

@@ -109,9 +109,9 @@ export function createSqliteStore(options: {
     ...tx,
     transaction,
     async enforceRetention(opts) {
-      return transaction(() => Promise.resolve(enforceRetention(sql, { ...opts, inlineSearch: inMemory })));
+      return transaction(() => Promise.resolve(enforceRetention(sql, { ...opts, inline: inMemory })));
     },
-    ...(inMemory ? {} : { searchIndexPath: options.path }),
+    ...(inMemory ? {} : { searchIndexPath: options.path, sagasDerivedApart: true }),
     ...(searchAttached ? { searchBacklog: () => Promise.resolve(searchPending(sql)) } : {}),
     warmKeys() {
       const column = function* (text: string): Generator<string> {
@@ -126,7 +126,10 @@ export function createSqliteStore(options: {
           'SELECT topic || char(0) || partition || char(0) || key_text FROM records WHERE key_text IS NOT NULL',
         ),
         chains: column('SELECT id FROM chains'),
-        sagas: column('SELECT id FROM sagas UNION ALL SELECT DISTINCT saga_id FROM saga_events'),
+        // On a store file the search worker derives sagas (sagas-apart.ts): none to warm here.
+        sagas: inMemory
+          ? column('SELECT id FROM sagas UNION ALL SELECT DISTINCT saga_id FROM saga_events')
+          : [],
         spanKeys: (function* () {
           for (const r of sql.db
             .prepare(

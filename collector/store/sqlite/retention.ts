@@ -8,11 +8,14 @@ import { lim, MIN_MAX_SEQ, num, reqNum, type Sql } from './db.ts';
 
 const inList = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
-/** `inlineSearch`: the text index is in this database; else the search worker drops its rows. */
+/**
+ * `inline`: the text index and the saga tables are in this database (an in-memory store); else they
+ * are in the search file, and the search worker drops the rows of deleted records and old sagas.
+ */
 function deleteRecords(
   sql: Sql,
   seqs: readonly number[],
-  inlineSearch: boolean,
+  inline: boolean,
 ): { records: number; other: number } {
   let records = 0;
   let other = 0;
@@ -21,9 +24,9 @@ function deleteRecords(
     const list = inList(chunk.length);
     records += sql.run(`DELETE FROM records WHERE seq IN (${list})`, chunk).changes;
     sql.run(`DELETE FROM record_bodies WHERE seq IN (${list})`, chunk);
-    if (inlineSearch) sql.run(`DELETE FROM records_fts WHERE rowid IN (${list})`, chunk);
+    if (inline) sql.run(`DELETE FROM records_fts WHERE rowid IN (${list})`, chunk);
     other += sql.run(`DELETE FROM anomalies WHERE record_seq IN (${list})`, chunk).changes;
-    other += sql.run(`DELETE FROM saga_events WHERE record_seq IN (${list})`, chunk).changes;
+    if (inline) other += sql.run(`DELETE FROM saga_events WHERE record_seq IN (${list})`, chunk).changes;
     other += sql.run(`DELETE FROM dlq_entries WHERE record_seq IN (${list})`, chunk).changes;
   }
   return { records, other };
@@ -31,7 +34,7 @@ function deleteRecords(
 
 export function enforceRetention(
   sql: Sql,
-  opts: { olderThan: number; maxRecords: number; maxDeletes: number; inlineSearch: boolean },
+  opts: { olderThan: number; maxRecords: number; maxDeletes: number; inline: boolean },
 ): RetentionResult {
   const { olderThan, maxRecords, maxDeletes } = opts;
   // Oldest first by seq: one writer stores records in seq order, so stored_at grows with seq and
@@ -54,7 +57,7 @@ export function enforceRetention(
         .map((r) => reqNum(r, 'seq')),
     );
   }
-  const removed = deleteRecords(sql, [...new Set(seqs)], opts.inlineSearch);
+  const removed = deleteRecords(sql, [...new Set(seqs)], opts.inline);
   let other = removed.other;
   const spans = sql.run(
     'DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE stored_at < ? ORDER BY stored_at LIMIT ?)',
@@ -66,10 +69,11 @@ export function enforceRetention(
     maxDeletes,
   ]).changes;
   other += sql.run(`DELETE FROM chains WHERE id IN (${oldChains})`, [olderThan, maxDeletes]).changes;
-  other += sql.run(
-    'DELETE FROM sagas WHERE id IN (SELECT id FROM sagas WHERE updated_at < ? ORDER BY updated_at LIMIT ?)',
-    [olderThan, maxDeletes],
-  ).changes;
+  if (opts.inline)
+    other += sql.run(
+      'DELETE FROM sagas WHERE id IN (SELECT id FROM sagas WHERE updated_at < ? ORDER BY updated_at LIMIT ?)',
+      [olderThan, maxDeletes],
+    ).changes;
   other += sql.run(
     'DELETE FROM replays WHERE id IN (SELECT id FROM replays WHERE requested_at < ? ORDER BY requested_at LIMIT ?)',
     [olderThan, maxDeletes],

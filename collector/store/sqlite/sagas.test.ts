@@ -85,7 +85,7 @@ describe('saga counts', () => {
     repo.put(saga('s12', { state: 'COMPLETED', updatedAt: 5000 }));
     check();
     // Retention deletes sagas not updated since the cut; the emptied (type, state) disappears.
-    enforceRetention(sql, { olderThan: 1020, maxRecords: 1000, maxDeletes: 1000, inlineSearch: false });
+    enforceRetention(sql, { olderThan: 1020, maxRecords: 1000, maxDeletes: 1000, inline: true });
     check();
     expect(repo.counts().some((c) => c.type === 'refund')).toBe(false);
     sql.run("DELETE FROM sagas WHERE id = 's25'");

@@ -43,9 +43,9 @@ const find = async (s: Store, q: string) =>
     .map((r) => r.offset)
     .sort((a, b) => a - b);
 const ftsRows = (sql: Sql) => Number(sql.get('SELECT count(*) AS n FROM search.records_fts')?.n);
-const drain = (sql: Sql, max = 3) => {
+const drain = async (sql: Sql, max = 3) => {
   let total = 0;
-  for (let n = catchUpSearchIndex(sql, max); n > 0; n = catchUpSearchIndex(sql, max)) total += n;
+  for (let n = await catchUpSearchIndex(sql, max); n > 0; n = await catchUpSearchIndex(sql, max)) total += n;
   return total;
 };
 
@@ -66,15 +66,15 @@ describe('search index of a store file', () => {
     expect('searchBacklog' in writer).toBe(false);
 
     const sql = worker(path);
-    expect(catchUpSearchIndex(sql, 3)).toBe(3);
+    expect(await catchUpSearchIndex(sql, 3)).toBe(3);
     expect(await reader.searchBacklog?.()).toBe(4);
     expect(await find(reader, 'ord-2')).toEqual([2]);
     expect(await find(reader, 'ord-3')).toEqual([]);
-    expect(drain(sql)).toBe(4);
+    expect(await drain(sql)).toBe(4);
     expect(await reader.searchBacklog?.()).toBe(0);
     expect(await find(reader, 'odd')).toEqual([1, 3, 5]);
     // Nothing is indexed twice: one index row per record.
-    expect(catchUpSearchIndex(sql, 3)).toBe(0);
+    expect(await catchUpSearchIndex(sql, 3)).toBe(0);
     expect(ftsRows(sql)).toBe(7);
   });
 
@@ -91,7 +91,7 @@ describe('search index of a store file', () => {
         }),
       );
     });
-    drain(worker(path));
+    await drain(worker(path));
     expect(await find(reader, 'sku-991')).toEqual([0]);
   });
 
@@ -105,11 +105,11 @@ describe('search index of a store file', () => {
       for (let o = 0; o < 10; o++)
         await tx.records.insert(newRecord(o, { value: word(o), storedAt: 1000 + o }));
     });
-    drain(sql, 100);
+    await drain(sql, 100);
     expect(ftsRows(sql)).toBe(10);
     await writer.enforceRetention({ olderThan: 1004, maxRecords: 1000, maxDeletes: 100 });
-    drain(sql, 100);
-    catchUpSearchIndex(sql, 100);
+    await drain(sql, 100);
+    await catchUpSearchIndex(sql, 100);
     expect(ftsRows(sql)).toBe(6);
     expect(await find(reader, 'common')).toEqual([4, 5, 6, 7, 8, 9]);
 
@@ -119,7 +119,7 @@ describe('search index of a store file', () => {
     await writer.transaction(async (tx) => {
       await tx.records.insert(newRecord(50, { value: Buffer.from('{"w":"fresh"}') }));
     });
-    drain(sql, 100);
+    await drain(sql, 100);
     expect(await find(reader, 'fresh')).toEqual([50]);
     expect(await find(reader, 'common')).toEqual([]);
     expect(await find(reader, 'word9')).toEqual([]);
@@ -131,7 +131,7 @@ describe('search index of a store file', () => {
       for (let o = 100; o < 103; o++)
         await tx.records.insert(newRecord(o, { value: Buffer.from(`{"w":"again${o}"}`) }));
     });
-    drain(sql, 100);
+    await drain(sql, 100);
     expect(await find(reader, 'fresh')).toEqual([]);
     expect(await find(reader, 'again100')).toEqual([100]);
     expect(ftsRows(sql)).toBe(3);
@@ -163,7 +163,7 @@ describe('search index of a store file', () => {
     old.db.close();
     const reader = open(path);
     expect(await reader.searchBacklog?.()).toBe(2);
-    drain(worker(path));
+    await drain(worker(path));
     expect(await find(reader, 'ord-77')).toEqual([1]);
     expect(await find(reader, 'paymentdeclined declined')).toEqual([1]);
     // Hex keys and headers, binary values: not text, not indexed.

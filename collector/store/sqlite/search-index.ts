@@ -1,8 +1,11 @@
+import { SAGA_STATE_CHANGED, type SagaSource } from '../../sagas/tracker.ts';
 import type { StoredHeader } from '../types.ts';
-import { buf, json, MIN_MAX_SEQ, num, reqNum, str, type Row, type Sql } from './db.ts';
+import { bool, buf, json, MIN_MAX_SEQ, num, reqNum, reqStr, str, type Row, type Sql } from './db.ts';
+import { ensureSagaTablesApart, moveSagasApart } from './sagas-apart.ts';
 import { searchText } from './text-search.ts';
 
-// Where the text-search index (`records_fts`, text-search.ts) lives and who fills it.
+// Where the text-search index (`records_fts`, text-search.ts) lives and who fills it; on a store
+// file the saga tables live there too and are derived in the same rounds (sagas-apart.ts).
 //
 // - An in-memory store (tests) keeps it in the main database, filled as each record is inserted.
 // - A store file keeps it in a file of its own beside it, `<db>-search`, filled by a **search
@@ -10,8 +13,9 @@ import { searchText } from './text-search.ts';
 //   own. Tokenizing and writing the full-text index was a third of what indexing a record cost in
 //   SQLite (FTS insert ~33 µs, plus the pages it dirtied at COMMIT); in a second file it is written
 //   on the second core while the indexer goes on, and the two never wait on one write lock.
-//   A record is searchable once the worker has caught up (`searchPending`, part of
-//   `recordsIndexing` in /api/health); everything else about it is visible at the indexer's COMMIT.
+//   A record is searchable, and its sagas current, once the worker has caught up (`searchPending`,
+//   part of `recordsIndexing` in /api/health); everything else about it is visible at the
+//   indexer's COMMIT.
 //
 // Which records the worker has indexed: `search_state.indexed_to`, the highest seq, committed with
 // the index rows. The one record writer assigns seqs in commit order, so everything up to it is
@@ -38,15 +42,18 @@ export function ensureSearchTables(sql: Sql, schema: 'main' | 'search'): void {
 }
 
 /**
- * Attaches `<db>-search` as schema `search` (WAL, like the main file) and creates its tables. A
- * connection that attaches it takes its write lock in every `BEGIN IMMEDIATE`, so the ingest
- * worker's connection, which writes all the time, does not attach it.
+ * Attaches `<db>-search` as schema `search` (WAL, like the main file) and creates its tables, the
+ * saga tables included (moved there from the main file of an older store). A connection that
+ * attaches it takes its write lock in every `BEGIN IMMEDIATE`, so the ingest worker's connection,
+ * which writes all the time, does not attach it (and never reads or writes sagas).
  */
 export function attachSearchIndex(sql: Sql, dbPath: string, cacheMb = 16): void {
   sql.db.prepare('ATTACH DATABASE ? AS search').run(searchIndexPath(dbPath));
   sql.db.exec('PRAGMA search.journal_mode = WAL; PRAGMA search.synchronous = NORMAL');
   sql.db.exec(`PRAGMA search.cache_size = -${Math.max(1, Math.round(cacheMb)) * 1024}`);
   ensureSearchTables(sql, 'search');
+  ensureSagaTablesApart(sql);
+  moveSagasApart(sql);
 }
 
 /**
@@ -81,18 +88,70 @@ function seqsUsedAgain(sql: Sql, indexedTo: number, key: string | null, lo: numb
   return at ? identity(at) !== key : lo <= indexedTo;
 }
 
-const BATCH = `SELECT r.seq, r.topic, r.partition, r.offset, r.key_text, r.key_encoding, r.value_kind, b.value, b.headers, b.search_text
+const BATCH = `SELECT r.seq, r.topic, r.partition, r.offset, r.ts, r.key_text, r.key_encoding, r.value_kind,
+  r.value_truncated, r.ce_type, r.ce_time_ms, r.correlation_id, r.saga_id, r.saga_step, r.is_dlq, r.is_retry,
+  b.value, b.headers, b.search_text
   FROM records r JOIN record_bodies b ON b.seq = r.seq WHERE r.seq > ? ORDER BY r.seq LIMIT ?`;
 
+/** A record as the saga derivation of a round sees it (sagas/tracker.ts). */
+export type RoundRecord = SagaSource & { readonly payload: unknown };
+
 /**
- * One round of the search worker, on `sql` (main attached to the search file): indexes up to `max`
- * records past `indexed_to` and drops the rows of records retention deleted, in one transaction
- * on the search file. Returns how many records it indexed. The main file is read before that
- * transaction, one statement at a time: a reader holding a snapshot of the main file keeps its
- * WAL from being checkpointed, and the indexer's COMMITs grew slower while this worker held one
- * for a whole round.
+ * The parsed value, as ingest's decoding gave it to the saga tracker, for the one event type whose
+ * payload it reads (a saga's state change): a schema-decoded value's text (the last part of
+ * `search_text`: each part is one line of JSON), else a JSON value kept whole.
  */
-export function catchUpSearchIndex(sql: Sql, max: number): number {
+function payloadOf(r: Row): unknown {
+  if (str(r, 'ce_type') !== SAGA_STATE_CHANGED) return undefined;
+  try {
+    const kind = str(r, 'value_kind');
+    const decoded = str(r, 'search_text');
+    const value = buf(r, 'value');
+    if (kind === 'json' && !bool(r, 'value_truncated') && value) return JSON.parse(value.toString('utf8'));
+    if (decoded !== null) return JSON.parse(decoded.slice(decoded.lastIndexOf('\n') + 1));
+  } catch {
+    // Not JSON after all: no payload, as at decoding.
+  }
+  return undefined;
+}
+
+function roundRecord(r: Row): RoundRecord {
+  return {
+    seq: reqNum(r, 'seq'),
+    topic: reqStr(r, 'topic'),
+    partition: reqNum(r, 'partition'),
+    offset: reqNum(r, 'offset'),
+    timestamp: reqNum(r, 'ts'),
+    ceType: str(r, 'ce_type'),
+    ceTimeMs: num(r, 'ce_time_ms'),
+    correlationId: str(r, 'correlation_id'),
+    sagaId: str(r, 'saga_id'),
+    sagaStep: str(r, 'saga_step'),
+    isDlq: bool(r, 'is_dlq'),
+    isRetry: bool(r, 'is_retry'),
+    payload: payloadOf(r),
+  };
+}
+
+/**
+ * Derives the sagas of a round's records inside its transaction (the search worker's saga
+ * tracker, over the saga tables in the search file: sagas-apart.ts). `forget` is called when rows
+ * it may have cached were deleted (these sagas' events) or rolled back (all).
+ */
+export interface RoundSagas {
+  derive(records: readonly RoundRecord[]): Promise<void>;
+  forget(sagaIds?: Iterable<string>): void;
+}
+
+/**
+ * One round of the search worker, on `sql` (main attached to the search file): indexes the text
+ * of up to `max` records past `indexed_to` (and, with `sagas`, derives their sagas), and drops the
+ * rows of records retention deleted, in one transaction on the search file. Returns how many
+ * records it indexed. The main file is read before that transaction, one statement at a time: a
+ * reader holding a snapshot of the main file keeps its WAL from being checkpointed, and the
+ * indexer's COMMITs grew slower while this worker held one for a whole round.
+ */
+export async function catchUpSearchIndex(sql: Sql, max: number, sagas?: RoundSagas): Promise<number> {
   const state = sql.get('SELECT indexed_to, indexed_key, purged_to FROM search.search_state WHERE id = 1');
   let indexedTo = state ? reqNum(state, 'indexed_to') : 0;
   let indexedKey = state ? str(state, 'indexed_key') : null;
@@ -106,7 +165,8 @@ export function catchUpSearchIndex(sql: Sql, max: number): number {
     indexedKey = null;
     purgedTo = 0;
   }
-  const rows = sql.all(BATCH, [indexedTo, max]).map((r) => {
+  const raw = sql.all(BATCH, [indexedTo, max]);
+  const rows = raw.map((r) => {
     const enc = str(r, 'key_encoding');
     const kind = str(r, 'value_kind');
     const text = searchText({
@@ -119,23 +179,25 @@ export function catchUpSearchIndex(sql: Sql, max: number): number {
     });
     return { seq: reqNum(r, 'seq'), key: identity(r), text };
   });
+  const forSagas = sagas ? raw.map(roundRecord) : [];
   const below = lo ?? hi + 1;
   sql.db.exec('BEGIN');
   try {
-    if (reset) sql.run(`INSERT INTO search.records_fts (records_fts) VALUES ('delete-all')`);
-    if (below - 1 > purgedTo) {
-      sql.run(
-        `DELETE FROM search.records_fts WHERE rowid IN (SELECT rowid FROM search.records_fts WHERE rowid < ? LIMIT ${PURGE_ROWS})`,
-        [below],
-      );
-      if (!sql.get('SELECT rowid FROM search.records_fts WHERE rowid < ? LIMIT 1', [below]))
-        purgedTo = below - 1;
+    if (reset) {
+      sql.run(`INSERT INTO search.records_fts (records_fts) VALUES ('delete-all')`);
+      // Their records are gone; the sagas stay until retention takes them by age.
+      if (sagas) {
+        sql.run('DELETE FROM search.saga_events');
+        sagas.forget();
+      }
     }
+    if (below - 1 > purgedTo && purge(sql, below, sagas)) purgedTo = below - 1;
     for (const r of rows) {
       if (r.text) sql.run('INSERT INTO search.records_fts (rowid, text) VALUES (?, ?)', [r.seq, r.text]);
       indexedTo = r.seq;
       indexedKey = r.key;
     }
+    if (forSagas.length) await sagas!.derive(forSagas);
     sql.run('UPDATE search.search_state SET indexed_to = ?, indexed_key = ?, purged_to = ? WHERE id = 1', [
       indexedTo,
       indexedKey,
@@ -145,6 +207,30 @@ export function catchUpSearchIndex(sql: Sql, max: number): number {
     return rows.length;
   } catch (err) {
     if (sql.db.isTransaction) sql.db.exec('ROLLBACK');
+    sagas?.forget();
     throw err;
   }
+}
+
+/**
+ * Drops up to PURGE_ROWS index rows (and saga events) of records below seq `below`, which
+ * retention deleted; true when none are left.
+ */
+function purge(sql: Sql, below: number, sagas: RoundSagas | undefined): boolean {
+  sql.run(
+    `DELETE FROM search.records_fts WHERE rowid IN (SELECT rowid FROM search.records_fts WHERE rowid < ? LIMIT ${PURGE_ROWS})`,
+    [below],
+  );
+  let left = !!sql.get('SELECT rowid FROM search.records_fts WHERE rowid < ? LIMIT 1', [below]);
+  if (sagas) {
+    const gone = sql.all(
+      `DELETE FROM search.saga_events WHERE (saga_id, record_seq) IN
+         (SELECT saga_id, record_seq FROM search.saga_events WHERE record_seq < ? LIMIT ${PURGE_ROWS})
+       RETURNING saga_id`,
+      [below],
+    );
+    if (gone.length) sagas.forget(new Set(gone.map((r) => reqStr(r, 'saga_id'))));
+    left ||= !!sql.get('SELECT 1 AS x FROM search.saga_events WHERE record_seq < ? LIMIT 1', [below]);
+  }
+  return !left;
 }

@@ -135,7 +135,7 @@ describe('records text search', () => {
       ),
     );
     expect(
-      enforceRetention(sql, { olderThan: 100, maxRecords: 1000, maxDeletes: 100, inlineSearch: true })
+      enforceRetention(sql, { olderThan: 100, maxRecords: 1000, maxDeletes: 100, inline: true })
         .records,
     ).toBe(4);
     expect(search('word')).toEqual([9, 8, 7, 6, 5, 4]);
