@@ -19,6 +19,7 @@ import {
 } from '../tests/faults/support/collector-process.ts';
 import { createCollector, type Collector } from './index.ts';
 import { createTestPgDatabase } from './store/postgres/testing.ts';
+import { searchIndexPath } from './store/sqlite/search-index.ts';
 import { testConfig } from './testing.ts';
 
 // Several collector processes (one consumer group) over one PostgreSQL store, on the real broker,
@@ -270,6 +271,8 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
     });
     await reference.start();
     const ref = new DatabaseSync(join(dir, 'reference.db'), { readOnly: true });
+    // Its sagas are in the search file, derived by its search worker (store/sqlite/sagas-apart.ts).
+    ref.prepare('ATTACH DATABASE ? AS search').run(searchIndexPath(join(dir, 'reference.db')));
     const refAll = (q: string) => ref.prepare(q).all() as { line: unknown }[];
     await waitFor(
       () =>
@@ -279,6 +282,11 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
         ),
       { what: 'every record in the reference store', timeoutMs: 120_000, intervalMs: 1000 },
     );
+    const refStore = reference.store;
+    await waitFor(async () => (await refStore.searchBacklog!()) === 0, {
+      what: "every record in the reference store's sagas",
+      timeoutMs: 60_000,
+    });
     for (const [name, q] of Object.entries(DERIVED))
       expect(linesOf((await sql.query<{ line: unknown }>(q)).rows), name).toEqual(linesOf(refAll(q)));
     ref.close();
