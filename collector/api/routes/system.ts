@@ -40,7 +40,7 @@ export async function computeHealth(ctx: ApiContext): Promise<Health> {
     lastIngestAt: ingest.lastIngestAt ?? stats.lastStoredAt,
     recordsStored: stats.approxCount,
     // Not yet findable through every view: landed and not indexed (every collector's, on a shared
-    // store), or indexed and not yet searchable by text (a store file's search worker).
+    // store), or indexed and not yet searchable by text nor in its sagas (a store file's search worker).
     recordsIndexing:
       (await ctx.store.landing.stats()).waitingAll + ((await ctx.store.searchBacklog?.()) ?? 0),
     batchesQuarantined: ingest.batchesQuarantined,
