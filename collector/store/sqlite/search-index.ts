@@ -1,6 +1,7 @@
 import { SAGA_STATE_CHANGED, type SagaSource } from '../../sagas/tracker.ts';
 import type { StoredHeader } from '../types.ts';
 import { bool, buf, json, MIN_MAX_SEQ, num, reqNum, reqStr, str, type Row, type Sql } from './db.ts';
+import { rowToRecord } from './records.ts';
 import { ensureSagaTablesApart, moveSagasApart } from './sagas-apart.ts';
 import { searchText } from './text-search.ts';
 
@@ -88,9 +89,8 @@ function seqsUsedAgain(sql: Sql, indexedTo: number, key: string | null, lo: numb
   return at ? identity(at) !== key : lo <= indexedTo;
 }
 
-const BATCH = `SELECT r.seq, r.topic, r.partition, r.offset, r.ts, r.key_text, r.key_encoding, r.value_kind,
-  r.value_truncated, r.ce_type, r.ce_time_ms, r.correlation_id, r.saga_id, r.saga_step, r.is_dlq, r.is_retry,
-  b.value, b.headers, b.search_text
+// Every column of the records row: the saga derivation reads it as the store does (rowToRecord).
+const BATCH = `SELECT r.*, b.value, b.headers, b.search_text
   FROM records r JOIN record_bodies b ON b.seq = r.seq WHERE r.seq > ? ORDER BY r.seq LIMIT ?`;
 
 /** A record as the saga derivation of a round sees it (sagas/tracker.ts). */
@@ -115,23 +115,7 @@ function payloadOf(r: Row): unknown {
   return undefined;
 }
 
-function roundRecord(r: Row): RoundRecord {
-  return {
-    seq: reqNum(r, 'seq'),
-    topic: reqStr(r, 'topic'),
-    partition: reqNum(r, 'partition'),
-    offset: reqNum(r, 'offset'),
-    timestamp: reqNum(r, 'ts'),
-    ceType: str(r, 'ce_type'),
-    ceTimeMs: num(r, 'ce_time_ms'),
-    correlationId: str(r, 'correlation_id'),
-    sagaId: str(r, 'saga_id'),
-    sagaStep: str(r, 'saga_step'),
-    isDlq: bool(r, 'is_dlq'),
-    isRetry: bool(r, 'is_retry'),
-    payload: payloadOf(r),
-  };
-}
+const roundRecord = (r: Row): RoundRecord => ({ ...rowToRecord(r), payload: payloadOf(r) });
 
 /**
  * Derives the sagas of a round's records inside its transaction (the search worker's saga
