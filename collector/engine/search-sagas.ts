@@ -43,8 +43,39 @@ export function createSearchSagas(
   let pending: SagaTransition[] = [];
   const committed: SagaTransition[] = [];
 
+  /**
+   * After a failed round the next one derives each record under a savepoint, as the ingest engine
+   * does (ingest/derive.ts): a record whose derivation throws is logged and left out of its sagas,
+   * the rest of the round commits, and no record can stall the worker. The fast way (no
+   * savepoints) is back once such a round committed.
+   */
+  let safe = false;
+
+  async function deriveSafely(r: RoundRecord) {
+    await flush();
+    sql.db.exec('SAVEPOINT saga_record');
+    try {
+      const out = await tracker.onRecord(tx, r, r.payload);
+      await flush();
+      sql.db.exec('RELEASE saga_record');
+      pending.push(...out);
+    } catch (err) {
+      sql.db.exec('ROLLBACK TO saga_record');
+      sql.db.exec('RELEASE saga_record');
+      cache.invalidate();
+      deps.logger.error(
+        { err, record: `${r.topic}:${r.partition}:${r.offset}` },
+        'deriving sagas from a record failed; its sagas are left without it',
+      );
+    }
+  }
+
   const round: RoundSagas = {
     async derive(records: readonly RoundRecord[]) {
+      if (safe) {
+        for (const r of records) await deriveSafely(r);
+        return;
+      }
       for (const r of records) pending.push(...(await tracker.onRecord(tx, r, r.payload)));
       await flush();
     },
@@ -53,6 +84,7 @@ export function createSearchSagas(
       else {
         cache.invalidate();
         pending = [];
+        safe = true;
       }
     },
   };
@@ -69,18 +101,16 @@ export function createSearchSagas(
       round.forget();
       throw err;
     }
-    settle();
-  }
-
-  /** After a round or a sweep committed: its transitions are reported. */
-  function settle() {
-    committed.push(...pending);
-    pending = [];
+    committed.push(...pending.splice(0));
   }
 
   return {
     round,
-    settle,
+    /** After a round committed: its transitions are reported, and the next round goes the fast way. */
+    settle() {
+      committed.push(...pending.splice(0));
+      safe = false;
+    },
     /** Transitions committed since the last call. */
     take: () => committed.splice(0),
     /** Sagas whose deadline passed become STUCK. */

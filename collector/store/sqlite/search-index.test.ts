@@ -201,14 +201,15 @@ const change = (
   stepStatus: string,
   at: number,
   deadline?: number,
+  sagaId = 'saga-1',
 ) =>
   newRecord(offset, {
     topic: 'orders.saga',
     ceType: 'SagaStateChanged',
-    sagaId: 'saga-1',
+    sagaId,
     value: Buffer.from(
       JSON.stringify({
-        sagaId: 'saga-1',
+        sagaId,
         sagaType: 'order-fulfilment',
         orderId: 'ord-1',
         state,
@@ -281,6 +282,38 @@ describe('sagas derived apart, in the search file', () => {
     expect(await w.sagas.retain(9001, 100)).toBe(1);
     expect(await reader.sagas.get('saga-1')).toBeUndefined();
     expect(await reader.sagas.counts()).toEqual([]);
+  });
+
+  it('leaves out a record whose saga derivation fails, and indexes the rest of its round', async () => {
+    const path = files();
+    const writer = open(path, { attachSearch: false });
+    const reader = open(path);
+    const w = sagaWorker(path, () => 3000);
+    // A saga the search file refuses to write: a stand-in for a derivation that throws.
+    w.sql.db.exec(`CREATE TEMP TRIGGER poison BEFORE INSERT ON search.sagas WHEN new.id = 'saga-bad'
+      BEGIN SELECT RAISE(ABORT, 'poisoned saga'); END`);
+    await writer.transaction(async (tx) => {
+      await tx.records.insert(change(0, 'RUNNING', 'reserve', 'STARTED', 1000));
+      await tx.records.insert(change(1, 'RUNNING', 'reserve', 'STARTED', 1000, undefined, 'saga-bad'));
+      await tx.records.insert(change(2, 'COMPLETED', 'reserve', 'SUCCEEDED', 2000));
+    });
+    // The fast round fails whole; the next derives record by record and commits without it.
+    await expect(w.round()).rejects.toThrow(/poisoned saga/);
+    expect(await w.round()).toBe(3);
+    expect(await reader.searchBacklog?.()).toBe(0);
+    expect(await reader.sagas.get('saga-1')).toMatchObject({ state: 'COMPLETED' });
+    expect(await reader.sagas.get('saga-bad')).toBeUndefined();
+    expect((await reader.sagas.events('saga-bad')).length).toBe(0);
+    expect(w.sagas.take()).toEqual([
+      { type: 'order-fulfilment', state: 'RUNNING' },
+      { type: 'order-fulfilment', state: 'COMPLETED' },
+    ]);
+    // And the rounds after it go the fast way again.
+    await writer.transaction(async (tx) => {
+      await tx.records.insert(change(3, 'RUNNING', 'reserve', 'STARTED', 3000, undefined, 'saga-2'));
+    });
+    expect(await w.round()).toBe(1);
+    expect(await reader.sagas.get('saga-2')).toMatchObject({ state: 'RUNNING' });
   });
 
   it('moves the saga tables of an older store file into the search file, once', async () => {
