@@ -282,6 +282,10 @@ describe('ingest engine', () => {
         ),
       );
       expect(inlineTransitions.length).toBeGreaterThan(100);
+      // The worker reports a round's transitions after its COMMIT, in a message of its own.
+      await waitFor(() => apartTransitions.length >= inlineTransitions.length, {
+        what: 'the search worker to report every transition',
+      });
       expect(apartTransitions.sort()).toEqual(inlineTransitions.sort());
       expect(workerLog.outcomes.some((o) => o.counts.some(([m]) => m === 'sagaTransitions'))).toBe(false);
     } finally {
