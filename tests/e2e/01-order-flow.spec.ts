@@ -56,10 +56,21 @@ test('a scripted order appears in the live tail within a second, its chain has e
   await expect
     .poll(() => chain.hopLabels(), { timeout: 15_000 })
     .toEqual(expect.arrayContaining(EXPECTED_HOPS));
-  // Every hop on screen is drawn with timing segments.
+  // Every hop on screen is drawn with timing segments. The list renders only the rows in view and
+  // re-renders them on the scroll event, so the rows are read in one go from the DOM as it is,
+  // until the window at the top is in place and every hop row in it has its segments.
   await chain.byTestId('waterfall-list').evaluate((el) => (el.scrollTop = 0));
-  const hopRows = page.locator('[data-testid="waterfall-list-row"]:has([data-testid="waterfall-hop"])');
-  for (const row of await hopRows.all()) await expect(row.locator('rect.seg').first()).toBeAttached();
+  await expect
+    .poll(() =>
+      page.locator('[data-testid="waterfall-list-row"]').evaluateAll((rows) => {
+        const hops = rows.filter((r) => r.querySelector('[data-testid="waterfall-hop"]') !== null);
+        return {
+          top: rows.some((r) => r.getAttribute('data-index') === '0'),
+          drawn: hops.length > 0 && hops.every((r) => r.querySelector('rect.seg') !== null),
+        };
+      }),
+    )
+    .toEqual({ top: true, drawn: true });
   const hops = Number(await chain.byTestId('waterfall-summary').getAttribute('data-hops'));
   expect(hops).toBeGreaterThanOrEqual(EXPECTED_HOPS.length);
   await chain.screenshot('chain');
