@@ -1,7 +1,7 @@
 import type { Logger } from '../../lib/logger.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import { createSagaTracker, type SagaTransition } from '../sagas/tracker.ts';
-import type { Sql } from '../store/sqlite/db.ts';
+import { stringColumn, type Sql } from '../store/sqlite/db.ts';
 import { createSagaRepo } from '../store/sqlite/sagas.ts';
 import type { RoundRecord, RoundSagas } from '../store/sqlite/search-index.ts';
 import { asyncRepo } from '../store/sqlite/sync.ts';
@@ -30,7 +30,7 @@ export function createSearchSagas(
     keys: [],
     chains: [],
     spanKeys: [],
-    sagas: column(sql, 'SELECT id FROM sagas UNION ALL SELECT DISTINCT saga_id FROM saga_events'),
+    sagas: stringColumn(sql, 'SELECT id FROM sagas UNION ALL SELECT DISTINCT saga_id FROM saga_events'),
   });
   deps.logger.debug({ ms: Math.round(performance.now() - t0) }, 'saga cache warmed');
   const { sagas, flush } = cache.wrapSagas(asyncRepo(createSagaRepo(sql)));
@@ -139,11 +139,4 @@ export function createSearchSagas(
       return n;
     },
   };
-}
-
-function* column(sql: Sql, text: string): Generator<string> {
-  for (const r of sql.db.prepare(text).iterate()) {
-    const v = Object.values(r)[0];
-    if (typeof v === 'string') yield v;
-  }
 }

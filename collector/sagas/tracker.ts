@@ -32,6 +32,20 @@ export type SagaSource = Pick<
 /** Where saga derivation reads and writes: a store transaction, or the search worker's saga tables. */
 export type SagaTx = Pick<StoreTx, 'sagas'>;
 
+/**
+ * Whether a record can touch any saga: a state change, a command or reply of a saga, or an event
+ * with a correlation id (a choreographed saga's). The tracker ignores every other record, and the
+ * search worker does not read them for it.
+ */
+export const mayTouchSagas = (
+  rec: Pick<SagaSource, 'isDlq' | 'isRetry' | 'ceType' | 'sagaId' | 'correlationId'>,
+): boolean =>
+  !rec.isDlq &&
+  !rec.isRetry &&
+  (rec.ceType === SAGA_STATE_CHANGED ||
+    rec.sagaId !== null ||
+    (rec.correlationId !== null && rec.ceType !== null));
+
 export type SagaViewState = SagaState | 'STUCK';
 export interface SagaTransition {
   readonly type: string;
@@ -77,7 +91,7 @@ export function createSagaTracker(deps: {
   return {
     async onRecord(tx, rec, payload) {
       // Dead-letter and retry copies repeat an event that already counted once.
-      if (rec.isDlq || rec.isRetry) return [];
+      if (!mayTouchSagas(rec)) return [];
       const rid = recordId(rec.topic, rec.partition, rec.offset);
       const at = rec.ceTimeMs ?? rec.timestamp;
       const out: (SagaTransition | undefined)[] = [];

@@ -129,3 +129,11 @@ export const updateAllBut = (key: string, cols: readonly string[]) =>
  */
 export const MIN_MAX_SEQ =
   'SELECT (SELECT min(seq) FROM records) AS lo, (SELECT max(seq) FROM records) AS hi';
+
+/** The string values of a query's first column, streamed (the derivation cache's warm-up). */
+export function* stringColumn(sql: Sql, text: string): Generator<string> {
+  for (const r of sql.db.prepare(text).iterate()) {
+    const v = Object.values(r)[0];
+    if (typeof v === 'string') yield v;
+  }
+}

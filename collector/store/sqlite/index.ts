@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { LandingRepo, Store, StoreTx } from '../types.ts';
 import { createAuditRepo } from './audit.ts';
 import { createChainRepo } from './chains.ts';
-import { openSql, type Sql } from './db.ts';
+import { openSql, stringColumn, type Sql } from './db.ts';
 import { createAlertActionRepo, createDlqRepo } from './dlq.ts';
 import { createLandingRepo, landingSegmentDir } from './landing.ts';
 import { migrate } from './migrations.ts';
@@ -114,12 +114,7 @@ export function createSqliteStore(options: {
     ...(inMemory ? {} : { searchIndexPath: options.path, sagasDerivedApart: true }),
     ...(searchAttached ? { searchBacklog: () => Promise.resolve(searchPending(sql)) } : {}),
     warmKeys() {
-      const column = function* (text: string): Generator<string> {
-        for (const r of sql.db.prepare(text).iterate()) {
-          const v = Object.values(r)[0];
-          if (typeof v === 'string') yield v;
-        }
-      };
+      const column = (text: string) => stringColumn(sql, text);
       return {
         ceIds: column('SELECT ce_id FROM records WHERE ce_id IS NOT NULL'),
         keys: column(

@@ -1,4 +1,4 @@
-import { SAGA_STATE_CHANGED, type SagaSource } from '../../sagas/tracker.ts';
+import { mayTouchSagas, SAGA_STATE_CHANGED, type SagaSource } from '../../sagas/tracker.ts';
 import type { StoredHeader } from '../types.ts';
 import { bool, buf, json, MIN_MAX_SEQ, num, reqNum, reqStr, str, type Row, type Sql } from './db.ts';
 import { rowToRecord } from './records.ts';
@@ -163,7 +163,20 @@ export async function catchUpSearchIndex(sql: Sql, max: number, sagas?: RoundSag
     });
     return { seq: reqNum(r, 'seq'), key: identity(r), text };
   });
-  const forSagas = sagas ? raw.map(roundRecord) : [];
+  // Only what can touch a saga is read for it (most records of a busy cluster cannot).
+  const forSagas = sagas
+    ? raw
+        .filter((r) =>
+          mayTouchSagas({
+            isDlq: bool(r, 'is_dlq'),
+            isRetry: bool(r, 'is_retry'),
+            ceType: str(r, 'ce_type'),
+            sagaId: str(r, 'saga_id'),
+            correlationId: str(r, 'correlation_id'),
+          }),
+        )
+        .map(roundRecord)
+    : [];
   const below = lo ?? hi + 1;
   sql.db.exec('BEGIN');
   try {
