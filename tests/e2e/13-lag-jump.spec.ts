@@ -1,14 +1,17 @@
 import { expect, test } from '@playwright/test';
 import { ConsumersPage } from './pages/consumers-page.ts';
 import { RecordsPage } from './pages/records-page.ts';
-import { SagasPage } from './pages/sagas-page.ts';
+import { ORDER_SAGA, SagasPage } from './pages/sagas-page.ts';
 import { shopNamespace, shopTopic } from './support/env.ts';
 import { recordsPageSchema } from '../../lib/api/records.ts';
+import { sagasPageSchema } from '../../lib/api/sagas.ts';
 import { waitFor } from '../../lib/testing/wait-for.ts';
 import { collectorGet, placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
 
 // Issue 16.6: lag is not a dead end. A lagging partition links to the record at its committed
 // offset (the next one the group will read), and a waiting saga names the group that is late.
+
+const ENDED = new Set(['COMPLETED', 'COMPENSATED', 'FAILED', 'COMPENSATION_FAILED']);
 
 test.afterAll(async ({ request }) => {
   await setFaults(request, QUIET_FAULTS);
@@ -54,6 +57,20 @@ test('a lagging partition opens the record it is stuck on', async ({ page, reque
   await expect(records.row(placed.id)).toBeVisible();
   await records.screenshot('records-stuck-record');
   await setFaults(request, QUIET_FAULTS);
+  // The next test makes every consumer take 15 s per record: this order's saga ends first, so
+  // none of its records queue ahead of that test's order (in a full run, records queued there were
+  // the likely reason that test's 60 s wait for its saga once ran out).
+  await waitFor(
+    async () =>
+      (
+        await collectorGet(
+          request,
+          `/api/sagas?q=${encodeURIComponent(orderId)}&type=${ORDER_SAGA}`,
+          sagasPageSchema,
+        )
+      ).items.find((s) => s.correlationId === orderId && ENDED.has(s.state)),
+    { what: `saga of ${orderId} ended`, timeoutMs: 90_000 },
+  );
 });
 
 test('a waiting saga names the consumer group that is late', async ({ page, request }) => {
@@ -64,7 +81,7 @@ test('a waiting saga names the consumer group that is late', async ({ page, requ
   const sagas = new SagasPage(page);
   await expect(async () => {
     await sagas.openSaga(orderId);
-  }).toPass({ timeout: 60_000 });
+  }).toPass({ timeout: 90_000 });
   const next = sagas.byTestId('saga-next-expected');
   await expect(next).toContainText('InventoryReserved');
   await expect(
