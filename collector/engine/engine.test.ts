@@ -368,7 +368,8 @@ describe('ingest engine', () => {
   it('indexes what an earlier engine landed and did not index', async () => {
     const config = loadCollectorConfig({});
     const sagaDefinitions = loadSagaDefinitions(undefined);
-    const batches = batchesOf(3000);
+    // More than one indexing transaction takes (MAX_INDEX_RECORDS, indexer.ts), so that some are left.
+    const batches = batchesOf(12_000);
     const total = batches.reduce((n, b) => n + b.records.length, 0);
     const path = join(dir, 'resume.db');
     const store = createSqliteStore({ path });
