@@ -23,7 +23,7 @@ import { createQuarantine } from './quarantine.ts';
  * The record count binds only while catching up (the engine's time budget ends a transaction
  * first while batches arrive). 5,000 rather than 2,000: each COMMIT writes every page it dirtied
  * and each chain row is written once per transaction, so catching up took ~5 % less CPU and
- * indexed ~7 % faster (1M records: 6,357 -> 6,838/s, means of two runs each; peak RSS 436 - 468 MB
+ * indexed ~8 % faster (1M records: 6,357 -> 6,838/s, means of two runs each; peak RSS 436 - 468 MB
  * either way; docs/benchmarks.md).
  */
 const MAX_INDEX_RECORDS = 5000;

@@ -163,7 +163,8 @@ export async function catchUpSearchIndex(sql: Sql, max: number, sagas?: RoundSag
     });
     return { seq: reqNum(r, 'seq'), key: identity(r), text };
   });
-  // Only what can touch a saga is read for it (most records of a busy cluster cannot).
+  // Only what can touch a saga is read for it (a record with no saga id, no correlation id and no
+  // saga state change cannot, nor can a dead-letter or retry copy).
   const forSagas = sagas
     ? raw
         .filter((r) =>
