@@ -19,15 +19,15 @@ import { createQuarantine } from './quarantine.ts';
 
 /**
  * Records, and bytes of them as fetched, per indexing transaction and per read of landed rows at
- * most: they are held decoded until the COMMIT, and a JSON value parses to several times its size.
- * The record count binds only while catching up (the engine's time budget ends a transaction
- * first while batches arrive). 5,000 rather than 2,000: each COMMIT writes every page it dirtied
- * and each chain row is written once per transaction, so catching up took ~5 % less CPU and
- * indexed ~8 % faster (1M records: 6,357 -> 6,838/s, means of two runs each; peak RSS 436 - 468 MB
- * either way; docs/benchmarks.md).
+ * most: they are held decoded until the COMMIT, and a JSON value parses to several times its size
+ * (so the bytes stay at 8 MB: the worker's heap is capped). The record count binds only while
+ * catching up (the engine's time budget ends a transaction first while batches arrive). 5,000
+ * rather than 2,000: each COMMIT writes every page it dirtied and each chain row is written once
+ * per transaction; catching up took less CPU and indexed faster (docs/benchmarks.md, issue 13,
+ * 2026-12-06 08:20).
  */
 const MAX_INDEX_RECORDS = 5000;
-const MAX_INDEX_BYTES = 16 * 1024 * 1024;
+const MAX_INDEX_BYTES = 8 * 1024 * 1024;
 /** Failed attempts at indexing a chunk alone before it is set aside (quarantined). */
 const MAX_INDEX_ATTEMPTS = 3;
 /** Worker deaths while indexing a chunk before it is set aside. */
