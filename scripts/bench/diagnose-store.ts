@@ -1,9 +1,12 @@
-// `node scripts/bench/diagnose-store.ts [--records N] [--pragma "wal_autocheckpoint=10000"]...`
+// `node scripts/bench/diagnose-store.ts [--records N] [--pragma "wal_autocheckpoint=10000"]... [--search]`
 // A profiling aid, not a benchmark: runs the ingest data set through an in-process collector (the
 // embedded bus, so Kafka is out of the picture) over the collector's own SQLite store, whose
 // instrumentation hooks time every statement. Prints where ingest time goes
 // per SQL statement, per BEGIN / COMMIT, and what is left for JavaScript. `--pragma` applies extra
 // PRAGMAs after the store's own, to measure a proposed setting without touching collector code.
+// `--search` then drops the search file the search worker filled and fills it again on this
+// thread, in rounds as the worker runs them, every statement timed: the same table for the
+// second core's work (text index and sagas).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +14,10 @@ import { createEmbeddedBus } from '../../lib/bus/embedded.ts';
 
 import { silentLogger } from '../../lib/logger.ts';
 import { createCollector, loadCollectorConfig } from '../../collector/index.ts';
-import type { Params, Sql } from '../../collector/store/sqlite/db.ts';
+import { createSearchSagas } from '../../collector/engine/search-sagas.ts';
+import { createSagaCatalog, loadSagaDefinitions } from '../../collector/sagas/definitions.ts';
+import { openSql, type Params, type Sql } from '../../collector/store/sqlite/db.ts';
+import { attachSearchIndex, catchUpSearchIndex, searchIndexPath } from '../../collector/store/sqlite/search-index.ts';
 import { createSqliteStore } from '../../collector/store/sqlite/index.ts';
 import type { Store } from '../../collector/store/types.ts';
 import {
@@ -30,6 +36,7 @@ const arg = (name: string) => {
 };
 const records = Number(arg('--records') ?? 50_000);
 const pragmas = args.flatMap((a, i) => (a === '--pragma' && args[i + 1] ? [args[i + 1]!] : []));
+const search = args.includes('--search');
 
 interface Stat {
   calls: number;
@@ -84,6 +91,65 @@ function timedStore(path: string): Store {
   });
 }
 
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+/** Prints the statements timed since the last report, costliest first, and forgets them. */
+function report(headline: string, records: number, wallMs: number) {
+  let sqlUs = 0;
+  for (const s of stats.values()) sqlUs += s.us;
+  const rows = [...stats].sort((a, b) => b[1].us - a[1].us);
+  out(headline);
+  out(
+    `SQL (statements + BEGIN/COMMIT/SAVEPOINT): ${Math.round(sqlUs / 1000)} ms = ${((sqlUs / 1000 / wallMs) * 100).toFixed(1)}% of wall, ${(sqlUs / records).toFixed(0)} µs per record`,
+  );
+  out('   total ms   calls/rec   µs/call  statement');
+  for (const [k, s] of rows.slice(0, 30))
+    out(
+      `${String(Math.round(s.us / 1000)).padStart(10)}  ${(s.calls / records).toFixed(2).padStart(10)}  ${(s.us / s.calls).toFixed(1).padStart(8)}  ${k}`,
+    );
+  stats.clear();
+}
+
+/**
+ * The search worker's work again, on this thread: the search file removed, then rounds of 2,000
+ * records as the worker runs them (search-worker.ts) until every record is in, every statement
+ * and BEGIN / COMMIT / SAVEPOINT timed.
+ */
+async function searchAgain(dbPath: string, records: number) {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${searchIndexPath(dbPath)}${suffix}`, { force: true });
+  const base = openSql(dbPath, { cacheMb: 4 });
+  attachSearchIndex(base, dbPath);
+  const exec = base.db.exec.bind(base.db);
+  base.db.exec = (text: string) => {
+    const t0 = performance.now();
+    exec(text);
+    note(text.split(' ')[0]!, (performance.now() - t0) * 1000);
+  };
+  const sql = timedSql(base);
+  const sagas = createSearchSagas(sql, {
+    catalog: createSagaCatalog(loadSagaDefinitions(undefined)),
+    stuckGraceMs: 30_000,
+    now: Date.now,
+    logger: silentLogger(),
+  });
+  stats.clear();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let done = 0;
+  for (let n = -1; n !== 0; done += n) {
+    n = await catchUpSearchIndex(sql, 2000, sagas.round);
+    sagas.settle();
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  base.db.close();
+  report(
+    `search rounds: ${done} records in ${Math.round(wallMs)} ms = ${Math.round((done / wallMs) * 1000)} records/s; CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms`,
+    records,
+    wallMs,
+  );
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'causeway-diagnose-'));
 try {
   const topics = datasetTopics('bench-diag-');
@@ -124,21 +190,12 @@ try {
   await store.close();
   await bus.close();
 
-  let sqlUs = 0;
-  for (const s of stats.values()) sqlUs += s.us;
-  const rows = [...stats].sort((a, b) => b[1].us - a[1].us);
-  const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(
+  report(
     `${produced} records in ${Math.round(wallMs)} ms = ${Math.round((produced / wallMs) * 1000)} records/s; CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms${pragmas.length ? `; extra PRAGMAs: ${pragmas.join(', ')}` : ''}`,
+    produced,
+    wallMs,
   );
-  out(
-    `SQL (statements + BEGIN/COMMIT/SAVEPOINT): ${Math.round(sqlUs / 1000)} ms = ${((sqlUs / 1000 / wallMs) * 100).toFixed(1)}% of wall, ${(sqlUs / produced).toFixed(0)} µs per record`,
-  );
-  out('   total ms   calls/rec   µs/call  statement');
-  for (const [k, s] of rows.slice(0, 30))
-    out(
-      `${String(Math.round(s.us / 1000)).padStart(10)}  ${(s.calls / produced).toFixed(2).padStart(10)}  ${(s.us / s.calls).toFixed(1).padStart(8)}  ${k}`,
-    );
+  if (search) await searchAgain(join(dir, 'collector.db'), produced);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
