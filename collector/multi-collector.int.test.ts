@@ -167,6 +167,26 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
     return { orderId, sagaId, deadline, step };
   }
 
+  /**
+   * What a failed wait needs to say which part stalled: records per partition on the broker and in
+   * the shared store, the dead-letter entries, and the end of each collector's output.
+   */
+  async function whereItStands(collectors: readonly CollectorProcess[]): Promise<string> {
+    const broker = await brokerCounts().catch((err: unknown) => `unknown (${String(err)})`);
+    const stored = countsOf((await sql.query<CountRow>(COUNTS)).rows);
+    const dlq = (await sql.query('SELECT id, status, dlq_topic FROM dlq_entries')).rows;
+    const fmt = (c: Counts | string) => (typeof c === 'string' ? c : JSON.stringify(Object.fromEntries(c)));
+    return [
+      `broker: ${fmt(broker)}`,
+      `stored: ${fmt(stored)}`,
+      `dlq entries: ${JSON.stringify(dlq)}`,
+      ...collectors.map(
+        (c, i) =>
+          `--- collector ${i + 1} (${c.url}, exit ${c.exitCode()}):\n${c.output().split('\n').slice(-25).join('\n')}`,
+      ),
+    ].join('\n');
+  }
+
   const sagasOf = async (c: CollectorProcess, query: string) =>
     sagasPageSchema.parse(await (await fetch(`${c.url}/api/sagas?${query}`)).json()).items;
 
@@ -194,7 +214,11 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
       async () =>
         ((await sql.query(`SELECT 1 FROM dlq_entries WHERE status = 'unresolved'`)).rowCount ?? 0) > 0,
       { what: 'the poisoned order dead-lettered', timeoutMs: 120_000 },
-    );
+    ).catch(async (err: unknown) => {
+      throw new Error(
+        `${err instanceof Error ? err.message : String(err)}\n${await whereItStands(collectors)}`,
+      );
+    });
     t.shop.faults.update({ poisonRate: 0.01 });
     ids.push(...(await placeOrders(1, Math.floor(ORDERS / 2))));
     stage('killing the leader');

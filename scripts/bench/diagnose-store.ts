@@ -17,7 +17,11 @@ import { createCollector, loadCollectorConfig } from '../../collector/index.ts';
 import { createSearchSagas } from '../../collector/engine/search-sagas.ts';
 import { createSagaCatalog, loadSagaDefinitions } from '../../collector/sagas/definitions.ts';
 import { openSql, type Params, type Sql } from '../../collector/store/sqlite/db.ts';
-import { attachSearchIndex, catchUpSearchIndex, searchIndexPath } from '../../collector/store/sqlite/search-index.ts';
+import {
+  attachSearchIndex,
+  catchUpSearchIndex,
+  searchIndexPath,
+} from '../../collector/store/sqlite/search-index.ts';
 import { createSqliteStore } from '../../collector/store/sqlite/index.ts';
 import type { Store } from '../../collector/store/types.ts';
 import {
