@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseRecordId } from '../../lib/api/common.ts';
 import type { BulkJob, ReplayPlan, ResolveRequest, Resolution } from '../../lib/api/dlq.ts';
 import { conflict, notFound } from '../../lib/errors.ts';
+import { TERMINAL_SAGA_STATES } from '../../lib/events/shop-events.ts';
 import type { DlqEntryRow, Store } from '../store/types.ts';
 import { isFailureHeader, storedHeaderBytes } from './replay-headers.ts';
 import { REPLAY_HEADERS } from '../ingest/decode-record.ts';
@@ -11,8 +12,6 @@ import { REPLAY_HEADERS } from '../ingest/decode-record.ts';
 // flow it belongs to already finished), resolve / discard with an audited reason, and the
 // progress of a bulk job entry by entry. The replay itself stays in replay.ts.
 
-/** Saga states after which a replayed command acts on a flow that is over. */
-const TERMINAL = new Set(['COMPLETED', 'COMPENSATED', 'FAILED', 'COMPENSATION_FAILED']);
 const HEADER_PREVIEW_BYTES = 200;
 
 export interface OperatorDeps {
@@ -46,7 +45,7 @@ export function createDlqOperator(deps: OperatorDeps) {
     const sagaId = await deps.sagaOf(entry);
     const saga = sagaId ? await store.sagas.get(sagaId) : undefined;
     const warnings: string[] = [];
-    const terminal = saga ? TERMINAL.has(saga.state) : false;
+    const terminal = saga ? TERMINAL_SAGA_STATES.has(saga.state) : false;
     if (saga && terminal)
       warnings.push(
         `Its saga ${saga.type} ${saga.id} already finished as ${saga.state}: the replayed record will be processed for a flow that is over (e.g. a payment for a cancelled order).`,

@@ -79,6 +79,13 @@ export const SAGA_STATES = [
 ] as const;
 export const sagaStateSchema = z.enum(SAGA_STATES);
 export type SagaState = z.infer<typeof sagaStateSchema>;
+/** The states a saga ends in: nothing moves it on from these. */
+export const TERMINAL_SAGA_STATES: ReadonlySet<string> = new Set<SagaState>([
+  'COMPLETED',
+  'COMPENSATED',
+  'FAILED',
+  'COMPENSATION_FAILED',
+]);
 
 export const sagaStateChangedSchema = z.object({
   sagaId: id,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { orderItemSchema, type SagaState } from '../../lib/events/shop-events.ts';
+import { orderItemSchema, TERMINAL_SAGA_STATES } from '../../lib/events/shop-events.ts';
 
 // The order-fulfilment saga as a pure state machine: (saga, input, now) -> (saga', effects).
 // No I/O here, so every path (success, failure, deadline retry, compensation, late replies) is
@@ -90,13 +90,6 @@ export interface Transition {
   readonly effects: readonly SagaEffect[];
 }
 
-export const TERMINAL_STATES: readonly SagaState[] = [
-  'COMPLETED',
-  'COMPENSATED',
-  'FAILED',
-  'COMPENSATION_FAILED',
-];
-
 const COMMAND_OF: Record<SagaStep, Extract<SagaEffect, { kind: 'command' }>['type']> = {
   'reserve-inventory': 'ReserveInventory',
   'authorize-payment': 'AuthorizePayment',
@@ -140,7 +133,7 @@ export function advance(
   now: number,
   deadlineMs: number,
 ): Transition | undefined {
-  if (TERMINAL_STATES.includes(saga.state)) return undefined;
+  if (TERMINAL_SAGA_STATES.has(saga.state)) return undefined;
   if (input.kind === 'DeadlinePassed') return onDeadline(saga, now, deadlineMs);
   if (SUCCESS_OF[input.kind] === saga.step) return onSuccess(saga, input, now, deadlineMs);
   if (saga.state === 'RUNNING' && FAILURE_OF[input.kind] === saga.step) {

@@ -5,13 +5,12 @@ import { ORDER_SAGA, SagasPage } from './pages/sagas-page.ts';
 import { shopNamespace, shopTopic } from './support/env.ts';
 import { recordsPageSchema } from '../../lib/api/records.ts';
 import { sagasPageSchema } from '../../lib/api/sagas.ts';
+import { TERMINAL_SAGA_STATES } from '../../lib/events/shop-events.ts';
 import { waitFor } from '../../lib/testing/wait-for.ts';
 import { collectorGet, placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
 
 // Issue 16.6: lag is not a dead end. A lagging partition links to the record at its committed
 // offset (the next one the group will read), and a waiting saga names the group that is late.
-
-const ENDED = new Set(['COMPLETED', 'COMPENSATED', 'FAILED', 'COMPENSATION_FAILED']);
 
 test.afterAll(async ({ request }) => {
   await setFaults(request, QUIET_FAULTS);
@@ -68,7 +67,7 @@ test('a lagging partition opens the record it is stuck on', async ({ page, reque
           `/api/sagas?q=${encodeURIComponent(orderId)}&type=${ORDER_SAGA}`,
           sagasPageSchema,
         )
-      ).items.find((s) => s.correlationId === orderId && ENDED.has(s.state)),
+      ).items.find((s) => s.correlationId === orderId && TERMINAL_SAGA_STATES.has(s.state)),
     { what: `saga of ${orderId} ended`, timeoutMs: 90_000 },
   );
 });

@@ -10,6 +10,7 @@ import { sagasPageSchema } from '../../lib/api/sagas.ts';
 import { healthSchema } from '../../lib/api/topology.ts';
 import { createKafkaBus, type Bus } from '../../lib/bus/index.ts';
 import { headerString } from '../../lib/events/headers.ts';
+import { TERMINAL_SAGA_STATES } from '../../lib/events/shop-events.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { waitFor } from '../../lib/testing/wait-for.ts';
 import {
@@ -38,7 +39,6 @@ const LOAD_MS = 20_000;
 const OUTAGE_AFTER_MS = 5_000;
 /** Orders placed once the broker is back, in case the load ended during the outage. */
 const ORDERS_AFTER_RESTART = 20;
-const TERMINAL_SAGA_STATES = new Set(['COMPLETED', 'COMPENSATED', 'FAILED', 'COMPENSATION_FAILED']);
 
 const paymentAuthorized = z.object({ orderId: z.string(), paymentId: z.string() });
 

@@ -8,6 +8,7 @@ import {
   sagaViewStateSchema,
   type SagaViewState,
 } from '../../../lib/api/sagas.ts';
+import { TERMINAL_SAGA_STATES } from '../../../lib/events/shop-events.ts';
 import { apiGet, toQueryString } from '../../_lib/api-client.ts';
 import { REFETCH, STALE } from '../../_lib/query-client.ts';
 
@@ -59,7 +60,6 @@ export function useSagas(
   });
 }
 
-const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'COMPENSATED', 'FAILED', 'COMPENSATION_FAILED']);
 const RUNNING_POLL_MS = 2_000;
 
 export function useSaga(id: string) {
@@ -69,6 +69,6 @@ export function useSaga(id: string) {
     staleTime: STALE.live,
     // A running saga is watched closely; a finished one only in case it is replayed.
     refetchInterval: (q) =>
-      q.state.data && TERMINAL.has(q.state.data.state) ? REFETCH.list : RUNNING_POLL_MS,
+      q.state.data && TERMINAL_SAGA_STATES.has(q.state.data.state) ? REFETCH.list : RUNNING_POLL_MS,
   });
 }
