@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../lib/logger.ts';
 import { createSearchSagas } from '../../engine/search-sagas.ts';
@@ -11,7 +12,7 @@ import { openSql, type Sql } from './db.ts';
 import { createSqliteStore } from './index.ts';
 import { migrate } from './migrations.ts';
 import { createSagaRepo } from './sagas.ts';
-import { attachSearchIndex, catchUpSearchIndex, searchIndexPath } from './search-index.ts';
+import { attachSearchIndex, catchUpSearchIndex, FTS_AUTOMERGE, searchIndexPath } from './search-index.ts';
 
 // A store file's text index lives in `<db>-search` and is filled by the search worker's rounds
 // (`catchUpSearchIndex`), not by the record transactions: these check what the worker's
@@ -174,6 +175,23 @@ describe('search index of a store file', () => {
     expect(await find(reader, 'beef')).toEqual([]);
     expect(await find(reader, 'abcd')).toEqual([]);
     expect(await find(reader, 'zzz')).toEqual([]);
+  });
+
+  it('merges index segments FTS_AUTOMERGE at a time, in a new search file and in one made before', () => {
+    const automerge = (sql: Sql) =>
+      sql.get(`SELECT v FROM search.records_fts_config WHERE k = 'automerge'`)?.v ?? null;
+    const fresh = worker(files());
+    expect(automerge(fresh)).toBe(FTS_AUTOMERGE);
+
+    // A search file from before the setting: its index has FTS5's default (no row).
+    const path = files();
+    const before = new DatabaseSync(searchIndexPath(path));
+    before.exec(
+      `CREATE VIRTUAL TABLE records_fts USING fts5(text, content='', contentless_delete=1, detail=none)`,
+    );
+    expect(before.prepare(`SELECT v FROM records_fts_config WHERE k = 'automerge'`).get()).toBeUndefined();
+    before.close();
+    expect(automerge(worker(path))).toBe(FTS_AUTOMERGE);
   });
 });
 

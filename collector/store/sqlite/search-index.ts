@@ -30,9 +30,21 @@ export const searchIndexPath = (dbPath: string) => `${dbPath}-search`;
 
 const FTS_COLUMNS = `text, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2'`;
 
+/**
+ * Segments FTS5 lets pile up on a level before it merges them (its default is 4). Fewer merges
+ * rewrite each posting fewer times: in the search worker's own rounds (`diagnose-store --search`,
+ * 200k records, two runs each) an insert cost 25 – 26 µs against 33 – 34, the whole round ~6 %
+ * less CPU; a match reads more segments, ~0.1 ms more at 200k records (docs/benchmarks.md).
+ */
+export const FTS_AUTOMERGE = 16;
+
 /** Creates the index (and, in its own file, the worker's progress row) in `schema` if missing. */
 export function ensureSearchTables(sql: Sql, schema: 'main' | 'search'): void {
   sql.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${schema}.records_fts USING fts5(${FTS_COLUMNS})`);
+  // A persistent setting of the index (its `_config` table): written once, also into older files.
+  const merge = sql.get(`SELECT v FROM ${schema}.records_fts_config WHERE k = 'automerge'`);
+  if (Number(merge?.v) !== FTS_AUTOMERGE)
+    sql.run(`INSERT INTO ${schema}.records_fts (records_fts, rank) VALUES ('automerge', ${FTS_AUTOMERGE})`);
   if (schema === 'search')
     sql.db.exec(`
       CREATE TABLE IF NOT EXISTS search.search_state (
