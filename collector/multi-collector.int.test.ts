@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerGroupsSchema } from '../lib/api/consumers.ts';
 import { replayResponseSchema } from '../lib/api/dlq.ts';
@@ -12,6 +13,7 @@ import { createEnvelope, encodeEnvelopeHeaders, ORDER_SAGA_TYPE } from '../lib/e
 import { silentLogger } from '../lib/logger.ts';
 import { waitFor } from '../lib/testing/wait-for.ts';
 import { orderFor, startTestShop, type TestShop } from '../shop-services/testing/harness.ts';
+import { SHOP_SERVICE_NAMES } from '../shop-services/types.ts';
 import {
   startCollectorProcess,
   stopAllCollectors,
@@ -70,10 +72,13 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
   let sql: pg.Client;
   let reference: Collector | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'cw-multi-'));
+  /** The shop's warnings and errors, for a failed wait to show. */
+  const shopLog: string[] = [];
 
   beforeAll(async () => {
     bus = createKafkaBus({ brokers, clientId: 'multi-collector-int-test' });
-    t = await startTestShop(bus);
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void shopLog.push(line.trimEnd()) });
+    t = await startTestShop(bus, { logger });
     db = await createTestPgDatabase(PG_URL);
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
@@ -169,17 +174,25 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
 
   /**
    * What a failed wait needs to say which part stalled: records per partition on the broker and in
-   * the shared store, the dead-letter entries, and the end of each collector's output.
+   * the shared store, the dead-letter entries, the shop's side (each service's unsent outbox rows,
+   * the orchestrator's sagas, its warnings) and the end of each collector's output.
    */
   async function whereItStands(collectors: readonly CollectorProcess[]): Promise<string> {
     const broker = await brokerCounts().catch((err: unknown) => `unknown (${String(err)})`);
     const stored = countsOf((await sql.query<CountRow>(COUNTS)).rows);
     const dlq = (await sql.query('SELECT id, status, dlq_topic FROM dlq_entries')).rows;
     const fmt = (c: Counts | string) => (typeof c === 'string' ? c : JSON.stringify(Object.fromEntries(c)));
+    const unsent = SHOP_SERVICE_NAMES.map(
+      (s) => `${s}=${String(t.row(s, 'SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL')?.n)}`,
+    );
+    const sagas = t.db('orchestrator').prepare('SELECT order_id, state, data FROM sagas').all();
     return [
       `broker: ${fmt(broker)}`,
       `stored: ${fmt(stored)}`,
       `dlq entries: ${JSON.stringify(dlq)}`,
+      `shop outbox rows not sent: ${unsent.join(' ')}`,
+      `shop orchestrator sagas: ${JSON.stringify(sagas)}`,
+      `shop warnings (last 25):\n${shopLog.slice(-25).join('\n')}`,
       ...collectors.map(
         (c, i) =>
           `--- collector ${i + 1} (${c.url}, exit ${c.exitCode()}):\n${c.output().split('\n').slice(-25).join('\n')}`,
@@ -215,9 +228,8 @@ describe.skipIf(!brokers.length)('several collectors over one PostgreSQL store',
         ((await sql.query(`SELECT 1 FROM dlq_entries WHERE status = 'unresolved'`)).rowCount ?? 0) > 0,
       { what: 'the poisoned order dead-lettered', timeoutMs: 120_000 },
     ).catch(async (err: unknown) => {
-      throw new Error(
-        `${err instanceof Error ? err.message : String(err)}\n${await whereItStands(collectors)}`,
-      );
+      const where = await whereItStands(collectors).catch((e: unknown) => `where it stands: ${String(e)}`);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${where}`);
     });
     t.shop.faults.update({ poisonRate: 0.01 });
     ids.push(...(await placeOrders(1, Math.floor(ORDERS / 2))));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import type { Bus, BusConsumer, ConsumedRecord } from '../../lib/bus/types.ts';
-import { silentLogger } from '../../lib/logger.ts';
+import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { uniqueName, waitFor } from '../../lib/testing/wait-for.ts';
 import { loadShopConfig } from '../config.ts';
 import { shopTopicNames, shopTopicSpecs, type ShopTopicNames } from '../contract-extra.ts';
@@ -76,7 +76,13 @@ export interface TestShop {
 
 export async function startTestShop(
   bus: Bus,
-  opts: { tracing?: ShopTracing; env?: Record<string, string>; services?: ShopServiceName[] } = {},
+  opts: {
+    tracing?: ShopTracing;
+    env?: Record<string, string>;
+    services?: ShopServiceName[];
+    /** Where the shop logs (silent by default). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestShop> {
   const namespace = `${uniqueName('t')}.`;
   // `${root}/shop` is where a shop process started with DATA_DIR=root keeps its files.
@@ -92,7 +98,7 @@ export async function startTestShop(
   const shop = createShop({
     bus,
     config,
-    logger: silentLogger(),
+    logger: opts.logger ?? silentLogger(),
     namespace,
     dataDir: dir,
     ...(opts.tracing && { tracing: opts.tracing }),

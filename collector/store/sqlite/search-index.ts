@@ -34,7 +34,8 @@ const FTS_COLUMNS = `text, content='', contentless_delete=1, detail=none, tokeni
  * Segments FTS5 lets pile up on a level before it merges them (its default is 4). Fewer merges
  * rewrite each posting fewer times: in the search worker's own rounds (`diagnose-store --search`,
  * 200k records, two runs each) an insert cost 25 – 26 µs against 33 – 34, the whole round ~6 %
- * less CPU; a match reads more segments, ~0.1 ms more at 200k records (docs/benchmarks.md).
+ * less CPU. A match reads more segments; text search at 1M records kept its p95 of 25 – 32 ms
+ * (docs/benchmarks.md).
  */
 export const FTS_AUTOMERGE = 16;
 
