@@ -54,6 +54,12 @@ const note = (key: string, us: number) => {
   stats.set(key, s);
 };
 const shorten = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 150);
+/** Times a BEGIN / COMMIT / SAVEPOINT …, counted under its first word. */
+const timedExec = (text: string, run: () => void) => {
+  const t0 = performance.now();
+  run();
+  note(text.split(' ')[0]!, (performance.now() - t0) * 1000);
+};
 
 function timedSql(inner: Sql): Sql {
   const time = <T>(text: string, f: () => T): T => {
@@ -86,11 +92,7 @@ function timedStore(path: string): Store {
         for (const p of pragmas) base.db.exec(`PRAGMA ${p}`);
         return timedSql(base);
       },
-      exec(text, run) {
-        const t0 = performance.now();
-        run();
-        note(text.split(' ')[0]!, (performance.now() - t0) * 1000);
-      },
+      exec: timedExec,
     },
   });
 }
@@ -124,11 +126,7 @@ async function searchAgain(dbPath: string, records: number) {
   const base = openSql(dbPath, { cacheMb: 4 });
   attachSearchIndex(base, dbPath);
   const exec = base.db.exec.bind(base.db);
-  base.db.exec = (text: string) => {
-    const t0 = performance.now();
-    exec(text);
-    note(text.split(' ')[0]!, (performance.now() - t0) * 1000);
-  };
+  base.db.exec = (text: string) => timedExec(text, () => exec(text));
   const sql = timedSql(base);
   const sagas = createSearchSagas(sql, {
     catalog: createSagaCatalog(loadSagaDefinitions(undefined)),
