@@ -4,6 +4,7 @@ import { DlqPage } from './pages/dlq-page.ts';
 import { SagasPage } from './pages/sagas-page.ts';
 import {
   collectorGet,
+  explainOrder,
   OPERATOR_TOKEN,
   placeOrder,
   QUIET_FAULTS,
@@ -31,10 +32,14 @@ test('a poison message is shown decoded, and one replay (even on a double click)
 
   const dlq = new DlqPage(page);
   const row = dlq.rowForKey(orderId);
-  await expect(async () => {
-    await dlq.openWorkbench({ key: orderId });
-    await expect(row).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 45_000 });
+  await explainOrder(
+    request,
+    orderId,
+    expect(async () => {
+      await dlq.openWorkbench({ key: orderId });
+      await expect(row).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 45_000 }),
+  );
   // The cause is fixed before anything is replayed.
   await setFaults(request, { poisonRate: 0 });
 

@@ -4,6 +4,7 @@ import { DlqPage } from './pages/dlq-page.ts';
 import { SagasPage } from './pages/sagas-page.ts';
 import {
   collectorGet,
+  explainOrder,
   OPERATOR_TOKEN,
   placeOrder,
   QUIET_FAULTS,
@@ -31,10 +32,14 @@ async function poisonedOrders(dlq: DlqPage, request: Parameters<typeof placeOrde
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push(await placeOrder(request, { customerId: uniqueId('e2e-safe') }));
   for (const id of ids)
-    await expect(async () => {
-      await dlq.openWorkbench({ key: id });
-      await expect(dlq.rowForKey(id)).toBeVisible({ timeout: 2_000 });
-    }).toPass({ timeout: 90_000 });
+    await explainOrder(
+      request,
+      id,
+      expect(async () => {
+        await dlq.openWorkbench({ key: id });
+        await expect(dlq.rowForKey(id)).toBeVisible({ timeout: 2_000 });
+      }).toPass({ timeout: 90_000 }),
+    );
   await setFaults(request, { poisonRate: 0 });
   return ids;
 }
