@@ -3,7 +3,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { createSagaCatalog, type SagaDefinition } from '../sagas/definitions.ts';
 import type { SagaTransition } from '../sagas/tracker.ts';
 import { openSql } from '../store/sqlite/db.ts';
-import { attachSearchIndex, catchUpSearchIndex } from '../store/sqlite/search-index.ts';
+import { attachSearchIndex, catchUpSearchIndex, SEARCH_ROUND_RECORDS } from '../store/sqlite/search-index.ts';
 import { createSearchSagas } from './search-sagas.ts';
 
 // The search worker: fills a store file's text-search index and derives its sagas from its
@@ -33,8 +33,6 @@ export type SearchWorkerMessage =
   | { readonly closed: true }
   | { readonly searchIndexed: number; readonly sagaTransitions: readonly SagaTransition[] };
 
-/** Records per search transaction: ~30–60 ms of work, so a nudge is served soon after. */
-const ROUND_RECORDS = 2000;
 /** A round without a nudge (a nudge can race a round that just found nothing). */
 const IDLE_MS = 250;
 /** How often the main file's WAL is checkpointed. */
@@ -119,7 +117,7 @@ async function run(): Promise<void> {
     let n: number;
     nudged = false;
     try {
-      n = await catchUpSearchIndex(sql, ROUND_RECORDS, sagas.round);
+      n = await catchUpSearchIndex(sql, SEARCH_ROUND_RECORDS, sagas.round);
       sagas.settle();
       const sagaTransitions = sagas.take();
       if (n || sagaTransitions.length) report({ searchIndexed: n, sagaTransitions });
@@ -129,7 +127,7 @@ async function run(): Promise<void> {
       continue;
     }
     // A full round means more wait: go on at once, yielding to messages in between.
-    await (n === ROUND_RECORDS || nudged ? new Promise((r) => setImmediate(r)) : pause(IDLE_MS));
+    await (n === SEARCH_ROUND_RECORDS || nudged ? new Promise((r) => setImmediate(r)) : pause(IDLE_MS));
   }
   sql.db.close();
   report({ closed: true });

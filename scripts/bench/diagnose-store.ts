@@ -20,6 +20,7 @@ import { openSql, type Params, type Sql } from '../../collector/store/sqlite/db.
 import {
   attachSearchIndex,
   catchUpSearchIndex,
+  SEARCH_ROUND_RECORDS,
   searchIndexPath,
 } from '../../collector/store/sqlite/search-index.ts';
 import { createSqliteStore } from '../../collector/store/sqlite/index.ts';
@@ -117,9 +118,9 @@ function report(headline: string, records: number, wallMs: number) {
 }
 
 /**
- * The search worker's work again, on this thread: the search file removed, then rounds of 2,000
- * records as the worker runs them (search-worker.ts) until every record is in, every statement
- * and BEGIN / COMMIT / SAVEPOINT timed.
+ * The search worker's work again, on this thread: the search file removed, then rounds of
+ * `SEARCH_ROUND_RECORDS` as the worker runs them (search-worker.ts) until every record is in,
+ * every statement and BEGIN / COMMIT / SAVEPOINT timed.
  */
 async function searchAgain(dbPath: string, records: number) {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${searchIndexPath(dbPath)}${suffix}`, { force: true });
@@ -139,7 +140,7 @@ async function searchAgain(dbPath: string, records: number) {
   const cpu0 = process.cpuUsage();
   let done = 0;
   for (let n = -1; n !== 0; done += n) {
-    n = await catchUpSearchIndex(sql, 2000, sagas.round);
+    n = await catchUpSearchIndex(sql, SEARCH_ROUND_RECORDS, sagas.round);
     sagas.settle();
   }
   const wallMs = performance.now() - t0;

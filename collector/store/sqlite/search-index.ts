@@ -141,6 +141,13 @@ export interface RoundSagas {
 }
 
 /**
+ * Records per round of the search worker (one transaction on the search file): ~85 – 230 ms of
+ * its work (42 – 116 µs a record by `diagnose-store --search`, fast VM to slow), so a record is
+ * searchable well within a second of its COMMIT while the worker keeps up.
+ */
+export const SEARCH_ROUND_RECORDS = 2000;
+
+/**
  * One round of the search worker, on `sql` (main attached to the search file): indexes the text
  * of up to `max` records past `indexed_to` (and, with `sagas`, derives their sagas), and drops the
  * rows of records retention deleted, in one transaction on the search file. Returns how many
