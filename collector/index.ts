@@ -99,7 +99,11 @@ export function createCollector(deps: CollectorDeps): Collector {
   const useWorker = !deps.store && config.COLLECTOR_INGEST_WORKER && dbPath !== ':memory:';
   const store = deps.store ?? createSqliteStore({ path: dbPath, cacheMb: useWorker ? 16 : 64 });
   const registry = new Registry();
-  const metrics = createCollectorMetrics(registry, { store, now });
+  const metrics = createCollectorMetrics(registry, {
+    store,
+    now,
+    sagasDerivedThrough: () => sagasDerivedThrough(),
+  });
   const sagaDefinitions = deps.sagaDefinitions ?? loadSagaDefinitions(config.SAGA_DEFINITIONS_FILE);
   const catalog = createSagaCatalog(sagaDefinitions);
   // This thread's schema decoding (ingest when inline, the record view); the engine's worker
@@ -147,6 +151,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       ingest.indexed(outcomes);
       search?.nudge();
     },
+    onPassed: (passed) => search?.enter(passed),
   };
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
@@ -160,6 +165,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     storeSpans: (spans) => runningEngine().storeSpans(spans),
     maintain: (opts) => runningEngine().maintain(opts),
     backlog: () => engineImpl?.backlog() ?? 0,
+    indexedThrough: () => engineImpl?.indexedThrough() ?? -Infinity,
     close: () => engineImpl?.close() ?? Promise.resolve(),
   };
   const ingest = createIngest({
@@ -238,7 +244,18 @@ export function createCollector(deps: CollectorDeps): Collector {
     masking,
     topics,
     sagaDefinitions,
+    sagasDerivedThrough,
   };
+  store.frontiers?.report(() => engine.indexedThrough());
+  /**
+   * How far sagas are derived (engine/frontier.ts): where the search worker derives them it says;
+   * elsewhere the engine does, and on a shared store every collector.
+   */
+  function sagasDerivedThrough(): number {
+    return search
+      ? search.derivedThrough()
+      : Math.min(engine.indexedThrough(), store.frontiers?.through() ?? Infinity);
+  }
   const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
   const tail = attachTailServer({ server, hub, auth, logger });
   const otlp = createOtlpReceiver({
@@ -319,6 +336,7 @@ export function createCollector(deps: CollectorDeps): Collector {
           (transitions) => {
             for (const t of transitions) metrics.sagaTransitions.inc({ saga_type: t.type, state: t.state });
           },
+          () => engine.indexedThrough(),
         );
       const port = await listen(server, config.COLLECTOR_PORT, config.COLLECTOR_HOST);
       apiUrl = `http://${config.COLLECTOR_HOST}:${port}`;

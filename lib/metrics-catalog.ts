@@ -48,6 +48,12 @@ export const collectorMetrics = {
     help: 'Records landed in the store (offsets committed) and not yet decoded and indexed; they reach the API and the tail once indexed.',
     labels: [],
   }),
+  sagaJudgementLag: spec({
+    name: 'causeway_saga_judgement_lag_seconds',
+    kind: 'gauge',
+    help: 'How far behind the clock saga deadlines are judged (STUCK): 0 when every record is read and derived, growing while the collector catches up (consumer lag, indexing backlog); +Inf while records of unknown time wait. A saga past its deadline within this window is not yet STUCK.',
+    labels: [],
+  }),
   batchesQuarantined: spec({
     name: 'causeway_ingest_quarantined_batches_total',
     kind: 'counter',

@@ -39,4 +39,10 @@ export interface ApiContext {
   readonly topics: TopicCatalog;
   /** The saga definitions in use (chain outcomes: which flows an orchestrator starts). */
   readonly sagaDefinitions?: readonly SagaDefinition[];
+  /**
+   * The event time before which sagas are derived from every record (engine/frontier.ts):
+   * +Infinity when nothing waits, -Infinity while records of unknown time wait. Always +Infinity
+   * when not given.
+   */
+  readonly sagasDerivedThrough?: () => number;
 }

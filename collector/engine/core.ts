@@ -6,6 +6,7 @@ import type { SagaCatalog } from '../sagas/definitions.ts';
 import type { SagaTransition } from '../sagas/tracker.ts';
 import type { RetentionResult, Store } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
+import { createFrontier, type Passed } from './frontier.ts';
 import { createIndexer } from './indexer.ts';
 import { createLandingWriter, type LandJob } from './land.ts';
 import type { BatchOutcome } from './outcomes.ts';
@@ -34,6 +35,10 @@ export type { BatchOutcome, CountedMetric } from './outcomes.ts';
 // Landing has priority, so a burst or a catch-up from the start of a topic becomes an indexing
 // backlog on local disk (reported as `waiting`), not consumer lag that the broker's retention
 // could delete. Up to COLLECTOR_MAX_UNINDEXED: past it, landing waits for indexing.
+//
+// How far this is complete in event time (frontier.ts, `indexedThrough`): what waits to be
+// indexed, and how far each partition is fetched. Saga deadlines are judged no later than that,
+// here and on the search worker, which holds what the engine hands it until its rounds read it.
 //
 // The live tail is not fed here: it gets records as they are fetched (ingest/tail-feed.ts).
 
@@ -91,6 +96,8 @@ export function createEngineCore(deps: {
   suspects?: ReadonlyMap<number, number>;
   /** Called as an indexing transaction begins, with the seq of its first chunk. */
   onIndexing?: (seq: number) => void;
+  /** Landed batches indexed (or set aside): what the search worker holds until it has read them. */
+  onPassed?: (passed: Passed[]) => void;
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
@@ -103,7 +110,13 @@ export function createEngineCore(deps: {
   let retryTimer: NodeJS.Timeout | undefined;
   let failures = 0;
 
-  const indexer = createIndexer({ ...deps, logger: log });
+  // Records handed to this engine and not yet indexed, and the partitions' positions on the
+  // broker: how far deadlines can be judged (frontier.ts). Rows an earlier run landed are of
+  // unknown time until indexed (`unknownAhead`, at the first step).
+  const frontier = createFrontier();
+  let firstStep = true;
+
+  const indexer = createIndexer({ ...deps, logger: log, frontier });
   const { write, sagas, cache } = indexer;
   const landGroup = createLandingWriter({ store, now });
 
@@ -112,6 +125,8 @@ export function createEngineCore(deps: {
     // Let batches that arrived meanwhile (worker messages are macrotasks) join this group.
     await new Promise<void>((r) => setImmediate(r));
     const { waiting } = await store.landing.stats();
+    if (firstStep) frontier.unknownAhead(waiting);
+    firstStep = false;
     const full = waiting >= config.COLLECTOR_MAX_UNINDEXED;
     if (landQueue.length && !full) {
       const group: LandJob[] = [];
@@ -122,11 +137,20 @@ export function createEngineCore(deps: {
         group.push(j);
       }
       lastLandAt = performance.now();
-      for (const { batch } of group)
-        if (batch.lastOffset !== null)
-          catchUp.note(batch.topic, batch.partition, batch.highWatermark, batch.lastOffset);
+      // Where each batch holds deadlines back until it is indexed (frontier.ts).
+      const holds = group.map(({ batch }) => {
+        if (batch.lastOffset === null) return Infinity;
+        catchUp.note(batch.topic, batch.partition, batch.highWatermark, batch.lastOffset);
+        const behind = batch.highWatermark > batch.lastOffset + 1;
+        const floor = frontier.fetched(batch.topic, batch.partition, behind, batch.minTimestamp);
+        return Math.max(batch.minTimestamp, floor);
+      });
       try {
-        await landGroup(group);
+        const landings = await landGroup(group);
+        group.forEach(({ batch }, i) => {
+          const last = landings[i]!.chunks.at(-1);
+          if (last) frontier.enter(batch.topic, batch.partition, last.lastOffset, holds[i]!);
+        });
       } catch (err) {
         for (const j of group) j.reject(err);
       }
@@ -198,6 +222,12 @@ export function createEngineCore(deps: {
       });
     },
     storeSpans: (spans: readonly Span[]) => write((tx) => storeSpans(tx, spans, now())),
+    /**
+     * The event time before which every record this engine was handed is indexed and every
+     * partition it reads is fetched (+Infinity: nothing waits; -Infinity: an earlier run's
+     * landed rows wait, of unknown time).
+     */
+    indexedThrough: (): number => frontier.through(),
     async maintain(opts: {
       olderThan: number;
       maxRecords: number;

@@ -3,7 +3,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { createSagaCatalog } from '../sagas/definitions.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { createEngineCore } from './core.ts';
-import type { Reply, Request, WorkerInit } from './protocol.ts';
+import { THROUGH_REPORT_MS, type Reply, type Request, type WorkerInit } from './protocol.ts';
 
 // The ingest worker: owns the write connection to the store and the derivation cache. Main sends
 // fetched batches and spans; each reply goes back once its transaction has committed, and what
@@ -26,6 +26,8 @@ const core = createEngineCore({
   logger,
   now: Date.now,
   onIndexed: (outcomes) => reply({ id: 0, indexed: outcomes }),
+  // With how far it is through then: main passes both on to the search worker at once.
+  onPassed: (passed) => reply({ id: 0, passed, indexedThrough: core.indexedThrough() }),
   cautiousRecords: init.afterCrash ? CAUTIOUS_RECORDS : 0,
   suspects: new Map(init.suspects ?? []),
   onIndexing: (seq) => reply({ id: 0, indexing: seq }),
@@ -56,6 +58,7 @@ port.on('message', (req: Request) => {
     },
   );
 });
+setInterval(() => reply({ id: 0, indexedThrough: core.indexedThrough() }), THROUGH_REPORT_MS).unref();
 // Where the worker's memory goes, for diagnosis (LOG_LEVEL=debug).
 if (logger.isLevelEnabled('debug'))
   setInterval(() => logger.debug({ memory: process.memoryUsage() }, 'ingest worker memory'), 10_000).unref();

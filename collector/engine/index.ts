@@ -6,6 +6,7 @@ import type { SagaDefinition } from '../sagas/definitions.ts';
 import { createSagaCatalog } from '../sagas/definitions.ts';
 import type { Store } from '../store/types.ts';
 import { createEngineCore, type BatchOutcome, type EngineConfig, type MaintenanceResult } from './core.ts';
+import type { Passed } from './frontier.ts';
 import { packBatches, type PackedBatch, type Reply, type Request, type WorkerInit } from './protocol.ts';
 
 // The ingest engine as the rest of the collector sees it. Two homes, one code (core.ts):
@@ -21,6 +22,8 @@ export interface EngineEvents {
   onIndexed(outcomes: BatchOutcome[]): void;
   /** Indexing waits while the consumer catches up; `waiting` landed rows are not indexed yet. Inline engine only. */
   onIndexingDeferred?(waiting: number): void;
+  /** Landed batches indexed or set aside (frontier.ts): the search worker's to hold until read. */
+  onPassed?(passed: Passed[]): void;
 }
 
 export interface IngestEngine {
@@ -33,6 +36,11 @@ export interface IngestEngine {
   maintain(opts: { olderThan: number; maxRecords: number; maxDeletes: number }): Promise<MaintenanceResult>;
   /** Records handed over and not yet landed. */
   backlog(): number;
+  /**
+   * The event time before which every record handed over is indexed and every partition read is
+   * fetched, as last known (core.ts `indexedThrough`; -Infinity before a worker first says).
+   */
+  indexedThrough(): number;
   close(): Promise<void>;
 }
 
@@ -72,6 +80,7 @@ export function createInlineEngine(deps: {
     catalog: createSagaCatalog(deps.sagaDefinitions),
     onIndexed: (o) => deps.events.onIndexed(o),
     onIndexingDeferred: (waiting) => deps.events.onIndexingDeferred?.(waiting),
+    onPassed: (passed) => deps.events.onPassed?.(passed),
   });
   // Packed as for the worker: one landing path, and the same bytes in the landing table.
   const lander = createLander((p) => core.land(p));
@@ -80,6 +89,7 @@ export function createInlineEngine(deps: {
     storeSpans: (spans) => core.storeSpans(spans),
     maintain: (opts) => core.maintain(opts),
     backlog: lander.backlog,
+    indexedThrough: () => core.indexedThrough(),
     close: () => core.stop(),
   };
 }
@@ -117,6 +127,7 @@ export async function createWorkerEngine(
   // again and again is set aside by the next one (core.ts), not retried forever.
   let indexing: number | undefined;
   const suspects = new Map<number, number>();
+  let indexedThrough = -Infinity;
 
   const failWaiting = (err: Error) => {
     for (const w of waiting.values()) w.reject(err);
@@ -147,6 +158,7 @@ export async function createWorkerEngine(
         if (closing) return;
         if (indexing !== undefined) suspects.set(indexing, (suspects.get(indexing) ?? 0) + 1);
         indexing = undefined;
+        indexedThrough = -Infinity;
         logger.error({ err }, 'the ingest worker died; starting a new one in 1 s');
         current = restart();
       };
@@ -156,6 +168,11 @@ export async function createWorkerEngine(
           resolve(worker);
           return;
         }
+        if ('passed' in m) {
+          indexedThrough = m.indexedThrough;
+          events.onPassed?.(m.passed);
+          return;
+        }
         if ('indexed' in m) {
           indexing = undefined;
           events.onIndexed(m.indexed);
@@ -163,6 +180,10 @@ export async function createWorkerEngine(
         }
         if ('indexing' in m) {
           indexing = m.indexing;
+          return;
+        }
+        if ('indexedThrough' in m) {
+          indexedThrough = m.indexedThrough;
           return;
         }
         const w = waiting.get(m.id);
@@ -212,6 +233,7 @@ export async function createWorkerEngine(
     storeSpans: (spans) => call<number>({ op: 'spans', spans }),
     maintain: (opts) => call<MaintenanceResult>({ op: 'maintain', opts }),
     backlog: lander.backlog,
+    indexedThrough: () => indexedThrough,
     async crashForTest() {
       await (await current).terminate();
     },

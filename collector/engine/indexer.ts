@@ -9,6 +9,7 @@ import { createDerivationCache } from './cache.ts';
 import type { EngineConfig } from './core.ts';
 import { outcomesOf, type BatchOutcome } from './outcomes.ts';
 import { createChunkDecoder } from './decode-chunk.ts';
+import { judgedThrough, type Frontier, type Passed } from './frontier.ts';
 import { createQuarantine } from './quarantine.ts';
 
 // Stage 3 of ingest, indexing: landed chunks are decoded (once, decode-chunk.ts), derived (chains, sagas, DLQ,
@@ -47,6 +48,13 @@ export interface IndexerDeps {
   readonly suspects?: ReadonlyMap<number, number>;
   /** Called as an indexing transaction begins, with the seq of its first chunk. */
   readonly onIndexing?: (seq: number) => void;
+  /**
+   * Where landed records wait (the engine's): chunks leave it as they are indexed or set aside,
+   * and deadlines are judged only up to it.
+   */
+  readonly frontier?: Frontier;
+  /** Landed batches that left the frontier (indexed or set aside): for the search worker's. */
+  readonly onPassed?: (passed: Passed[]) => void;
 }
 
 export function createIndexer(deps: IndexerDeps) {
@@ -62,7 +70,23 @@ export function createIndexer(deps: IndexerDeps) {
   // On a store file the search worker derives sagas (store/sqlite/sagas-apart.ts).
   const sagas = store.sagasDerivedApart
     ? undefined
-    : createSagaTracker({ catalog: deps.catalog, now, stuckGraceMs: config.SAGA_STUCK_GRACE_MS });
+    : createSagaTracker({
+        catalog: deps.catalog,
+        now,
+        stuckGraceMs: config.SAGA_STUCK_GRACE_MS,
+        // Its own frontier, and on a shared store every other collector's too.
+        judgedThrough: () =>
+          judgedThrough(now(), deps.frontier?.through() ?? Infinity, store.frontiers?.through() ?? Infinity),
+      });
+  const through = (chunks: readonly LandedChunk[]) => {
+    if (!deps.frontier) return;
+    const passed: Passed[] = [];
+    for (const c of chunks) {
+      passed.push(...deps.frontier.leave(c.topic, c.partition, c.lastOffset));
+      deps.frontier.left(c.count);
+    }
+    if (passed.length) deps.onPassed?.(passed);
+  };
   const derive = createDeriver({
     chains,
     sagas,
@@ -100,6 +124,7 @@ export function createIndexer(deps: IndexerDeps) {
   const setAside = createQuarantine({ decoder, derive, write, config, now, onIndexed: deps.onIndexed, log });
   async function quarantine(chunk: LandedChunk, reason: string): Promise<void> {
     await setAside(chunk, reason);
+    through([chunk]);
     readAhead = [];
   }
 
@@ -169,6 +194,7 @@ export function createIndexer(deps: IndexerDeps) {
       log.warn({ err }, 'a derivation failed; indexing the chunks record by record');
       effects = await run(true, Math.max(1, decoded.length));
     }
+    through(chunks.slice(0, effects.length));
     readAhead = chunks.slice(effects.length);
     const records = effects.reduce((n, e) => n + e.length, 0);
     cautious = Math.max(0, cautious - records);

@@ -122,7 +122,8 @@ export function createLandingWriter(deps: { store: Store; now: () => number }) {
    */
   const highest = new Map<string, number>();
 
-  async function landGroup(jobs: readonly LandJob[]): Promise<void> {
+  /** Lands the jobs' batches; what landed of each (nothing of a batch that was all redelivered). */
+  async function landGroup(jobs: readonly LandJob[]): Promise<Landing[]> {
     const landedAt = now();
     const landings = await store.transaction(async (tx) => {
       const marks = new Map<string, number>();
@@ -148,6 +149,7 @@ export function createLandingWriter(deps: { store: Store; now: () => number }) {
       highest.set(`${j.batch.topic}\u0000${j.batch.partition}`, l.mark);
       j.resolve(l.held);
     });
+    return landings;
   }
 
   return landGroup;

@@ -1,8 +1,10 @@
 import type { Span } from '../../lib/api/chains.ts';
 import type { ConsumedRecord, RecordBatch } from '../../lib/bus/types.ts';
 import type { RecordHeader } from '../../lib/events/headers.ts';
+import { readBatchHeader, TIMESTAMP_LOG_APPEND } from '../../lib/bus/kafka-record-batch.ts';
 import type { SagaDefinition } from '../sagas/definitions.ts';
 import type { BatchOutcome, EngineConfig } from './core.ts';
+import type { Passed } from './frontier.ts';
 
 // Messages between the collector's main thread and its ingest worker (engine-worker.ts).
 
@@ -37,8 +39,15 @@ export type Reply =
   | { readonly id: 0; readonly ready: true }
   /** Unasked: records indexed (the engine core's event). */
   | { readonly id: 0; readonly indexed: BatchOutcome[] }
+  /** Unasked: landed batches indexed or set aside (frontier.ts), and the core's `indexedThrough` after. */
+  | { readonly id: 0; readonly passed: Passed[]; readonly indexedThrough: number }
   /** Unasked: an indexing transaction begins with this landing seq (who to blame if the worker dies). */
-  | { readonly id: 0; readonly indexing: number };
+  | { readonly id: 0; readonly indexing: number }
+  /** Unasked, every THROUGH_REPORT_MS: the core's `indexedThrough`. */
+  | { readonly id: 0; readonly indexedThrough: number };
+
+/** How often the ingest worker says how far it is through. */
+export const THROUGH_REPORT_MS = 250;
 
 /**
  * A batch as one transferable buffer. Structured clone of thousands of small records (objects,
@@ -55,6 +64,11 @@ export interface PackedBatch {
   /** Offset of the batch's last record (null when empty): with the watermark, how far behind. */
   readonly lastOffset: number | null;
   readonly count: number;
+  /**
+   * The oldest timestamp among the records (+Infinity when none): where the batch holds back the
+   * frontier of the stages it passes through (frontier.ts).
+   */
+  readonly minTimestamp: number;
   /**
    * 'packed': records in the layout above; 'kafka': Kafka record batches as fetched, one after
    * another, their records from `fromOffset` on (`count` is then the batches' record counts).
@@ -80,6 +94,7 @@ export function packBatches(b: RecordBatch): PackedBatch[] {
       highWatermark: b.highWatermark,
       lastOffset: b.raw.lastOffset,
       count: b.raw.count,
+      minTimestamp: oldestInBatches(b.raw.batches),
       format: 'kafka',
       fromOffset: b.raw.fromOffset,
       bytes: bytes.buffer,
@@ -88,11 +103,25 @@ export function packBatches(b: RecordBatch): PackedBatch[] {
   return out;
 }
 
+/** The oldest first timestamp of Kafka record batches (their log-append time where the broker set it). */
+function oldestInBatches(batches: readonly Buffer[]): number {
+  let min = Infinity;
+  for (const x of batches) {
+    const h = readBatchHeader(x);
+    if (!h || h.control) continue;
+    const ts = h.attributes & TIMESTAMP_LOG_APPEND ? h.maxTimestamp : h.baseTimestamp;
+    if (ts < min) min = ts;
+  }
+  return min;
+}
+
 export function packBatch(b: RecordBatch): PackedBatch {
   // Header keys are measured, then encoded straight into the buffer: no Buffer per header (this
   // runs on the fetching thread, for every record).
   let size = 0;
+  let minTimestamp = Infinity;
   for (const r of b.records) {
+    if (r.timestamp < minTimestamp) minTimestamp = r.timestamp;
     size += 28 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
     for (const h of r.headers) size += 8 + Buffer.byteLength(h.key, 'utf8') + h.value.length;
   }
@@ -121,6 +150,7 @@ export function packBatch(b: RecordBatch): PackedBatch {
     highWatermark: b.highWatermark,
     lastOffset: b.records.at(-1)?.offset ?? null,
     count: b.records.length,
+    minTimestamp,
     format: 'packed',
     fromOffset: b.records[0]?.offset ?? 0,
     bytes,

@@ -21,7 +21,14 @@ const CACHE_ENTRIES = 4_000;
 
 export function createSearchSagas(
   sql: Sql,
-  deps: { catalog: SagaCatalog; stuckGraceMs: number; now: () => number; logger: Logger },
+  deps: {
+    catalog: SagaCatalog;
+    stuckGraceMs: number;
+    now: () => number;
+    /** Up to when deadlines may be judged (sagas/tracker.ts); the clock when not given. */
+    judgedThrough?: () => number;
+    logger: Logger;
+  },
 ) {
   const cache = createDerivationCache({ entries: CACHE_ENTRIES });
   const t0 = performance.now();
@@ -39,6 +46,7 @@ export function createSearchSagas(
     catalog: deps.catalog,
     now: deps.now,
     stuckGraceMs: deps.stuckGraceMs,
+    judgedThrough: deps.judgedThrough,
   });
   let pending: SagaTransition[] = [];
   const committed: SagaTransition[] = [];

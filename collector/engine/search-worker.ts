@@ -3,16 +3,23 @@ import { createLogger } from '../../lib/logger.ts';
 import { createSagaCatalog, type SagaDefinition } from '../sagas/definitions.ts';
 import type { SagaTransition } from '../sagas/tracker.ts';
 import { openSql } from '../store/sqlite/db.ts';
-import { attachSearchIndex, catchUpSearchIndex, SEARCH_ROUND_RECORDS } from '../store/sqlite/search-index.ts';
+import {
+  attachSearchIndex,
+  catchUpSearchIndex,
+  SEARCH_ROUND_RECORDS,
+  searchPending,
+} from '../store/sqlite/search-index.ts';
+import { createFrontier, judgedThrough, type Passed } from './frontier.ts';
 import { createSearchSagas } from './search-sagas.ts';
 
 // The search worker: fills a store file's text-search index and derives its sagas from its
 // records (store/sqlite/search-index.ts and sagas-apart.ts say what and why), on a thread and
 // connection of its own. Runs a round whenever the parent says records were indexed, and every
 // IDLE_MS anyway; exits on 'close' after the round in progress. Between rounds it marks sagas
-// STUCK whose deadline passed and removes old ones (every `maintenanceMs`), and checkpoints the
-// main file's WAL (PASSIVE: never blocking the writer), so that the ingest worker's own
-// checkpoints find little to do (`checkpoint` below).
+// STUCK whose deadline passed (as far as every record before it is derived: frontier.ts) and
+// removes old ones (every `maintenanceMs`), and checkpoints the main file's WAL (PASSIVE: never
+// blocking the writer), so that the ingest worker's own checkpoints find little to do
+// (`checkpoint` below).
 
 export interface SearchWorkerInit {
   readonly dbPath: string;
@@ -27,11 +34,19 @@ export interface SearchWorkerInit {
   };
 }
 
-/** What the worker reports: records indexed, saga transitions committed. */
+/** What the worker reports: records indexed, saga transitions committed, how far sagas are derived. */
 export type SearchWorkerMessage =
   | { readonly ready: true }
   | { readonly closed: true }
-  | { readonly searchIndexed: number; readonly sagaTransitions: readonly SagaTransition[] };
+  | { readonly searchIndexed: number; readonly sagaTransitions: readonly SagaTransition[] }
+  | { readonly derivedThrough: number };
+
+/**
+ * What the worker is told: records were indexed ('nudge'), stop ('close'), or the ingest engine's
+ * `indexedThrough` (engine/core.ts) with the landed batches it just indexed (frontier.ts).
+ */
+export type SearchWorkerRequest =
+  'nudge' | 'close' | { readonly indexedThrough: number; readonly entered?: readonly Passed[] };
 
 /** A round without a nudge (a nudge can race a round that just found nothing). */
 const IDLE_MS = 250;
@@ -48,10 +63,18 @@ const logger = createLogger({ name: 'collector', level: init.logLevel }).child({
 // A small page cache for the main file: a round reads the newest records once, in seq order.
 const sql = openSql(init.dbPath, { cacheMb: 4 });
 attachSearchIndex(sql, init.dbPath);
+// Deadlines are judged up to where both stages are through: the ingest engine (as it last said)
+// and this worker, whose frontier holds the runs indexed and not yet read here. What the search
+// file had not caught up with at start is of unknown time until read.
+const frontier = createFrontier();
+frontier.unknownAhead(searchPending(sql));
+let indexedThrough = -Infinity;
+const derivedThrough = () => Math.min(indexedThrough, frontier.through());
 const sagas = createSearchSagas(sql, {
   catalog: createSagaCatalog(init.sagas.definitions),
   stuckGraceMs: init.sagas.stuckGraceMs,
   now: Date.now,
+  judgedThrough: () => judgedThrough(Date.now(), derivedThrough()),
   logger,
 });
 const report = (m: SearchWorkerMessage) => port.postMessage(m);
@@ -60,11 +83,18 @@ let closing = false;
 /** Records were indexed since the last round began: the next one goes at once. */
 let nudged = false;
 let wake: (() => void) | undefined;
-port.on('message', (m: 'nudge' | 'close') => {
+port.on('message', (m: SearchWorkerRequest) => {
+  if (typeof m === 'object') {
+    indexedThrough = m.indexedThrough;
+    for (const [topic, partition, lastOffset, holdTs] of m.entered ?? [])
+      frontier.enter(topic, partition, lastOffset, holdTs);
+    return;
+  }
   if (m === 'close') closing = true;
   nudged = true;
   wake?.();
 });
+const passed = (topic: string, partition: number, offset: number) => frontier.leave(topic, partition, offset);
 
 const pause = (ms: number) =>
   new Promise<void>((resolve) => {
@@ -117,7 +147,9 @@ async function run(): Promise<void> {
     let n: number;
     nudged = false;
     try {
-      n = await catchUpSearchIndex(sql, SEARCH_ROUND_RECORDS, sagas.round);
+      n = await catchUpSearchIndex(sql, SEARCH_ROUND_RECORDS, sagas.round, passed);
+      frontier.left(n);
+      report({ derivedThrough: derivedThrough() });
       sagas.settle();
       const sagaTransitions = sagas.take();
       if (n || sagaTransitions.length) report({ searchIndexed: n, sagaTransitions });

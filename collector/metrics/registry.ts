@@ -8,7 +8,7 @@ import type { Store } from '../store/types.ts';
 
 const counter = (r: Registry, s: MetricSpec) =>
   new Counter({ name: s.name, help: s.help, labelNames: [...s.labels], registers: [r] });
-const gauge = (r: Registry, s: MetricSpec, collect?: (g: Gauge) => Promise<void>) =>
+const gauge = (r: Registry, s: MetricSpec, collect?: (g: Gauge) => Promise<void> | void) =>
   new Gauge({
     name: s.name,
     help: s.help,
@@ -29,7 +29,15 @@ const histogram = (r: Registry, s: MetricSpec) =>
     registers: [r],
   });
 
-export function createCollectorMetrics(registry: Registry, deps: { store: Store; now: () => number }) {
+export function createCollectorMetrics(
+  registry: Registry,
+  deps: {
+    store: Store;
+    now: () => number;
+    /** The event time before which sagas are derived from every record (ApiContext's). */
+    sagasDerivedThrough?: () => number;
+  },
+) {
   const m = collectorMetrics;
   const { store, now } = deps;
   return {
@@ -41,6 +49,10 @@ export function createCollectorMetrics(registry: Registry, deps: { store: Store;
     lastIngestTimestamp: gauge(registry, m.lastIngestTimestamp),
     indexBacklog: gauge(registry, m.indexBacklog, async (g) => {
       g.set((await store.landing.stats()).waiting + ((await store.searchBacklog?.()) ?? 0));
+    }),
+    sagaJudgementLag: gauge(registry, m.sagaJudgementLag, (g) => {
+      const at = now();
+      g.set(Math.max(0, at - Math.min(at, deps.sagasDerivedThrough?.() ?? Infinity)) / 1000);
     }),
     consumerErrors: counter(registry, m.consumerErrors),
     dlqRecords: counter(registry, m.dlqRecords),

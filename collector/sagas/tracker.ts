@@ -8,7 +8,9 @@ import { evaluateOrchestrated } from './orchestrated.ts';
 // Keeps saga instances current as records are stored (inside the ingest transaction, or on a store
 // file in the search worker's round: store/sqlite/sagas-apart.ts), and marks
 // instances STUCK when a deadline passes with no transition (the periodic sweep). A small grace
-// keeps a saga whose orchestrator is about to act on its own deadline from flickering STUCK.
+// keeps a saga whose orchestrator is about to act on its own deadline from flickering STUCK, and
+// a deadline is judged only up to where ingest is complete (`judgedThrough`): while the records
+// that could answer it still wait to be derived, it has not passed as far as anyone can tell.
 
 /** The orchestrator's event: its payload is the saga's new state. */
 export const SAGA_STATE_CHANGED = 'SagaStateChanged';
@@ -64,12 +66,18 @@ export function createSagaTracker(deps: {
   catalog: SagaCatalog;
   now: () => number;
   stuckGraceMs: number;
+  /**
+   * The time up to which a deadline may be judged: the clock, held back while records that could
+   * answer it have not been derived yet (engine/frontier.ts). The clock when not given.
+   */
+  judgedThrough?: () => number;
 }): SagaTracker {
-  const { catalog, now, stuckGraceMs } = deps;
+  const { catalog, stuckGraceMs } = deps;
+  const judged = deps.judgedThrough ?? deps.now;
 
   const withStuck = (row: SagaRow): SagaRow => {
     const waiting = row.state === 'RUNNING' || row.state === 'COMPENSATING';
-    const stuck = waiting && row.deadline !== null && row.deadline + stuckGraceMs < now();
+    const stuck = waiting && row.deadline !== null && row.deadline + stuckGraceMs < judged();
     return { ...row, stuck, stuckAt: stuck ? row.deadline : null };
   };
 
@@ -153,7 +161,10 @@ export function createSagaTracker(deps: {
       return out.filter((t): t is SagaTransition => t !== undefined);
     },
     async sweep(tx) {
-      const stuck = await tx.sagas.markStuck(now() - stuckGraceMs);
+      const through = judged();
+      // Nothing can be judged while records of unknown time wait (an earlier run's backlog).
+      if (through === -Infinity) return [];
+      const stuck = await tx.sagas.markStuck(through - stuckGraceMs);
       return stuck.map((s) => ({ type: s.type, state: 'STUCK' as const }));
     },
   };

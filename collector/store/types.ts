@@ -47,6 +47,13 @@ export interface Store extends StoreTx {
    */
   publish?(name: string, at: number, json: string): Promise<void>;
   published?(name: string): Promise<{ at: number; json: string } | undefined>;
+  /**
+   * Shared stores: how far each collector is through its records (engine/frontier.ts), so that
+   * no collector judges a saga's deadline while another still holds records that could answer it.
+   * `report` gives this collector's own; `through` is the smallest of every live collector's, as
+   * last read (each second).
+   */
+  readonly frontiers?: { report(through: () => number): void; through(): number };
   /** Serialised, atomic: everything `fn` writes commits together or not at all. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** One bounded retention step: at most `maxDeletes` rows per table. */

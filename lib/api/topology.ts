@@ -41,8 +41,21 @@ export const healthSchema = z.object({
   e2eLatencyP95Ms: z.number().nullable(),
   dlqDepth: z.number(),
   stuckSagas: z.number(),
+  /**
+   * The time (ms) up to which saga deadlines are judged: now when every record is derived; earlier
+   * while records that could answer a deadline still wait (consumer lag, indexing, the search
+   * worker); null while records of unknown time wait (what an earlier run left). A saga whose
+   * deadline passed after it is not called STUCK yet.
+   */
+  stuckJudgedThrough: z.number().nullable(),
   firingAlerts: z.number(),
   lagPolledAt: z.number().nullable(),
   authRequired: z.object({ read: z.boolean(), write: z.boolean() }),
 });
 export type Health = z.infer<typeof healthSchema>;
+
+/**
+ * The console says STUCK is judged only up to an earlier time when `stuckJudgedThrough` is further
+ * behind than this: less is the ordinary time from produce to derived.
+ */
+export const STUCK_JUDGEMENT_LAG_MS = 10_000;

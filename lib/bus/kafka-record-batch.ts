@@ -18,6 +18,8 @@ import type { ConsumedRecord } from './types.ts';
 
 /** Bytes before `records`; `batchLength` counts from after itself (offset 12). */
 export const BATCH_HEADER_BYTES = 61;
+/** The attribute bit saying the broker set the batch's timestamps (log-append time). */
+export const TIMESTAMP_LOG_APPEND = 0x8;
 const LENGTH_PREFIX = 12;
 
 export interface BatchHeader {
@@ -174,7 +176,7 @@ export function decodeRecordBatch(
   if (h.recordCount > limits.maxRecords || h.recordCount < 0)
     throw new RecordBatchError(`the batch holds ${h.recordCount} records, more than ${limits.maxRecords}`);
   const r = new VarReader(recordsSection(buf, h, limits), 0);
-  const logAppendTime = (h.attributes & 0x8) !== 0;
+  const logAppendTime = (h.attributes & TIMESTAMP_LOG_APPEND) !== 0;
   const out: ConsumedRecord[] = [];
   for (let i = 0; i < h.recordCount; i++) {
     const length = r.varint();

@@ -48,11 +48,16 @@ export async function computeHealth(ctx: ApiContext): Promise<Health> {
     e2eLatencyP95Ms: p95,
     dlqDepth,
     stuckSagas,
+    stuckJudgedThrough: judgedThroughOf(now, ctx.sagasDerivedThrough?.() ?? Infinity),
     firingAlerts,
     lagPolledAt: ctx.lag?.lastPollAt() ?? null,
     authRequired: { read: ctx.auth.readRequired, write: true },
   };
 }
+
+/** The health's `stuckJudgedThrough`: the clock held back by the frontier; null when unknown. */
+const judgedThroughOf = (now: number, derivedThrough: number): number | null =>
+  derivedThrough === -Infinity ? null : Math.min(now, derivedThrough);
 
 /** A Prometheus that fails is a 502 naming it, not an internal error of ours. */
 async function upstream<T>(f: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../lib/testing/wait-for.ts';
 import { sharedStoreConformance, storeConformance } from '../conformance.ts';
 import type { Store } from '../types.ts';
 import { sagaRow } from '../testing.ts';
@@ -70,6 +71,32 @@ describe('Store port: PostgreSQL', () => {
     await b.transaction((tx) => tx.landing.append([chunk(1, 5)]));
     expect(await a.landing.stats()).toEqual({ waiting: 3, waitingAll: 8 });
     expect(await b.landing.stats()).toEqual({ waiting: 5, waitingAll: 8 });
+  });
+
+  it("shares each collector's frontier: every one judges deadlines by the smallest of the live ones", async () => {
+    const a = await open();
+    const b = await createPostgresStore({ url: urlOf(databases[databases.length - 1]!) });
+    stores.push(b);
+    let behind = 1_000;
+    a.frontiers!.report(() => behind);
+    b.frontiers!.report(() => Infinity);
+    // Read back each second: both see a's, the smaller.
+    await waitFor(() => a.frontiers!.through() === 1_000 && b.frontiers!.through() === 1_000, {
+      what: "both collectors reading a's frontier",
+    });
+    // A collector with records of unknown time holds every one back; caught up, none.
+    b.frontiers!.report(() => -Infinity);
+    await waitFor(() => a.frontiers!.through() === -Infinity, { what: "a reading b's unknown frontier" });
+    b.frontiers!.report(() => Infinity);
+    behind = Infinity;
+    await waitFor(() => a.frontiers!.through() === Infinity && b.frontiers!.through() === Infinity, {
+      what: 'both caught up',
+    });
+    // A collector that stops no longer counts.
+    b.frontiers!.report(() => 5);
+    await waitFor(() => a.frontiers!.through() === 5, { what: "a reading b's frontier" });
+    await b.close();
+    await waitFor(() => a.frontiers!.through() === Infinity, { what: 'b gone' });
   });
 
   it('keeps the saga counts equal to a full count while three collectors write and fold them', async () => {

@@ -6,7 +6,7 @@ import { createPool, dbOf, isRetryable, txt, type Db } from './db.ts';
 import { createChainRepo, createSagaRepo, createSpanRepo } from './derived.ts';
 import { createAuditRepo } from './audit.ts';
 import { createAlertActionRepo, createDlqRepo, createReplayRepo } from './dlq.ts';
-import { createLandingRepo } from './landing.ts';
+import { createLandingRepo, MEMBER_STALE_MS } from './landing.ts';
 import { migrate } from './migrations.ts';
 import { createPartitions, type Partitions } from './partitions.ts';
 import { createRecordRepo } from './records.ts';
@@ -21,6 +21,8 @@ import { enforceRetention } from './retention.ts';
 
 const MAX_ATTEMPTS = 5;
 const HEARTBEAT_MS = 5_000;
+/** How often a collector shares its frontier and reads the others' (Store.frontiers). */
+const FRONTIER_MS = 1_000;
 
 export interface PostgresStoreOptions {
   readonly url: string;
@@ -71,6 +73,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   heartbeat.unref();
   const ahead = setInterval(() => void partitions.ensureAhead(now()).catch(() => undefined), 3_600_000);
   ahead.unref();
+  // Until this collector's engine says, it holds nothing back; until the first read, nor do the others.
+  let ownFrontier: () => number = () => Infinity;
+  let sharedFrontier = Infinity;
+  const shareFrontier = async () => {
+    await shared.run('UPDATE store_members SET derived_through = ? WHERE id = ?', [ownFrontier(), member]);
+    const r = await shared.get(
+      'SELECT min(derived_through) AS t FROM store_members WHERE seen_at >= ? AND derived_through IS NOT NULL',
+      [now() - MEMBER_STALE_MS],
+    );
+    const t = r ? Number(r.t ?? Infinity) : Infinity;
+    sharedFrontier = Number.isNaN(t) ? Infinity : t;
+  };
+  const frontierTimer = setInterval(() => void shareFrontier().catch(() => undefined), FRONTIER_MS);
+  frontierTimer.unref();
   let closed = false;
 
   async function attempt<T>(client: pg.PoolClient, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -145,6 +161,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [name, at, txt(json)],
       );
     },
+    frontiers: {
+      report(through) {
+        ownFrontier = through;
+      },
+      through: () => sharedFrontier,
+    },
     async published(name) {
       const r = await shared.get('SELECT at, body FROM shared_views WHERE name = ?', [name]);
       return r ? { at: reqNum(r, 'at'), json: reqStr(r, 'body') } : undefined;
@@ -154,6 +176,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       closed = true;
       clearInterval(heartbeat);
       clearInterval(ahead);
+      clearInterval(frontierTimer);
       // What this collector landed and did not index is taken over by another at once.
       await shared.run('DELETE FROM store_members WHERE id = ?', [member]).catch(() => undefined);
       await Promise.all([pool.end(), ddl.end()]);

@@ -227,6 +227,12 @@ const MIGRATIONS: readonly string[] = [
   INSERT INTO saga_count_deltas
     SELECT type, CASE WHEN stuck = 1 THEN 'STUCK' ELSE state END, count(*) FROM sagas GROUP BY 1, 2;
   `,
+  // v8, how far each collector is through its records (engine/frontier.ts): the
+  // smallest of the live ones bounds every collector's STUCK judgement. float8 holds the
+  // frontier's Infinity (nothing waits) and -Infinity (records of unknown time wait).
+  `
+  ALTER TABLE store_members ADD COLUMN derived_through double precision;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -155,7 +155,13 @@ export const SEARCH_ROUND_RECORDS = 2000;
  * reader holding a snapshot of the main file keeps its WAL from being checkpointed, and the
  * indexer's COMMITs grew slower while this worker held one for a whole round.
  */
-export async function catchUpSearchIndex(sql: Sql, max: number, sagas?: RoundSagas): Promise<number> {
+export async function catchUpSearchIndex(
+  sql: Sql,
+  max: number,
+  sagas?: RoundSagas,
+  /** After the COMMIT: per partition, the highest offset the round indexed. */
+  passed?: (topic: string, partition: number, offset: number) => void,
+): Promise<number> {
   const state = sql.get('SELECT indexed_to, indexed_key, purged_to FROM search.search_state WHERE id = 1');
   let indexedTo = state ? reqNum(state, 'indexed_to') : 0;
   let indexedKey = state ? str(state, 'indexed_key') : null;
@@ -183,6 +189,16 @@ export async function catchUpSearchIndex(sql: Sql, max: number, sagas?: RoundSag
     });
     return { seq: reqNum(r, 'seq'), key: identity(r), text };
   });
+  const reached = new Map<string, [string, number, number]>();
+  if (passed)
+    for (const r of raw) {
+      const topic = reqStr(r, 'topic');
+      const partition = reqNum(r, 'partition');
+      const offset = reqNum(r, 'offset');
+      const k = `${topic}\u0000${partition}`;
+      const seen = reached.get(k);
+      if (!seen || seen[2] < offset) reached.set(k, [topic, partition, offset]);
+    }
   // Only what can touch a saga is read for it (a record with no saga id, no correlation id and no
   // saga state change cannot, nor can a dead-letter or retry copy).
   const forSagas = sagas
@@ -222,6 +238,7 @@ export async function catchUpSearchIndex(sql: Sql, max: number, sagas?: RoundSag
       purgedTo,
     ]);
     sql.db.exec('COMMIT');
+    for (const [topic, partition, offset] of reached.values()) passed!(topic, partition, offset);
     return rows.length;
   } catch (err) {
     if (sql.db.isTransaction) sql.db.exec('ROLLBACK');

@@ -1,0 +1,254 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RecordBatch } from '../../lib/bus/types.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { waitFor } from '../../lib/testing/wait-for.ts';
+import { loadCollectorConfig } from '../config.ts';
+import { loadSagaDefinitions } from '../sagas/definitions.ts';
+import { createSqliteStore } from '../store/sqlite/index.ts';
+import { flowTopics, orderFlow, type FlowRecord } from '../testing-flows.ts';
+import { createFrontier, LATE_MARGIN_MS } from './frontier.ts';
+import { createInlineEngine, createWorkerEngine, type BatchOutcome, type IngestEngine } from './index.ts';
+import { startSearchIndexer, type SearchIndexer } from './search.ts';
+
+// A saga's deadline is judged only up to where ingest is complete (frontier.ts): while records
+// that could answer it still wait on the broker, in landing or for the search worker, a saga whose
+// deadline the clock passed is not STUCK. Once everything is read, a saga that really stopped is.
+
+const dir = mkdtempSync(join(tmpdir(), 'causeway-frontier-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('frontier', () => {
+  it('is held back by what waits and by partitions the consumer has not read to the end', () => {
+    let clock = 0;
+    const f = createFrontier({ clock: () => clock, behindFreshMs: 1000 });
+    expect(f.through()).toBe(Infinity);
+    f.enter('a', 0, 9, 100);
+    f.enter('a', 0, 19, 200);
+    f.enter('b', 1, 4, 150);
+    expect(f.through()).toBe(100);
+    // What leaves is handed on (to the next stage).
+    expect(f.leave('a', 0, 9)).toEqual([['a', 0, 9, 100]]);
+    expect(f.through()).toBe(150);
+    expect(f.leave('b', 1, 4)).toEqual([['b', 1, 4, 150]]);
+    expect(f.through()).toBe(200);
+    // More of b on the broker: nothing newer than what was fetched of it can be judged.
+    f.fetched('b', 1, true, 180);
+    expect(f.through()).toBe(180);
+    expect(f.leave('a', 0, 25)).toEqual([['a', 0, 19, 200]]);
+    expect(f.through()).toBe(180);
+    // A report that a partition is behind lapses (the partition was revoked, say).
+    clock = 1001;
+    expect(f.through()).toBe(Infinity);
+    f.fetched('b', 1, false, 300);
+    expect(f.through()).toBe(Infinity);
+  });
+
+  it('ignores what already went through, and is unknown while an earlier run left records', () => {
+    const f = createFrontier();
+    f.leave('a', 0, 50);
+    // Entered after the records went through (a redelivery, or a report that raced its round).
+    f.enter('a', 0, 40, 10);
+    expect(f.through()).toBe(Infinity);
+    f.unknownAhead(30);
+    f.enter('a', 0, 60, 500);
+    expect(f.through()).toBe(-Infinity);
+    f.left(20);
+    expect(f.through()).toBe(-Infinity);
+    f.left(10);
+    expect(f.through()).toBe(500);
+  });
+
+  it('holds nothing back for records stamped long before their partition was last read to the end', () => {
+    let wall = 1_000_000;
+    const f = createFrontier({ wallClock: () => wall });
+    // Catching up from the start: an old record holds everything back at its time.
+    expect(f.fetched('a', 0, true, 10)).toBe(-Infinity);
+    expect(f.through()).toBe(10);
+    // Read to the end at 1,000,000: what arrives later stamped an hour earlier is late data.
+    expect(f.fetched('a', 0, false, 20)).toBe(-Infinity);
+    wall = 1_000_500;
+    const floor = f.fetched('a', 0, true, 1_000_000 - 3_600_000);
+    expect(floor).toBe(1_000_000 - LATE_MARGIN_MS);
+    expect(f.through()).toBe(floor);
+    f.enter('a', 0, 30, Math.max(1_000_000 - 3_600_000, floor));
+    expect(f.through()).toBe(floor);
+  });
+});
+
+/**
+ * A topic (one partition each) as the broker holds it: every record produced to it so far, `ends`
+ * the offsets past its last; the consumer fetches them one batch per record, in produce order.
+ */
+function partitionLog() {
+  const offsets = new Map<string, number>();
+  const ends = new Map<string, number>();
+  return {
+    produced(records: readonly FlowRecord[]) {
+      for (const r of records) ends.set(r.topic, (ends.get(r.topic) ?? 0) + 1);
+    },
+    fetch(records: readonly FlowRecord[]): RecordBatch[] {
+      return records.map((r) => {
+        const offset = offsets.get(r.topic) ?? 0;
+        offsets.set(r.topic, offset + 1);
+        return batchOf(r, offset, ends.get(r.topic)!);
+      });
+    },
+  };
+}
+
+function batchOf(r: FlowRecord, offset: number, highWatermark: number): RecordBatch {
+  {
+    return {
+      topic: r.topic,
+      partition: 0,
+      highWatermark,
+      records: [
+        {
+          topic: r.topic,
+          partition: 0,
+          offset,
+          timestamp: r.timestamp!,
+          key: r.key === undefined || r.key === null ? null : Buffer.from(r.key),
+          value: r.value === null ? null : Buffer.from(r.value),
+          headers: r.headers,
+        },
+      ],
+    };
+  }
+}
+
+/** An order that completed two minutes ago, each step well within its 1 s deadline. */
+function pastOrder(ns: string) {
+  const topics = flowTopics(`${ns}.`);
+  const flow = orderFlow({ topics, start: Date.now() - 120_000, deadlineMs: 1000, stepMs: 10 });
+  // Up to the payment command: RUNNING, its deadline long past by the clock.
+  const cut = flow.records.findIndex((r) => r.topic === topics.payment);
+  return { topics, flow, before: flow.records.slice(0, cut), after: flow.records.slice(cut) };
+}
+
+const KEEP_ALL = { olderThan: 0, maxRecords: Number.MAX_SAFE_INTEGER, maxDeletes: 0 };
+const transitionsOf = (outcomes: readonly BatchOutcome[]) =>
+  outcomes.flatMap((o) => o.counts.filter(([m]) => m === 'sagaTransitions').map(([, l]) => l.state));
+
+describe('STUCK while ingest is behind', () => {
+  it('is not called for a saga whose answer is still on the broker (inline engine)', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const outcomes: BatchOutcome[] = [];
+    const engine: IngestEngine = createInlineEngine({
+      store,
+      config: loadCollectorConfig({ SAGA_STUCK_GRACE_MS: '0' }),
+      sagaDefinitions: loadSagaDefinitions(undefined),
+      logger: silentLogger(),
+      now: Date.now,
+      events: { onIndexed: (o) => outcomes.push(...o) },
+    });
+    const indexed = (n: number) =>
+      waitFor(() => outcomes.reduce((s, o) => s + o.stored, 0) >= n, { what: `${n} records indexed` });
+    try {
+      const { flow, before, after } = pastOrder('inline');
+      // The order's records are all on the broker; the consumer has fetched those up to payment.
+      const log = partitionLog();
+      log.produced(flow.records);
+      for (const b of log.fetch(before)) await engine.land(b);
+      await indexed(before.length);
+      const running = await store.sagas.get(flow.sagaId);
+      expect(running).toMatchObject({ state: 'RUNNING', stuck: false });
+      expect(running!.deadline).toBeLessThan(Date.now() - 60_000);
+      // The clock passed the deadline, but the consumer has not read its partitions to the end.
+      expect((await engine.maintain(KEEP_ALL)).stuck).toEqual([]);
+      expect(await store.sagas.get(flow.sagaId)).toMatchObject({ stuck: false });
+      expect(engine.indexedThrough()).toBeLessThan(Date.now() - 60_000);
+
+      for (const b of log.fetch(after)) await engine.land(b);
+      await indexed(flow.records.length);
+      expect(await store.sagas.get(flow.sagaId)).toMatchObject({ state: 'COMPLETED', stuck: false });
+      expect(transitionsOf(outcomes)).not.toContain('STUCK');
+      expect(engine.indexedThrough()).toBe(Infinity);
+
+      // Read to the end, a saga that really stopped is STUCK at the next sweep.
+      const stalled = orderFlow({
+        topics: flowTopics('inline.'),
+        outcome: 'stall',
+        start: Date.now() - 5000,
+        deadlineMs: 1000,
+      });
+      log.produced(stalled.records);
+      for (const b of log.fetch(stalled.records)) await engine.land(b);
+      await indexed(flow.records.length + stalled.records.length);
+      expect((await engine.maintain(KEEP_ALL)).stuck).toEqual([{ type: 'order-fulfilment', state: 'STUCK' }]);
+      expect(await store.sagas.get(stalled.sagaId)).toMatchObject({ state: 'RUNNING', stuck: true });
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
+  it('is not called while the search worker has not read the answer (store file)', async () => {
+    const path = join(dir, 'search.db');
+    const config = loadCollectorConfig({ SAGA_STUCK_GRACE_MS: '0' });
+    const sagaDefinitions = loadSagaDefinitions(undefined);
+    const store = createSqliteStore({ path });
+    // As the collector wires them: what the engine indexed goes to the search worker.
+    const nudge: { search?: SearchIndexer } = {};
+    const engine = await createWorkerEngine(
+      { dbPath: path, config, sagaDefinitions, logLevel: 'silent' },
+      silentLogger(),
+      { onIndexed: () => nudge.search?.nudge(), onPassed: (p) => nudge.search?.enter(p) },
+    );
+    const transitions: string[] = [];
+    const search = startSearchIndexer(
+      {
+        dbPath: path,
+        logLevel: 'silent',
+        // A sweep before every round of the worker.
+        sagas: { definitions: sagaDefinitions, stuckGraceMs: 0, retentionMs: 3_600_000, maintenanceMs: 1 },
+      },
+      silentLogger(),
+      (ts) => transitions.push(...ts.map((t) => t.state)),
+      () => engine.indexedThrough(),
+    );
+    nudge.search = search;
+    try {
+      const { flow, before, after } = pastOrder('apart');
+      const log = partitionLog();
+      log.produced(flow.records);
+      for (const b of log.fetch(before)) await engine.land(b);
+      await waitFor(async () => (await store.sagas.get(flow.sagaId))?.state === 'RUNNING', {
+        what: 'the saga derived by the search worker',
+      });
+      // Rounds (each after a sweep) go on; none may call it STUCK while the broker holds more.
+      const rounds = search.roundsReported();
+      await waitFor(() => search.roundsReported() >= rounds + 3, {
+        what: 'three more rounds of the search worker',
+      });
+      expect(search.derivedThrough()).toBeLessThan(Date.now() - 60_000);
+      expect(await store.sagas.get(flow.sagaId)).toMatchObject({ stuck: false });
+
+      for (const b of log.fetch(after)) await engine.land(b);
+      await waitFor(async () => (await store.sagas.get(flow.sagaId))?.state === 'COMPLETED', {
+        what: 'the saga completed',
+      });
+      expect(transitions).not.toContain('STUCK');
+
+      const stalled = orderFlow({
+        topics: flowTopics('apart.'),
+        outcome: 'stall',
+        start: Date.now() - 5000,
+        deadlineMs: 1000,
+      });
+      log.produced(stalled.records);
+      for (const b of log.fetch(stalled.records)) await engine.land(b);
+      await waitFor(async () => (await store.sagas.get(stalled.sagaId))?.stuck === true, {
+        what: 'the stalled saga STUCK once everything is read',
+      });
+      expect(await store.sagas.get(flow.sagaId)).toMatchObject({ state: 'COMPLETED', stuck: false });
+    } finally {
+      await search.close();
+      await engine.close();
+      await store.close();
+    }
+  }, 60_000);
+});
