@@ -1,5 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
+import { healthSchema, STUCK_JUDGEMENT_LAG_MS } from '../../lib/api/topology.ts';
 import { ChainPage } from './pages/chain-page.ts';
+import { SagasPage } from './pages/sagas-page.ts';
 import { placeOrder, QUIET_FAULTS, setFaults, uniqueId } from './support/stack.ts';
 
 // Issue 16.2: complete is not success. A declined or out-of-stock order is a complete chain whose
@@ -77,4 +79,33 @@ test('an order the stalled orchestrator never consumed is visible as not started
   await setFaults(request, QUIET_FAULTS);
   await expect(chain.byTestId('chain-view')).toHaveAttribute('data-status', 'complete', { timeout: 120_000 });
   await expect(chain.byTestId('chain-outcome')).toHaveAttribute('data-outcome', 'succeeded');
+});
+
+test('the sagas page says when STUCK is judged only up to an earlier time, and why', async ({ page }) => {
+  const sagas = new SagasPage(page);
+  // Caught up (the stack is idle between specs): STUCK is judged up to now, nothing to say.
+  await expect(async () => {
+    const health = healthSchema.parse(await (await page.request.get('/api/health')).json());
+    expect(health.stuckJudgedThrough).not.toBeNull();
+    expect(Date.now() - health.stuckJudgedThrough!).toBeLessThan(STUCK_JUDGEMENT_LAG_MS);
+  }).toPass({ timeout: 60_000 });
+  await sagas.open('/sagas');
+  await expect(sagas.byTestId('saga-counts')).toBeVisible();
+  await expect(sagas.byTestId('stuck-judgement')).toHaveCount(0);
+
+  // What the page shows while the collector catches up, as its health would say it.
+  let judged: number | null = Date.now() - 5 * 60_000;
+  await page.route('**/api/health', async (route) => {
+    const response = await route.fetch();
+    const health = healthSchema.parse(await response.json());
+    await route.fulfill({ response, json: { ...health, stuckJudgedThrough: judged } });
+  });
+  await sagas.open('/sagas');
+  const notice = sagas.byTestId('stuck-judgement');
+  await expect(notice).toContainText('STUCK is judged on events up to');
+  await expect(notice).toContainText(/\(5m \d+s behind\)/);
+  await sagas.screenshot('sagas-stuck-judged-behind');
+  judged = null;
+  await sagas.open('/sagas');
+  await expect(notice).toContainText('STUCK is not judged yet');
 });

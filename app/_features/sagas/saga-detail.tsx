@@ -6,6 +6,7 @@ import { formatDateTime, formatDuration, formatNumber } from '../../_lib/format.
 import { useNow } from '../../_lib/use-viewport.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { ErrorState, Loading } from '../../_components/states.tsx';
+import { StuckJudgement } from '../health/stuck-judgement.tsx';
 import { useSaga } from './api.ts';
 import { deadlineText } from './saga-counts.ts';
 import { SagaTimeline } from './saga-timeline.tsx';
@@ -32,6 +33,7 @@ export function SagaDetailView({ id }: { id: string }) {
             : `took ${formatDuration(s.updatedAt - s.startedAt)}`}
         </span>
       </div>
+      {s.nextExpected ? <StuckJudgement /> : null}
       {s.reason ? (
         <p className="pill pill-warn" data-testid="saga-reason">
           {s.reason}

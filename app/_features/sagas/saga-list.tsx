@@ -8,6 +8,7 @@ import { useUrlState } from '../../_lib/use-url-state.ts';
 import { Badge } from '../../_components/badge.tsx';
 import { CheckFilter, FilterBar, SelectFilter, TextFilter } from '../../_components/filter-bar.tsx';
 import { Empty } from '../../_components/states.tsx';
+import { StuckJudgement } from '../health/stuck-judgement.tsx';
 import { ListControls, useListControls } from '../../_components/list-controls.tsx';
 import { ListRows, LoadMore, usePagedItems } from '../../_components/cursor-list.tsx';
 import { sagasUrlShape, useSagas, type SagasFilter } from './api.ts';
@@ -50,6 +51,7 @@ export function SagaList() {
           Long-running flows and their compensations. STUCK means a step passed its deadline.
         </span>
       </div>
+      <StuckJudgement />
       {matrix.length > 0 ? (
         <div className="card scroll-x" data-testid="saga-counts">
           <table className="table">
