@@ -24,6 +24,28 @@ export const sagaAlerts: readonly AlertDefinition[] = [
     nativeSupported: true,
   },
   {
+    alert: 'SagaStuckJudgementBehind',
+    condition: {
+      kind: 'threshold',
+      series: series(m.sagaJudgementLag.name),
+      op: '>',
+      value: 600,
+    },
+    for: '10m',
+    severity: 'warning',
+    summary: 'Saga deadlines are judged {{ $value | humanizeDuration }} behind the clock',
+    description:
+      'The collector has not yet read and derived every record of the last {{ $value | humanizeDuration }}, so a saga that passed its deadline within that time is not called STUCK yet: SagaStuck is late by as much.',
+    runbook: {
+      meaning:
+        'STUCK is judged only up to where the collector has every record (so that a saga whose reply waits in its backlog is not called STUCK); while it is far behind, stuck sagas are found late.',
+      check:
+        "Look at the collector's consumer lag and causeway_index_backlog_records, and at stuckJudgedThrough in /api/health: +Inf means a backlog an earlier run left, of unknown time, is still being indexed.",
+      fix: 'A catch-up after downtime ends by itself; under steady load give the collector more CPU or faster disk, or narrow COLLECTOR_TOPIC_INCLUDE. Meanwhile read the Sagas view by age (RUNNING older than the deadlines you expect).',
+    },
+    nativeSupported: true,
+  },
+  {
     alert: 'SagaCompensationRatioHigh',
     condition: {
       kind: 'ratio',
