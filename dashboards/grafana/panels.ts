@@ -170,6 +170,14 @@ export const rows: readonly RowSpec[] = [
         targets: [{ expr: `sum by (saga_type) (${m.sagasStuck.name})`, legend: '{{saga_type}}' }],
       },
       {
+        title: 'STUCK judged behind',
+        type: 'timeseries',
+        unit: 's',
+        description:
+          'How far behind the clock saga deadlines are judged: the collector calls a saga STUCK only once it has read and derived every record up to its deadline (0 when caught up).',
+        targets: [{ expr: m.sagaJudgementLag.name, legend: '{{instance}}' }],
+      },
+      {
         title: 'Compensations',
         type: 'timeseries',
         unit: 'short',
