@@ -32,8 +32,6 @@ export const LATE_MARGIN_MS = 5_000;
 export type Passed = readonly [topic: string, partition: number, lastOffset: number, holdTs: number];
 
 interface PartitionState {
-  readonly topic: string;
-  readonly partition: number;
   waiting: { lastOffset: number; holdTs: number }[];
   head: number;
   /** The highest offset that left the stage: a later entry at or below it is already through. */
@@ -85,8 +83,6 @@ export function createFrontier(
     let s = parts.get(key);
     if (!s) {
       s = {
-        topic,
-        partition,
         waiting: [],
         head: 0,
         passed: -1,
