@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainSchema } from '../lib/api/chains.ts';
 import { sagaDetailSchema } from '../lib/api/sagas.ts';
 import { healthSchema } from '../lib/api/topology.ts';
 import { createKafkaBus, type Bus } from '../lib/bus/index.ts';
@@ -106,6 +107,7 @@ describe.skipIf(!brokers.length).each([
       COLLECTOR_TOPIC_INCLUDE: `${ns.replace(/\./g, '\\.')}.*`,
       SAGA_STUCK_GRACE_MS: '0',
       MAINTENANCE_INTERVAL_MS: '100',
+      CHAIN_STOPPED_AFTER_MS: '1000',
     });
     try {
       const saga = async (id: string) => {
@@ -132,6 +134,13 @@ describe.skipIf(!brokers.length).each([
         'causeway_saga_transitions_total{saga_type="order-fulfilment",state="STUCK"} 1',
       ]);
       expect((await saga(done.sagaId))?.history.map((h) => h.state)).not.toContain('STUCK');
+      // Caught up, the stopped order's chain is called stopped for its silence; the other completed.
+      const chainStatus = async (id: string) =>
+        chainSchema.parse((await t.api(`/api/chains/${encodeURIComponent(id)}`)).body).status;
+      await waitFor(async () => (await chainStatus(stalled.orderId)) === 'stopped', {
+        what: "the stopped order's chain called stopped",
+      });
+      expect(await chainStatus(done.orderId)).toBe('complete');
       const health = healthSchema.parse((await t.api('/api/health')).body);
       expect(health.stuckJudgedThrough).not.toBeNull();
       expect(health.stuckSagas).toBe(2);

@@ -245,16 +245,16 @@ export function createCollector(deps: CollectorDeps): Collector {
     topics,
     sagaDefinitions,
     sagasDerivedThrough,
+    recordsIndexedThrough,
   };
   store.frontiers?.report(() => engine.indexedThrough());
-  /**
-   * How far sagas are derived (engine/frontier.ts): where the search worker derives them it says;
-   * elsewhere the engine does, and on a shared store every collector.
-   */
+  /** How far records are indexed (engine/frontier.ts): this engine, and on a shared store every collector. */
+  function recordsIndexedThrough(): number {
+    return Math.min(engine.indexedThrough(), store.frontiers?.through() ?? Infinity);
+  }
+  /** How far sagas are derived: where the search worker derives them it says, else as records. */
   function sagasDerivedThrough(): number {
-    return search
-      ? search.derivedThrough()
-      : Math.min(engine.indexedThrough(), store.frontiers?.through() ?? Infinity);
+    return search ? search.derivedThrough() : recordsIndexedThrough();
   }
   const server = createHttpServer(createApiHandler(ctx, { registry, logger }));
   const tail = attachTailServer({ server, hub, auth, logger });

@@ -45,4 +45,9 @@ export interface ApiContext {
    * when not given.
    */
   readonly sagasDerivedThrough?: () => number;
+  /**
+   * The same for records indexed (chains, DLQ, lists): where a chain's silence may be judged
+   * (`stopped`). Always +Infinity when not given.
+   */
+  readonly recordsIndexedThrough?: () => number;
 }

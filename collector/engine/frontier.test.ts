@@ -9,7 +9,7 @@ import { loadCollectorConfig } from '../config.ts';
 import { loadSagaDefinitions } from '../sagas/definitions.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { flowTopics, orderFlow, type FlowRecord } from '../testing-flows.ts';
-import { createFrontier, LATE_MARGIN_MS } from './frontier.ts';
+import { createFrontier, judgedThrough, LATE_MARGIN_MS } from './frontier.ts';
 import { createInlineEngine, createWorkerEngine, type BatchOutcome, type IngestEngine } from './index.ts';
 import { startSearchIndexer, type SearchIndexer } from './search.ts';
 
@@ -161,6 +161,15 @@ describe('STUCK while ingest is behind', () => {
       expect((await engine.maintain(KEEP_ALL)).stuck).toEqual([]);
       expect(await store.sagas.get(flow.sagaId)).toMatchObject({ stuck: false });
       expect(engine.indexedThrough()).toBeLessThan(Date.now() - 60_000);
+      // Nor is its chain called stopped for its silence (api/routes/chains.ts judges it so).
+      const stopped = async (now: number) =>
+        (
+          await store.chains.list({ status: 'stopped', now, stoppedAfterMs: 1 }, { cursor: null, limit: 10 })
+        ).items.map((c) => c.id);
+      const seen = Date.now();
+      await waitFor(() => Date.now() > seen + 5, { what: 'the chain silent for a few ms by the clock' });
+      expect(await stopped(Date.now())).toEqual([flow.orderId]);
+      expect(await stopped(judgedThrough(Date.now(), engine.indexedThrough()))).toEqual([]);
 
       for (const b of log.fetch(after)) await engine.land(b);
       await indexed(flow.records.length);

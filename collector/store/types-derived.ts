@@ -62,6 +62,10 @@ export interface ChainsFilter {
   /** First record at or after / at or before (epoch ms). */
   readonly startedAfter?: number;
   readonly startedBefore?: number;
+  /**
+   * Up to when silence is judged: a chain not seen for `stoppedAfterMs` before it is `stopped`
+   * (the clock, held back while records wait to be indexed: api/routes/chains.ts).
+   */
   readonly now: number;
   readonly stoppedAfterMs: number;
 }

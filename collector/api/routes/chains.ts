@@ -2,10 +2,19 @@ import { chainLookupSchema, chainsQuerySchema } from '../../../lib/api/chains.ts
 import { notFound } from '../../../lib/errors.ts';
 import { outcomeOfChain, type OutcomeConfig } from '../../chains/outcome.ts';
 import { buildChainView, findChain } from '../../chains/view.ts';
+import { judgedThrough } from '../../engine/frontier.ts';
 import { loadSagaDefinitions } from '../../sagas/definitions.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, encodeCursor, validate } from '../http.ts';
 import type { Route } from '../router.ts';
+
+/**
+ * Up to when a chain's silence is judged (`stopped`): the clock, held back while records that
+ * could continue it wait to be indexed (engine/frontier.ts), so a catch-up calls no chain stopped
+ * whose next record is still in its backlog.
+ */
+const silenceJudgedAt = (ctx: ApiContext): number =>
+  judgedThrough(ctx.now(), ctx.recordsIndexedThrough?.() ?? Infinity);
 
 export function chainRoutes(ctx: ApiContext): Route[] {
   const { config } = ctx;
@@ -27,7 +36,7 @@ export function chainRoutes(ctx: ApiContext): Route[] {
             ...(q.flow && { flow: q.flow }),
             ...(q.from !== undefined && { startedAfter: q.from }),
             ...(q.to !== undefined && { startedBefore: q.to }),
-            now: ctx.now(),
+            now: silenceJudgedAt(ctx),
             stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
           },
           { cursor: decodeCursor(q.cursor), limit: q.limit },
@@ -62,7 +71,7 @@ export function chainRoutes(ctx: ApiContext): Route[] {
             `No chain contains ${id} (try an order / correlation id, trace id, ce_id or topic:partition:offset)`,
           );
         const chain = await buildChainView(ctx.store, target, {
-          now: ctx.now(),
+          now: silenceJudgedAt(ctx),
           stoppedAfterMs: config.CHAIN_STOPPED_AFTER_MS,
           finalTypes: config.CHAIN_FINAL_TYPES,
           outcome,
