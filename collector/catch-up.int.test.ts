@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import kafkajs from 'kafkajs';
 import { chainSchema } from '../lib/api/chains.ts';
+import { recordsPageSchema } from '../lib/api/records.ts';
 import { sagaDetailSchema } from '../lib/api/sagas.ts';
 import { healthSchema } from '../lib/api/topology.ts';
 import { createKafkaBus, type Bus } from '../lib/bus/index.ts';
@@ -18,6 +20,7 @@ import { allFlowTopics, flowTopics, orderFlow } from './testing-flows.ts';
 // the collector has read and derived everything (engine/frontier.ts): that order is never called
 // STUCK on the way, while an order that really stopped is, once the collector has caught up.
 
+const { Kafka, logLevel } = kafkajs;
 const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
 if (process.env.CI && !brokers.length) throw new Error('CI must run the Kafka half: set KAFKA_BROKERS');
 
@@ -148,4 +151,55 @@ describe.skipIf(!brokers.length).each([
       await t.stop();
     }
   }, 180_000);
+});
+
+describe.skipIf(!brokers.length)('a topic written in transactions, on the real broker', () => {
+  it('is read to its end at its commit marker: nothing held back once its records are indexed', async () => {
+    const topic = uniqueName('catchup-tx');
+    const kafka = new Kafka({ brokers, clientId: 'catch-up-tx-test', logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const producer = kafka.producer({
+      transactionalId: `${topic}-tx`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const bus = createKafkaBus({ brokers, clientId: 'catch-up-tx-int-test' });
+    let t: Started | undefined;
+    try {
+      const producedAt = Date.now();
+      const tx = await producer.transaction();
+      await tx.send({ topic, messages: [{ value: 'committed 1' }, { value: 'committed 2' }] });
+      await tx.commit();
+      t = await inline(bus, {
+        COLLECTOR_GROUP_ID: uniqueName('catchup-tx-collector'),
+        COLLECTOR_TOPIC_INCLUDE: topic.replace(/\./g, '\\.'),
+      });
+      const api = t.api;
+      await waitFor(
+        async () =>
+          recordsPageSchema.parse((await api(`/api/records?topic=${topic}`)).body).items.length === 2,
+        {
+          what: 'both records indexed',
+        },
+      );
+      // The partition ends with the commit marker, one offset past the last record: that is its
+      // end, so nothing holds the judgement at the records' time (it would for 30 s otherwise).
+      await waitFor(
+        async () => {
+          const h = healthSchema.parse((await api('/api/health')).body);
+          return h.stuckJudgedThrough !== null && h.stuckJudgedThrough > producedAt + 2_000;
+        },
+        { what: 'deadlines judged past the records, up to the clock', timeoutMs: 15_000 },
+      );
+    } finally {
+      await t?.stop();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+      await bus.close();
+    }
+  }, 60_000);
 });

@@ -141,7 +141,10 @@ export function createEngineCore(deps: {
       const holds = group.map(({ batch }) => {
         if (batch.lastOffset === null) return Infinity;
         catchUp.note(batch.topic, batch.partition, batch.highWatermark, batch.lastOffset);
-        const behind = batch.highWatermark > batch.lastOffset + 1;
+        // After a transaction's records comes its commit marker, which no consumer is handed:
+        // one offset short of the end is then the end.
+        const end = batch.lastOffset + (batch.endsInTransaction ? 2 : 1);
+        const behind = batch.highWatermark > end;
         const floor = frontier.fetched(batch.topic, batch.partition, behind, batch.minTimestamp);
         return Math.max(batch.minTimestamp, floor);
       });

@@ -10,7 +10,10 @@ import { loadSagaDefinitions } from '../sagas/definitions.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { flowTopics, orderFlow, type FlowRecord } from '../testing-flows.ts';
 import { createFrontier, judgedThrough, LATE_MARGIN_MS } from './frontier.ts';
+import { readBatchHeader } from '../../lib/bus/kafka-record-batch.ts';
+import { encodeBatch } from '../../lib/testing/kafka-batch-encoder.ts';
 import { createInlineEngine, createWorkerEngine, type BatchOutcome, type IngestEngine } from './index.ts';
+import { packBatches } from './protocol.ts';
 import { startSearchIndexer, type SearchIndexer } from './search.ts';
 
 // A saga's deadline is judged only up to where ingest is complete (frontier.ts): while records
@@ -75,6 +78,67 @@ describe('frontier', () => {
     expect(f.through()).toBe(floor);
     f.enter('a', 0, 30, Math.max(1_000_000 - 3_600_000, floor));
     expect(f.through()).toBe(floor);
+  });
+});
+
+describe('a fetched Kafka batch, for the frontier', () => {
+  const raw = (batches: Buffer[], highWatermark: number): RecordBatch => {
+    const last = Math.max(...batches.map((b) => readBatchHeader(b)!.lastOffset));
+    return {
+      topic: 't',
+      partition: 0,
+      highWatermark,
+      records: [],
+      raw: { fromOffset: 0, lastOffset: last, count: 2, batches },
+    };
+  };
+  const data = (o: { transactional?: boolean; logAppendTime?: boolean } = {}) =>
+    encodeBatch({
+      baseOffset: 0,
+      baseTimestamp: 1_000,
+      maxTimestamp: 9_000,
+      records: [{ value: Buffer.from('a') }, { value: Buffer.from('b'), timestampDelta: 5 }],
+      ...o,
+    });
+
+  it('carries its oldest timestamp, and whether a commit marker follows its last record', () => {
+    const [plain] = packBatches(raw([data()], 2));
+    expect(plain).toMatchObject({ minTimestamp: 1_000, endsInTransaction: false });
+    const [appended] = packBatches(raw([data({ logAppendTime: true })], 2));
+    expect(appended!.minTimestamp).toBe(9_000);
+    const [inTx] = packBatches(raw([data({ transactional: true })], 3));
+    expect(inTx).toMatchObject({ minTimestamp: 1_000, endsInTransaction: true });
+  });
+
+  it('counts a partition whose last offset is a commit marker as read to its end', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const engine = createInlineEngine({
+      store,
+      config: loadCollectorConfig({}),
+      sagaDefinitions: loadSagaDefinitions(undefined),
+      logger: silentLogger(),
+      now: Date.now,
+      events: { onIndexed: () => undefined },
+    });
+    try {
+      // Two records and the marker after them: the end.
+      await engine.land(raw([data({ transactional: true })], 3));
+      await waitFor(() => engine.indexedThrough() === Infinity, {
+        what: 'nothing held back',
+        timeoutMs: 5_000,
+      });
+      // The same partition with a record more on the broker: behind, held at what was fetched.
+      const at = Date.now();
+      const next = encodeBatch({ baseOffset: 3, baseTimestamp: at, records: [{ value: Buffer.from('c') }] });
+      await engine.land(raw([next], 5));
+      await waitFor(() => engine.indexedThrough() === at, {
+        what: 'held at the fetched record',
+        timeoutMs: 5_000,
+      });
+    } finally {
+      await engine.close();
+      await store.close();
+    }
   });
 });
 

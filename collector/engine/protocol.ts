@@ -69,6 +69,8 @@ export interface PackedBatch {
    * frontier of the stages it passes through (frontier.ts).
    */
   readonly minTimestamp: number;
+  /** The last record is part of a transaction: a commit marker follows it on the partition. */
+  readonly endsInTransaction: boolean;
   /**
    * 'packed': records in the layout above; 'kafka': Kafka record batches as fetched, one after
    * another, their records from `fromOffset` on (`count` is then the batches' record counts).
@@ -95,6 +97,7 @@ export function packBatches(b: RecordBatch): PackedBatch[] {
       lastOffset: b.raw.lastOffset,
       count: b.raw.count,
       minTimestamp: oldestInBatches(b.raw.batches),
+      endsInTransaction: lastIsTransactional(b.raw.batches),
       format: 'kafka',
       fromOffset: b.raw.fromOffset,
       bytes: bytes.buffer,
@@ -113,6 +116,15 @@ function oldestInBatches(batches: readonly Buffer[]): number {
     if (ts < min) min = ts;
   }
   return min;
+}
+
+/** Whether the last of the record batches with records was written in a transaction. */
+function lastIsTransactional(batches: readonly Buffer[]): boolean {
+  for (let i = batches.length - 1; i >= 0; i--) {
+    const h = readBatchHeader(batches[i]!);
+    if (h && !h.control) return h.transactional;
+  }
+  return false;
 }
 
 export function packBatch(b: RecordBatch): PackedBatch {
@@ -151,6 +163,7 @@ export function packBatch(b: RecordBatch): PackedBatch {
     lastOffset: b.records.at(-1)?.offset ?? null,
     count: b.records.length,
     minTimestamp,
+    endsInTransaction: false,
     format: 'packed',
     fromOffset: b.records[0]?.offset ?? 0,
     bytes,
