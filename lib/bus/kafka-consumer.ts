@@ -8,8 +8,11 @@ import { BusError, type BatchHandler, type BusConsumer, type ConsumerOptions } f
 // A consumer-group member on the Kafka bus. What kafkajs does not do and the port promises is
 // done here: a pattern subscription that picks up topics created later (kafkajs matches a RegExp
 // once, at subscribe time, so the topic list is watched and the member restarted when the match
-// set changes), handler receipts committed in offset order (acks.ts), and a drain on stop that
-// commits what finished while the member still holds its partitions.
+// set changes), handler receipts committed in offset order (acks.ts), a drain on stop that
+// commits what finished while the member still holds its partitions, and a member that rejoins
+// after any crash: kafkajs restarts one itself only when it judges the error retriable, and during
+// a broker restart some are not (seen in the broker-restart fault test: the shop's retry-topic
+// consumers stopped for good, their lag never drained).
 
 /**
  * A consumer used as a group-less reader (kafka.ts, `tail`): it commits nothing and, on every
@@ -124,6 +127,10 @@ function eachBatchHandler(d: EachBatchDeps) {
   };
 }
 
+/** The pause before a crashed member rejoins, doubling per failed attempt up to the maximum. */
+const REJOIN_FIRST_MS = 1000;
+const REJOIN_MAX_MS = 30_000;
+
 export function createKafkaConsumer(
   deps: KafkaConsumerDeps,
   opts: ConsumerOptions,
@@ -145,6 +152,38 @@ export function createKafkaConsumer(
   async function matchingTopics(): Promise<string[]> {
     if (!opts.topicPattern) return [...(opts.topics ?? [])].sort();
     return deps.topicsMatching(opts.topicPattern);
+  }
+
+  /** Ends the pause before a rejoin at once (a stop must not wait it out). */
+  let wakeRejoin: (() => void) | undefined;
+  const rejoinPause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wakeRejoin = undefined;
+        resolve();
+      }
+      wakeRejoin = done;
+    });
+
+  /** After a crash kafkajs will not restart from: the member rejoins, with a growing pause. */
+  function rejoin(crashed: Consumer) {
+    restarting = restarting.then(async () => {
+      if (!running || current !== crashed) return;
+      await stopCurrent();
+      for (let attempt = 0; running; attempt++) {
+        await rejoinPause(Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** attempt));
+        if (!running) return;
+        try {
+          await start(await matchingTopics());
+          log?.warn({ groupId: opts.groupId, attempt }, 'Restarting the consumer: rejoined after a crash');
+          return;
+        } catch (err) {
+          log?.warn({ err, groupId: opts.groupId, attempt }, 'rejoining after a crash failed; trying again');
+        }
+      }
+    });
   }
 
   async function start(topics: string[]) {
@@ -172,9 +211,34 @@ export function createKafkaConsumer(
           c.seek({ topic: a.topic, partition: a.partition, offset: String(offset) });
         }
     });
-    await c.connect();
-    await c.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
+    c.on(c.events.CRASH, (e) => {
+      if (e.payload.restart) return;
+      log?.warn(
+        { err: e.payload.error, groupId: opts.groupId },
+        'kafkajs will not restart this member after its crash; rejoining',
+      );
+      rejoin(c);
+    });
+    try {
+      await c.connect();
+      await c.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
+    } catch (err) {
+      await c.disconnect().catch(() => undefined);
+      throw err;
+    }
     current = c;
+    try {
+      await runMember(c, topics, h);
+    } catch (err) {
+      current = undefined;
+      currentDrain = undefined;
+      await c.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The member's ack tracker, drain and fetch loop. */
+  async function runMember(c: Consumer, topics: string[], h: BatchHandler) {
     const acks = createAckTracker({
       owns: (topic, partition) => assignment.some((a) => a.topic === topic && a.partition === partition),
       commit: (offsets) =>
@@ -271,6 +335,7 @@ export function createKafkaConsumer(
       if (!running) return;
       running = false;
       if (watcher) clearInterval(watcher);
+      wakeRejoin?.();
       await restarting;
       await stopCurrent();
       deps.onRunning(self, false);

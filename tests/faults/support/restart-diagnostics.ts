@@ -11,8 +11,9 @@ export interface LagSample {
 }
 
 /**
- * kafkajs consumers crash when the broker goes away and restart themselves; one that crashed
- * more often than it restarted has stopped for good, which would explain orders that never end.
+ * kafkajs consumers crash when the broker goes away and restart themselves, or are rejoined by the
+ * bus adapter when kafkajs will not (both log "Restarting the consumer…"); one that crashed more
+ * often than it restarted has stopped for good, which would explain orders that never end.
  */
 export function logConsumerCrashes(lines: readonly string[]) {
   const line = z.object({ msg: z.string().default(''), groupId: z.string().default('?') });
