@@ -18,6 +18,7 @@ export interface LagSample {
 export function logConsumerCrashes(lines: readonly string[]) {
   const line = z.object({ msg: z.string().default(''), groupId: z.string().default('?') });
   const byGroup = new Map<string, { crashes: number; restarts: number }>();
+  let rejoined = 0;
   for (const raw of lines) {
     let json: unknown;
     try {
@@ -30,14 +31,17 @@ export function logConsumerCrashes(lines: readonly string[]) {
     const { msg, groupId } = parsed.data;
     const c = byGroup.get(groupId) ?? { crashes: 0, restarts: 0 };
     if (msg.startsWith('Crash')) c.crashes++;
-    else if (msg.startsWith('Restarting the consumer')) c.restarts++;
-    else continue;
+    else if (msg.startsWith('Restarting the consumer')) {
+      c.restarts++;
+      if (msg.includes('rejoined after a crash')) rejoined++;
+    } else continue;
     byGroup.set(groupId, c);
   }
   const stopped = [...byGroup].filter(([, c]) => c.crashes > c.restarts).map(([g]) => g);
   console.info(
     `broker-restart: ${lines.length} client warnings; ${byGroup.size} consumers crashed and ` +
-      `${stopped.length ? `NOT all restarted: ${stopped.join(', ')}` : 'all restarted'}`,
+      `${stopped.length ? `NOT all restarted: ${stopped.join(', ')}` : 'all restarted'} ` +
+      `(${rejoined} rejoined by the bus adapter, kafkajs having given them up)`,
   );
 }
 
