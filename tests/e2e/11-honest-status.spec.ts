@@ -105,7 +105,12 @@ test('the sagas page says when STUCK is judged only up to an earlier time, and w
   await expect(notice).toContainText('STUCK is judged on events up to');
   await expect(notice).toContainText(/\(5m \d+s behind\)/);
   await sagas.screenshot('sagas-stuck-judged-behind');
+  // The overview's count of stuck sagas says so too.
+  await sagas.open('/');
+  await expect(page.getByTestId('tile-stuck')).toContainText(/Stuck sagas \(judged 5m \d+s behind\)/);
   judged = null;
   await sagas.open('/sagas');
   await expect(notice).toContainText('STUCK is not judged yet');
+  await sagas.open('/');
+  await expect(page.getByTestId('tile-stuck')).toContainText('Stuck sagas (not judged yet)');
 });

@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import type { Health } from '../../../lib/api/topology.ts';
+import { STUCK_JUDGEMENT_LAG_MS, type Health } from '../../../lib/api/topology.ts';
 import { formatDuration, formatNumber, formatRate } from '../../_lib/format.ts';
 
 function Tile({
@@ -23,6 +23,15 @@ function Tile({
       <div className="tile-value">{value}</div>
     </Link>
   );
+}
+
+/** "Stuck sagas", and how far behind they are judged when the collector is catching up. */
+function stuckLabel(health: Health, now: number): string {
+  const through = health.stuckJudgedThrough;
+  if (through === null) return 'Stuck sagas (not judged yet)';
+  return now - through > STUCK_JUDGEMENT_LAG_MS
+    ? `Stuck sagas (judged ${formatDuration(now - through)} behind)`
+    : 'Stuck sagas';
 }
 
 export function HealthTiles({ health }: { health: Health }) {
@@ -48,7 +57,7 @@ export function HealthTiles({ health }: { health: Health }) {
         testid="tile-dlq"
       />
       <Tile
-        label="Stuck sagas"
+        label={stuckLabel(health, Date.now())}
         value={formatNumber(health.stuckSagas)}
         href="/sagas?state=STUCK"
         tone={health.stuckSagas > 0 ? 'bad' : undefined}
