@@ -13,7 +13,7 @@ import { createKafkaConsumer } from './kafka-consumer.ts';
 type Listener = (e: { payload: Record<string, unknown> }) => void;
 
 /** A kafkajs consumer as far as the adapter uses it, whose crash the test raises. */
-function fakeConsumer() {
+function fakeConsumer(o: { failConnect?: boolean } = {}) {
   const listeners = new Map<string, Listener[]>();
   const calls: string[] = [];
   const consumer = {
@@ -22,7 +22,10 @@ function fakeConsumer() {
       listeners.set(event, [...(listeners.get(event) ?? []), fn]);
       return () => undefined;
     },
-    connect: () => Promise.resolve(void calls.push('connect')),
+    connect: () =>
+      o.failConnect
+        ? Promise.reject(new Error('broker unreachable'))
+        : Promise.resolve(void calls.push('connect')),
     subscribe: () => Promise.resolve(void calls.push('subscribe')),
     run: () => Promise.resolve(void calls.push('run')),
     disconnect: () => Promise.resolve(void calls.push('disconnect')),
@@ -40,13 +43,13 @@ function fakeConsumer() {
   };
 }
 
-function setup() {
+function setup(o: { topics?: () => string[]; failConnect?: (n: number) => boolean } = {}) {
   const made: ReturnType<typeof fakeConsumer>[] = [];
   const clients = {
     log: undefined,
     consumerClient: () => ({
       consumer: () => {
-        const f = fakeConsumer();
+        const f = fakeConsumer({ failConnect: o.failConnect?.(made.length) });
         made.push(f);
         return f.consumer;
       },
@@ -54,8 +57,8 @@ function setup() {
     rawBatchOf: () => null,
   } as unknown as KafkaClients;
   const bus = createKafkaConsumer(
-    { clients, topicsMatching: () => Promise.resolve([]), onRunning: () => undefined },
-    { groupId: 'g', topics: ['t'] },
+    { clients, topicsMatching: () => Promise.resolve(o.topics?.() ?? []), onRunning: () => undefined },
+    o.topics ? { groupId: 'g', topicPattern: /^t/, topicRefreshMs: 20 } : { groupId: 'g', topics: ['t'] },
   );
   return { bus, made };
 }
@@ -81,6 +84,19 @@ describe('a Kafka consumer after a crash', () => {
     made[0]!.crash(true);
     await bus.stop();
     expect(made).toHaveLength(1);
+  });
+
+  it('rejoins when a rejoin for new topics fails to start its member', async () => {
+    let topics = ['t1'];
+    // The member for the new topic list cannot connect (the broker just went away).
+    const { bus, made } = setup({ topics: () => topics, failConnect: (n) => n === 1 });
+    await bus.run(() => Promise.resolve());
+    topics = ['t1', 't2'];
+    await waitFor(() => made.length === 3 && made[2]!.calls.includes('run'), {
+      what: 'a member running after the failed one',
+      timeoutMs: 5_000,
+    });
+    await bus.stop();
   });
 
   it('stops at once while it waits to rejoin', async () => {

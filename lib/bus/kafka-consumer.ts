@@ -167,10 +167,13 @@ export function createKafkaConsumer(
       wakeRejoin = done;
     });
 
-  /** After a crash kafkajs will not restart from: the member rejoins, with a growing pause. */
-  function rejoin(crashed: Consumer) {
+  /**
+   * After a crash kafkajs will not restart from (`crashed`), or a rejoin for new topics that
+   * failed: the member rejoins, with a growing pause.
+   */
+  function rejoin(crashed?: Consumer) {
     restarting = restarting.then(async () => {
-      if (!running || current !== crashed) return;
+      if (!running || (crashed && current !== crashed)) return;
       await stopCurrent();
       for (let attempt = 0; running; attempt++) {
         await rejoinPause(Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** attempt));
@@ -316,6 +319,8 @@ export function createKafkaConsumer(
         await start(topics);
       } catch (err) {
         log?.warn({ err, groupId: opts.groupId }, 'topic refresh failed');
+        // Left without a member (it stopped, the new one did not start): rejoin until one does.
+        if (running && !current) rejoin();
       }
     });
     return restarting;
