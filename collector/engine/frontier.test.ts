@@ -12,7 +12,7 @@ import { flowTopics, orderFlow, type FlowRecord } from '../testing-flows.ts';
 import { createFrontier, judgedThrough, LATE_MARGIN_MS } from './frontier.ts';
 import { readBatchHeader } from '../../lib/bus/kafka-record-batch.ts';
 import { encodeBatch } from '../../lib/testing/kafka-batch-encoder.ts';
-import { createInlineEngine, createWorkerEngine, type BatchOutcome, type IngestEngine } from './index.ts';
+import { createInlineEngine, createWorkerEngine, type BatchOutcome } from './index.ts';
 import { packBatches } from './protocol.ts';
 import { startSearchIndexer, type SearchIndexer } from './search.ts';
 
@@ -22,6 +22,20 @@ import { startSearchIndexer, type SearchIndexer } from './search.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'causeway-frontier-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The engine inline on an in-memory store (sagas derived and swept in it), STUCK with no grace. */
+function inlineEngine(onIndexed: (o: BatchOutcome[]) => void = () => undefined) {
+  const store = createSqliteStore({ path: ':memory:' });
+  const engine = createInlineEngine({
+    store,
+    config: loadCollectorConfig({ SAGA_STUCK_GRACE_MS: '0' }),
+    sagaDefinitions: loadSagaDefinitions(undefined),
+    logger: silentLogger(),
+    now: Date.now,
+    events: { onIndexed },
+  });
+  return { store, engine };
+}
 
 describe('frontier', () => {
   it('is held back by what waits and by partitions the consumer has not read to the end', () => {
@@ -111,15 +125,7 @@ describe('a fetched Kafka batch, for the frontier', () => {
   });
 
   it('counts a partition whose last offset is a commit marker as read to its end', async () => {
-    const store = createSqliteStore({ path: ':memory:' });
-    const engine = createInlineEngine({
-      store,
-      config: loadCollectorConfig({}),
-      sagaDefinitions: loadSagaDefinitions(undefined),
-      logger: silentLogger(),
-      now: Date.now,
-      events: { onIndexed: () => undefined },
-    });
+    const { store, engine } = inlineEngine();
     try {
       // Two records and the marker after them: the end.
       await engine.land(raw([data({ transactional: true })], 3));
@@ -184,6 +190,18 @@ function batchOf(r: FlowRecord, offset: number, highWatermark: number): RecordBa
   }
 }
 
+/** An order whose payment step passed its 1 s deadline a few seconds ago, fetched to its end. */
+function stalledOrder(ns: string, log: ReturnType<typeof partitionLog>) {
+  const flow = orderFlow({
+    topics: flowTopics(`${ns}.`),
+    outcome: 'stall',
+    start: Date.now() - 5000,
+    deadlineMs: 1000,
+  });
+  log.produced(flow.records);
+  return { flow, batches: log.fetch(flow.records) };
+}
+
 /** An order that completed two minutes ago, each step well within its 1 s deadline. */
 function pastOrder(ns: string) {
   const topics = flowTopics(`${ns}.`);
@@ -199,16 +217,8 @@ const transitionsOf = (outcomes: readonly BatchOutcome[]) =>
 
 describe('STUCK while ingest is behind', () => {
   it('is not called for a saga whose answer is still on the broker (inline engine)', async () => {
-    const store = createSqliteStore({ path: ':memory:' });
     const outcomes: BatchOutcome[] = [];
-    const engine: IngestEngine = createInlineEngine({
-      store,
-      config: loadCollectorConfig({ SAGA_STUCK_GRACE_MS: '0' }),
-      sagaDefinitions: loadSagaDefinitions(undefined),
-      logger: silentLogger(),
-      now: Date.now,
-      events: { onIndexed: (o) => outcomes.push(...o) },
-    });
+    const { store, engine } = inlineEngine((o) => outcomes.push(...o));
     const indexed = (n: number) =>
       waitFor(() => outcomes.reduce((s, o) => s + o.stored, 0) >= n, { what: `${n} records indexed` });
     try {
@@ -242,14 +252,8 @@ describe('STUCK while ingest is behind', () => {
       expect(engine.indexedThrough()).toBe(Infinity);
 
       // Read to the end, a saga that really stopped is STUCK at the next sweep.
-      const stalled = orderFlow({
-        topics: flowTopics('inline.'),
-        outcome: 'stall',
-        start: Date.now() - 5000,
-        deadlineMs: 1000,
-      });
-      log.produced(stalled.records);
-      for (const b of log.fetch(stalled.records)) await engine.land(b);
+      const { flow: stalled, batches } = stalledOrder('inline', log);
+      for (const b of batches) await engine.land(b);
       await indexed(flow.records.length + stalled.records.length);
       expect((await engine.maintain(KEEP_ALL)).stuck).toEqual([{ type: 'order-fulfilment', state: 'STUCK' }]);
       expect(await store.sagas.get(stalled.sagaId)).toMatchObject({ state: 'RUNNING', stuck: true });
@@ -306,14 +310,8 @@ describe('STUCK while ingest is behind', () => {
       });
       expect(transitions).not.toContain('STUCK');
 
-      const stalled = orderFlow({
-        topics: flowTopics('apart.'),
-        outcome: 'stall',
-        start: Date.now() - 5000,
-        deadlineMs: 1000,
-      });
-      log.produced(stalled.records);
-      for (const b of log.fetch(stalled.records)) await engine.land(b);
+      const { flow: stalled, batches } = stalledOrder('apart', log);
+      for (const b of batches) await engine.land(b);
       await waitFor(async () => (await store.sagas.get(stalled.sagaId))?.stuck === true, {
         what: 'the stalled saga STUCK once everything is read',
       });

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../lib/logger.ts';
+import { createWakeablePause } from '../../lib/wakeable-pause.ts';
 import { createSagaCatalog, type SagaDefinition } from '../sagas/definitions.ts';
 import type { SagaTransition } from '../sagas/tracker.ts';
 import { openSql } from '../store/sqlite/db.ts';
@@ -82,7 +83,8 @@ const report = (m: SearchWorkerMessage) => port.postMessage(m);
 let closing = false;
 /** Records were indexed since the last round began: the next one goes at once. */
 let nudged = false;
-let wake: (() => void) | undefined;
+/** The wait between rounds, which a nudge or a close ends at once. */
+const idle = createWakeablePause();
 port.on('message', (m: SearchWorkerRequest) => {
   if (typeof m === 'object') {
     indexedThrough = m.indexedThrough;
@@ -92,20 +94,9 @@ port.on('message', (m: SearchWorkerRequest) => {
   }
   if (m === 'close') closing = true;
   nudged = true;
-  wake?.();
+  idle.wake();
 });
 const passed = (topic: string, partition: number, offset: number) => frontier.leave(topic, partition, offset);
-
-const pause = (ms: number) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      wake = undefined;
-      resolve();
-    }
-    wake = done;
-  });
 
 let checkpointedAt = 0;
 /**
@@ -155,11 +146,11 @@ async function run(): Promise<void> {
       if (n || sagaTransitions.length) report({ searchIndexed: n, sagaTransitions });
     } catch (err) {
       logger.warn({ err }, 'a search-index round failed; retrying');
-      await pause(RETRY_MS);
+      await idle.pause(RETRY_MS);
       continue;
     }
     // A full round means more wait: go on at once, yielding to messages in between.
-    await (n === SEARCH_ROUND_RECORDS || nudged ? new Promise((r) => setImmediate(r)) : pause(IDLE_MS));
+    await (n === SEARCH_ROUND_RECORDS || nudged ? new Promise((r) => setImmediate(r)) : idle.pause(IDLE_MS));
   }
   sql.db.close();
   report({ closed: true });

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../logger.ts';
+import { createWakeablePause } from '../wakeable-pause.ts';
 import { createAckTracker } from './acks.ts';
 import { batchParts, type BatchPart } from './kafka-batch-parts.ts';
 import { sleep, type KafkaClients } from './kafka-clients.ts';
@@ -154,18 +155,8 @@ export function createKafkaConsumer(
     return deps.topicsMatching(opts.topicPattern);
   }
 
-  /** Ends the pause before a rejoin at once (a stop must not wait it out). */
-  let wakeRejoin: (() => void) | undefined;
-  const rejoinPause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        wakeRejoin = undefined;
-        resolve();
-      }
-      wakeRejoin = done;
-    });
+  /** The pause before a rejoin, which a stop ends at once. */
+  const rejoinPause = createWakeablePause();
 
   /**
    * After a crash kafkajs will not restart from (`crashed`), or a rejoin for new topics that
@@ -176,7 +167,7 @@ export function createKafkaConsumer(
       if (!running || (crashed && current !== crashed)) return;
       await stopCurrent();
       for (let attempt = 0; running; attempt++) {
-        await rejoinPause(Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** attempt));
+        await rejoinPause.pause(Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** attempt));
         if (!running) return;
         try {
           await start(await matchingTopics());
@@ -340,7 +331,7 @@ export function createKafkaConsumer(
       if (!running) return;
       running = false;
       if (watcher) clearInterval(watcher);
-      wakeRejoin?.();
+      rejoinPause.wake();
       await restarting;
       await stopCurrent();
       deps.onRunning(self, false);

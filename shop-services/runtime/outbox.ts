@@ -3,6 +3,7 @@ import type { Bus } from '../../lib/bus/types.ts';
 import { decodeUtf8, type RecordHeader } from '../../lib/events/headers.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { sendWithSpan, type TracedProduceRecord } from '../../lib/telemetry/messaging.ts';
+import { createWakeablePause } from '../../lib/wakeable-pause.ts';
 import { col, colNum, colOpt, type ServiceDb } from './db.ts';
 import type { ShopMetrics } from './metrics.ts';
 
@@ -87,7 +88,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
 
   let running = false;
   let loop: Promise<void> | undefined;
-  let wakeUp: (() => void) | undefined;
+  /** The relay's wait between rounds, which a wake or a stop ends at once. */
+  const pause = createWakeablePause();
   let wakeRequested = false;
   let lastPrune = Date.now();
   let lastBacklog = 0;
@@ -101,20 +103,10 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     wakeScheduled = true;
     setImmediate(() => {
       wakeScheduled = false;
-      wakeUp?.();
+      pause.wake();
     });
   };
-  const idle = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (wakeRequested || !running) return resolve();
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = done;
-    });
+  const idle = (ms: number) => (wakeRequested || !running ? Promise.resolve() : pause.pause(ms));
 
   const backlog = () => colNum(countUnsent.get() ?? { n: 0 }, 'n');
 
@@ -186,7 +178,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     async stop() {
       if (!running) return;
       running = false;
-      wakeUp?.();
+      pause.wake();
       await loop;
       try {
         await relayOnce();
