@@ -77,6 +77,9 @@ export function createFrontier(
   const freshMs = opts.behindFreshMs ?? BEHIND_FRESH_MS;
   const parts = new Map<string, PartitionState>();
   let unknown = 0;
+  // `through` is asked for each saga a record touches, and changes only when an entry enters or
+  // leaves, a fetch reports, or a report that a partition is behind lapses: kept until then.
+  let cached: { value: number; until: number } | undefined;
 
   const state = (topic: string, partition: number): PartitionState => {
     const key = `${topic}\u0000${partition}`;
@@ -99,7 +102,9 @@ export function createFrontier(
   return {
     enter(topic, partition, lastOffset, holdTs) {
       const s = state(topic, partition);
-      if (lastOffset > s.passed) s.waiting.push({ lastOffset, holdTs });
+      if (lastOffset <= s.passed) return;
+      s.waiting.push({ lastOffset, holdTs });
+      cached = undefined;
     },
     leave(topic, partition, offset) {
       const s = state(topic, partition);
@@ -109,6 +114,7 @@ export function createFrontier(
         const w = s.waiting[s.head++]!;
         out.push([topic, partition, w.lastOffset, w.holdTs]);
       }
+      if (out.length) cached = undefined;
       if (s.head === s.waiting.length) {
         s.waiting = [];
         s.head = 0;
@@ -125,6 +131,7 @@ export function createFrontier(
       s.fetchedTs = Math.max(fetchedTs, floor);
       s.reportedAt = clock();
       if (!behind) s.caughtUpAt = wallClock();
+      cached = undefined;
       return floor;
     },
     unknownAhead(n) {
@@ -136,12 +143,17 @@ export function createFrontier(
     through() {
       if (unknown > 0) return -Infinity;
       const at = clock();
+      if (cached && at <= cached.until) return cached.value;
       let min = Infinity;
+      let until = Infinity;
       for (const s of parts.values()) {
         const w = s.waiting[s.head];
         if (w && w.holdTs < min) min = w.holdTs;
-        if (s.behind && at - s.reportedAt <= freshMs && s.fetchedTs < min) min = s.fetchedTs;
+        if (!s.behind || at - s.reportedAt > freshMs) continue;
+        if (s.fetchedTs < min) min = s.fetchedTs;
+        until = Math.min(until, s.reportedAt + freshMs);
       }
+      cached = { value: min, until };
       return min;
     },
   };

@@ -176,7 +176,17 @@ export async function catchUpSearchIndex(
     purgedTo = 0;
   }
   const raw = sql.all(BATCH, [indexedTo, max]);
+  // Per partition, the highest offset this round reads (for `passed`, after the COMMIT).
+  const reached = new Map<string, [string, number, number]>();
   const rows = raw.map((r) => {
+    if (passed) {
+      const topic = reqStr(r, 'topic');
+      const partition = reqNum(r, 'partition');
+      const offset = reqNum(r, 'offset');
+      const k = `${topic}\u0000${partition}`;
+      const seen = reached.get(k);
+      if (!seen || seen[2] < offset) reached.set(k, [topic, partition, offset]);
+    }
     const enc = str(r, 'key_encoding');
     const kind = str(r, 'value_kind');
     const text = searchText({
@@ -189,16 +199,7 @@ export async function catchUpSearchIndex(
     });
     return { seq: reqNum(r, 'seq'), key: identity(r), text };
   });
-  const reached = new Map<string, [string, number, number]>();
-  if (passed)
-    for (const r of raw) {
-      const topic = reqStr(r, 'topic');
-      const partition = reqNum(r, 'partition');
-      const offset = reqNum(r, 'offset');
-      const k = `${topic}\u0000${partition}`;
-      const seen = reached.get(k);
-      if (!seen || seen[2] < offset) reached.set(k, [topic, partition, offset]);
-    }
+
   // Only what can touch a saga is read for it (a record with no saga id, no correlation id and no
   // saga state change cannot, nor can a dead-letter or retry copy).
   const forSagas = sagas
