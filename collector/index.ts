@@ -152,6 +152,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       search?.nudge();
     },
     onPassed: (passed) => search?.enter(passed),
+    onTail: (records) => tailFeed.show(records),
   };
   let engineImpl: IngestEngine | undefined = useWorker
     ? undefined
@@ -161,7 +162,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     return engineImpl;
   };
   const engine: IngestEngine = {
-    land: (batch) => runningEngine().land(batch),
+    land: (batch, tailAfter) => runningEngine().land(batch, tailAfter),
     storeSpans: (spans) => runningEngine().storeSpans(spans),
     maintain: (opts) => runningEngine().maintain(opts),
     backlog: () => engineImpl?.backlog() ?? 0,

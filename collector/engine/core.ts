@@ -1,11 +1,14 @@
 import type { Span } from '../../lib/api/chains.ts';
+import type { RecordSummary } from '../../lib/api/records.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { CollectorConfig } from '../config.ts';
 import { createCatchUpWatch } from '../ingest/catch-up.ts';
+import { decodeOptionsOf } from '../ingest/decode-record.ts';
 import type { SagaCatalog } from '../sagas/definitions.ts';
 import type { SagaTransition } from '../sagas/tracker.ts';
 import type { RetentionResult, Store } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
+import { createDecodeAhead } from './decode-ahead.ts';
 import { createFrontier, type Passed } from './frontier.ts';
 import { createIndexer } from './indexer.ts';
 import { createLandingWriter, type LandJob } from './land.ts';
@@ -40,7 +43,9 @@ export type { BatchOutcome, CountedMetric } from './outcomes.ts';
 // indexed, and how far each partition is fetched. Saga deadlines are judged no later than that,
 // here and on the search worker, which holds what the engine hands it until its rounds read it.
 //
-// The live tail is not fed here: it gets records as they are fetched (ingest/tail-feed.ts).
+// The live tail: while someone watches, main says which records of a batch go to it (ingest/
+// tail-feed.ts); they are decoded as the batch arrives, before it lands, shown through `onTail`, and
+// the decoded records are held for indexing (decode-ahead.ts), so each is decoded once.
 
 export type EngineConfig = Pick<
   CollectorConfig,
@@ -54,6 +59,8 @@ export type EngineConfig = Pick<
   | 'COLLECTOR_MAX_BATCH_BYTES'
 >;
 
+/** A batch for the live tail arrived this recently: its watchers wait for the next ones. */
+const TAIL_WATCHED_MS = 2000;
 /** Records per landing transaction at most (all queued batches, usually far fewer). */
 const MAX_LAND_RECORDS = 20_000;
 /**
@@ -98,6 +105,13 @@ export function createEngineCore(deps: {
   onIndexing?: (seq: number) => void;
   /** Landed batches indexed (or set aside): what the search worker holds until it has read them. */
   onPassed?: (passed: Passed[]) => void;
+  /** The live tail's view of arriving records that main asked to show (`land`'s `tailAfter`). */
+  onTail?: (records: RecordSummary[]) => void;
+  /**
+   * On the worker only: while batches for the live tail arrive, indexing transactions let them in
+   * this often (indexer.ts `yieldEveryMs`), so the tail does not wait for a COMMIT.
+   */
+  yieldEveryMs?: number;
 }) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
@@ -116,7 +130,22 @@ export function createEngineCore(deps: {
   const frontier = createFrontier();
   let firstStep = true;
 
-  const indexer = createIndexer({ ...deps, logger: log, frontier });
+  const ahead = createDecodeAhead({
+    maxBatchBytes: config.COLLECTOR_MAX_BATCH_BYTES,
+    lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
+    logger: log,
+  });
+  let tailAt = -Infinity;
+  const indexer = createIndexer({
+    ...deps,
+    logger: log,
+    frontier,
+    ahead,
+    yieldEveryMs: () =>
+      deps.yieldEveryMs !== undefined && performance.now() - tailAt < TAIL_WATCHED_MS
+        ? deps.yieldEveryMs
+        : undefined,
+  });
   const { write, sagas, cache } = indexer;
   const landGroup = createLandingWriter({ store, now });
 
@@ -150,9 +179,11 @@ export function createEngineCore(deps: {
       });
       try {
         const landings = await landGroup(group);
-        group.forEach(({ batch }, i) => {
-          const last = landings[i]!.chunks.at(-1);
+        group.forEach(({ batch, decoded }, i) => {
+          const { chunks } = landings[i]!;
+          const last = chunks.at(-1);
           if (last) frontier.enter(batch.topic, batch.partition, last.lastOffset, holds[i]!);
+          if (decoded) ahead.hold(chunks, decoded);
         });
       } catch (err) {
         for (const j of group) j.reject(err);
@@ -216,11 +247,27 @@ export function createEngineCore(deps: {
   return {
     /**
      * Settles when the batch is landed (durable in the store), with how many of its records were
-     * redeliveries; indexing follows.
+     * redeliveries; indexing follows. With `tailAfter`, its records past that offset go to `onTail`
+     * at once, and what was decoded for them is held for indexing.
      */
-    land(batch: PackedBatch): Promise<number> {
+    land(batch: PackedBatch, tailAfter?: number): Promise<number> {
+      let decoded: LandJob['decoded'];
+      if (tailAfter !== undefined && deps.onTail) {
+        tailAt = performance.now();
+        try {
+          const d = ahead.decode(batch, tailAfter, decodeOptionsOf(config, now()));
+          decoded = d.parts;
+          if (d.tail.length) deps.onTail(d.tail);
+        } catch (err) {
+          // The tail is a view: the batch still lands and is indexed (and shown there).
+          log.warn(
+            { err, topic: batch.topic, partition: batch.partition },
+            'could not show a batch on the live tail',
+          );
+        }
+      }
       return new Promise<number>((resolve, reject) => {
-        landQueue.push({ batch, resolve, reject });
+        landQueue.push({ batch, decoded, resolve, reject });
         pump();
       });
     },

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Span } from '../../lib/api/chains.ts';
+import type { RecordSummary } from '../../lib/api/records.ts';
 import type { RecordBatch } from '../../lib/bus/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { SagaDefinition } from '../sagas/definitions.ts';
@@ -11,8 +12,8 @@ import { packBatches, type PackedBatch, type Reply, type Request, type WorkerIni
 
 // The ingest engine as the rest of the collector sees it. Two homes, one code (core.ts):
 //  - a worker thread with its own connection to the SQLite file, the default for a file store:
-//    decoding, deriving and writing run on the second core while the main thread fetches from
-//    Kafka, serves the API and feeds the live tail;
+//    decoding (the live tail's too), deriving and writing run on the second core while the main
+//    thread fetches from Kafka, serves the API and publishes the tail's records;
 //  - inline on the main thread, for a store handed in by the caller (in-memory stores in tests).
 
 export type { BatchOutcome, MaintenanceResult } from './core.ts';
@@ -24,14 +25,17 @@ export interface EngineEvents {
   onIndexingDeferred?(waiting: number): void;
   /** Landed batches indexed or set aside (frontier.ts): the search worker's to hold until read. */
   onPassed?(passed: Passed[]): void;
+  /** Arriving records for the live tail, those `land` was asked to show (decoded once: core.ts). */
+  onTail?(records: RecordSummary[]): void;
 }
 
 export interface IngestEngine {
   /**
    * Settles once the batch is landed: durable in the store, its offsets safe to commit; with how
    * many of its records were redeliveries. They are indexed after that and reported to `onIndexed`.
+   * With `tailAfter`, its records past that offset go to the live tail (`onTail`) as it arrives.
    */
-  land(batch: RecordBatch): Promise<number>;
+  land(batch: RecordBatch, tailAfter?: number): Promise<number>;
   storeSpans(spans: readonly Span[]): Promise<number>;
   maintain(opts: { olderThan: number; maxRecords: number; maxDeletes: number }): Promise<MaintenanceResult>;
   /** Records handed over and not yet landed. */
@@ -49,15 +53,15 @@ export interface IngestEngine {
  * past that, so they die young), its parts (packed records, raw Kafka batches) land through
  * `landOne`, and the records handed over and not yet landed are counted.
  */
-function createLander(landOne: (p: PackedBatch) => Promise<number>) {
+function createLander(landOne: (p: PackedBatch, tailAfter: number | undefined) => Promise<number>) {
   let backlog = 0;
   return {
-    land: async (batch: RecordBatch): Promise<number> => {
+    land: async (batch: RecordBatch, tailAfter?: number): Promise<number> => {
       const packed = packBatches(batch);
       const count = packed.reduce((n, p) => n + p.count, 0);
       backlog += count;
       try {
-        const duplicates = await Promise.all(packed.map(landOne));
+        const duplicates = await Promise.all(packed.map((p) => landOne(p, tailAfter)));
         return duplicates.reduce((a, b) => a + b, 0);
       } finally {
         backlog -= count;
@@ -81,9 +85,10 @@ export function createInlineEngine(deps: {
     onIndexed: (o) => deps.events.onIndexed(o),
     onIndexingDeferred: (waiting) => deps.events.onIndexingDeferred?.(waiting),
     onPassed: (passed) => deps.events.onPassed?.(passed),
+    onTail: (records) => deps.events.onTail?.(records),
   });
   // Packed as for the worker: one landing path, and the same bytes in the landing table.
-  const lander = createLander((p) => core.land(p));
+  const lander = createLander((p, tailAfter) => core.land(p, tailAfter));
   return {
     land: lander.land,
     storeSpans: (spans) => core.storeSpans(spans),
@@ -168,6 +173,10 @@ export async function createWorkerEngine(
           resolve(worker);
           return;
         }
+        if ('tail' in m) {
+          events.onTail?.(m.tail);
+          return;
+        }
         if ('passed' in m) {
           indexedThrough = m.indexedThrough;
           events.onPassed?.(m.passed);
@@ -227,7 +236,7 @@ export async function createWorkerEngine(
 
   current = spawnWorker();
   await current;
-  const lander = createLander((p) => call<number>({ op: 'land', batch: p }, [p.bytes]));
+  const lander = createLander((p, tailAfter) => call<number>({ op: 'land', batch: p, tailAfter }, [p.bytes]));
   return {
     land: lander.land,
     storeSpans: (spans) => call<number>({ op: 'spans', spans }),

@@ -11,8 +11,10 @@ import { outcomesOf, type BatchOutcome } from './outcomes.ts';
 import { createChunkDecoder } from './decode-chunk.ts';
 import { judgedThrough, type Frontier, type Passed } from './frontier.ts';
 import { createQuarantine } from './quarantine.ts';
+import type { DecodeAhead } from './decode-ahead.ts';
 
-// Stage 3 of ingest, indexing: landed chunks are decoded (once, decode-chunk.ts), derived (chains, sagas, DLQ,
+// Stage 3 of ingest, indexing: landed chunks are decoded (once: decode-chunk.ts, or taken as
+// decoded on arrival for the live tail, decode-ahead.ts), derived (chains, sagas, DLQ,
 // anomalies, text index) and written to the records tables in landing order, and removed from
 // landing in the same transaction. A chunk that cannot be decoded is kept as one record holding
 // its bytes; one that indexing keeps failing on is quarantined the same way (see `quarantine`).
@@ -55,6 +57,15 @@ export interface IndexerDeps {
   readonly frontier?: Frontier;
   /** Landed batches that left the frontier (indexed or set aside): for the search worker's. */
   readonly onPassed?: (passed: Passed[]) => void;
+  /** Chunks decoded as they arrived (for the live tail): taken instead of decoding them again. */
+  readonly ahead?: DecodeAhead;
+  /**
+   * While someone waits for arriving batches (the live tail is watched), how often a transaction
+   * lets the thread's other work in, between records (undefined: never). On the worker, whose
+   * connection nobody else uses, so arriving batches reach the tail without waiting for the
+   * COMMIT; never inline, where the API reads the same connection. Asked once per transaction.
+   */
+  readonly yieldEveryMs?: () => number | undefined;
 }
 
 export function createIndexer(deps: IndexerDeps) {
@@ -123,6 +134,7 @@ export function createIndexer(deps: IndexerDeps) {
 
   const setAside = createQuarantine({ decoder, derive, write, config, now, onIndexed: deps.onIndexed, log });
   async function quarantine(chunk: LandedChunk, reason: string): Promise<void> {
+    deps.ahead?.clear();
     await setAside(chunk, reason);
     through([chunk]);
     readAhead = [];
@@ -136,6 +148,7 @@ export function createIndexer(deps: IndexerDeps) {
    * fails is known; one that failed alone MAX_INDEX_ATTEMPTS times is set aside. True when it was.
    */
   async function afterIndexFailure(err: unknown): Promise<boolean> {
+    deps.ahead?.clear();
     const first = readAhead[0];
     if (!first) return false;
     const attempts = failing?.seq === first.seq ? failing.attempts + 1 : 1;
@@ -170,17 +183,26 @@ export function createIndexer(deps: IndexerDeps) {
     }
     deps.onIndexing?.(chunks[0]!.seq);
     const at = now();
-    const decoded: DecodedRecord[][] = [];
+    const decoded: (readonly DecodedRecord[])[] = [];
     const opts = decodeOptionsOf(config, at);
-    const decodedAt = (i: number) => (decoded[i] ??= decoder.decode(chunks[i]!, opts));
+    const decodedAt = (i: number) =>
+      (decoded[i] ??= deps.ahead?.take(chunks[i]!, at) ?? decoder.decode(chunks[i]!, opts));
     const t0 = performance.now();
     const run = (safe: boolean, upTo: number) =>
       write(async (tx) => {
         const effects: (RecordEffects | undefined)[][] = [];
+        const yieldMs = deps.yieldEveryMs?.();
+        let yielded = t0;
         for (let i = 0; i < upTo; i++) {
           if (!safe && i > 0 && performance.now() - t0 > budgetMs) break;
           const out: (RecordEffects | undefined)[] = [];
-          for (const d of decodedAt(i)) out.push(await derive(tx, d, safe));
+          for (const d of decodedAt(i)) {
+            if (yieldMs !== undefined && performance.now() - yielded > yieldMs) {
+              await new Promise<void>((r) => setImmediate(r));
+              yielded = performance.now();
+            }
+            out.push(await derive(tx, d, safe));
+          }
           effects.push(out);
         }
         await tx.landing.remove(chunks[effects.length - 1]!.seq);

@@ -1,4 +1,5 @@
 import type { Span } from '../../lib/api/chains.ts';
+import type { RecordSummary } from '../../lib/api/records.ts';
 import type { ConsumedRecord, RecordBatch } from '../../lib/bus/types.ts';
 import type { RecordHeader } from '../../lib/events/headers.ts';
 import { readBatchHeader, TIMESTAMP_LOG_APPEND } from '../../lib/bus/kafka-record-batch.ts';
@@ -20,7 +21,13 @@ export interface WorkerInit {
 }
 
 export type Request =
-  | { readonly id: number; readonly op: 'land'; readonly batch: PackedBatch }
+  | {
+      readonly id: number;
+      readonly op: 'land';
+      readonly batch: PackedBatch;
+      /** Its records past this offset go to the live tail (core.ts `land`). */
+      readonly tailAfter: number | undefined;
+    }
   | { readonly id: number; readonly op: 'spans'; readonly spans: readonly Span[] }
   | {
       readonly id: number;
@@ -37,6 +44,8 @@ export type Reply =
       readonly error: { name: string; message: string; stack?: string };
     }
   | { readonly id: 0; readonly ready: true }
+  /** Unasked: arriving records for the live tail (the engine core's `onTail`). */
+  | { readonly id: 0; readonly tail: RecordSummary[] }
   /** Unasked: records indexed (the engine core's event). */
   | { readonly id: 0; readonly indexed: BatchOutcome[] }
   /** Unasked: landed batches indexed or set aside (frontier.ts), and the core's `indexedThrough` after. */

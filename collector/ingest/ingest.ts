@@ -12,9 +12,10 @@ import type { TrafficCounter } from '../topology/traffic.ts';
 // fetched, then decodes, derives and indexes it. The Bus gets a receipt at once, so it fetches on
 // while the engine lands, and commits a batch's offsets only once the batch is landed, so a crash
 // redelivers and the (topic, partition, offset) key makes the second write a no-op: exactly once
-// in the store. Fetched records go to the live tail at once (tail-feed.ts; with several
-// collectors a reader of every partition feeds it instead, tail-reader.ts), indexed ones to the
-// metrics (`indexed`). The engine's backlog is bounded: past it, the handler waits, and so does
+// in the store. Fetched records go to the live tail as the engine receives them (tail-feed.ts
+// says which, the engine decodes them once for the tail and indexing; with several collectors a
+// reader of every partition feeds it instead, tail-reader.ts), indexed ones to the metrics
+// (`indexed`). The engine's backlog is bounded: past it, the handler waits, and so does
 // fetching.
 
 /** Records handed to the engine and not yet landed, past which fetching waits. */
@@ -86,8 +87,7 @@ export function createIngest(deps: IngestDeps) {
     // young-generation collections and be promoted to the old generation.
     const { topic, partition } = batch;
     const records = batch.records.length + (batch.raw?.count ?? 0);
-    tail?.offer(batch);
-    const done = engine.land(batch).then(
+    const done = engine.land(batch, tail?.claim(batch)).then(
       (duplicates) => {
         wakeRoom();
         // Landed is stored: a long catch-up, indexed later, is still a collector that ingests.

@@ -6,20 +6,38 @@ import { toSummary } from '../api/record-views.ts';
 import { recordAnomalies } from '../chains/anomalies.ts';
 import type { CollectorConfig } from '../config.ts';
 import { createCatchUpWatch } from './catch-up.ts';
-import { decodeOptionsOf, decodeRecord } from './decode-record.ts';
+import { decodeOptionsOf, decodeRecord, type DecodedRecord } from './decode-record.ts';
 
 // The live tail, fed as batches are fetched: a record reaches the WebSocket clients before it is
-// landed or indexed, so the tail's latency is the fetch's, whatever the store is doing (an
-// indexing transaction in progress, a checkpoint). Only while someone watches and the consumer is
-// not catching up. Each record carries the anomalies it shows by itself (late, broken or missing
-// trace); the ones that need the records before it (duplicate, out of order) appear once it is
-// indexed. A batch fetched again (a failed landing, a rebalance) is not shown again: per
-// partition, only offsets past the last one shown go out.
+// landed or indexed, so the tail's latency is the fetch's, whatever the store is doing. Only while
+// someone watches and the consumer is not catching up. The feed decides which records go out
+// (`claim`); the ingest engine decodes them as they arrive, shows them through `show` and keeps
+// the decoded records for indexing, so a watched record is decoded once (engine/decode-ahead.ts).
+// A tail reader's batches (several collectors: tail-reader.ts), which this collector does not
+// index, are decoded here (`offer`). Each record carries the anomalies it shows by itself (late,
+// broken or missing trace); the ones that need the records before it (duplicate, out of order)
+// appear once it is indexed. A batch fetched again (a failed landing, a rebalance) is not shown
+// again: per partition, only offsets past the last one shown go out.
 
 export type TailFeedConfig = Pick<
   CollectorConfig,
   'MAX_VALUE_BYTES' | 'DLQ_TOPIC_SUFFIXES' | 'LATE_EVENT_THRESHOLD_MS' | 'COLLECTOR_MAX_BATCH_BYTES'
 >;
+
+/** The live tail's view of decoded records past offset `after`, with the anomalies each shows by itself. */
+export function tailSummaries(
+  records: readonly DecodedRecord[],
+  after: number,
+  lateThresholdMs: number,
+): RecordSummary[] {
+  const out: RecordSummary[] = [];
+  for (const d of records) {
+    if (d.record.offset <= after) continue;
+    const anomalies = recordAnomalies(d.record, d.envelope, { lateThresholdMs });
+    out.push(toSummary({ ...d.record, anomalies: [...new Set(anomalies.map((a) => a.kind))] }));
+  }
+  return out;
+}
 
 export function createTailFeed(deps: {
   config: TailFeedConfig;
@@ -44,25 +62,36 @@ export function createTailFeed(deps: {
     return out;
   }
 
+  /**
+   * Whether the batch's records go to the tail: the offset past which they do (those at or below it
+   * were shown already), or undefined when none do. Marks them shown.
+   */
+  function claim(batch: RecordBatch): number | undefined {
+    const last = Math.max(batch.raw?.lastOffset ?? -1, batch.records.at(-1)?.offset ?? -1);
+    if (last < 0) return undefined;
+    watch.note(batch.topic, batch.partition, batch.highWatermark, last);
+    if (!deps.hasSubscribers() || watch.catchingUp()) return undefined;
+    const key = `${batch.topic}\u0000${batch.partition}`;
+    const after = shown.get(key) ?? -1;
+    if (last <= after) return undefined;
+    shown.set(key, last);
+    return after;
+  }
+
   return {
+    claim,
+    /** Records decoded elsewhere (the ingest engine, from what `claim` let through). */
+    show(records: readonly RecordSummary[]): void {
+      if (records.length) deps.publish(records);
+    },
+    /** Claims a batch and decodes what goes out on this thread (a tail reader's batches). */
     offer(batch: RecordBatch): void {
-      const last = Math.max(batch.raw?.lastOffset ?? -1, batch.records.at(-1)?.offset ?? -1);
-      if (last < 0) return;
-      watch.note(batch.topic, batch.partition, batch.highWatermark, last);
-      if (!deps.hasSubscribers() || watch.catchingUp()) return;
-      const key = `${batch.topic}\u0000${batch.partition}`;
-      const after = shown.get(key) ?? -1;
-      if (last <= after) return;
-      shown.set(key, last);
+      const after = claim(batch);
+      if (after === undefined) return;
       try {
         const opts = decodeOptionsOf(config, deps.now());
-        const summaries = recordsOf(batch, after).map((r) => {
-          const d = decodeRecord(r, opts);
-          const anomalies = recordAnomalies(d.record, d.envelope, {
-            lateThresholdMs: config.LATE_EVENT_THRESHOLD_MS,
-          });
-          return toSummary({ ...d.record, anomalies: [...new Set(anomalies.map((a) => a.kind))] });
-        });
+        const decoded = recordsOf(batch, after).map((r) => decodeRecord(r, opts));
+        const summaries = tailSummaries(decoded, after, config.LATE_EVENT_THRESHOLD_MS);
         if (summaries.length) deps.publish(summaries);
       } catch (err) {
         // The tail is a view: a batch it cannot show is still landed and indexed (and shown there).

@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { serverFrameSchema } from '../../lib/api/ws.ts';
 import type { Cleanup } from './support/cleanup.ts';
-import { sampleMemory, type CollectorProcess } from './support/collector-process.ts';
+import { procCpuSeconds, sampleMemory, type CollectorProcess } from './support/collector-process.ts';
 import type { BenchContext } from './support/context.ts';
 import { benchKafka, connectedAdmin, createBenchTopics } from './support/kafka.ts';
 import { openLoopResultSchema, startProducerWorker } from './support/producer-worker.ts';
@@ -97,6 +97,7 @@ async function pass(o: {
   progress(B, `producing ${fmtRate(o.rate)} for ${WARMUP_MS / 1000} s warm-up + ${o.seconds} s measured`);
   o.client.take();
   const t0 = Date.now();
+  const cpu0 = procCpuSeconds(o.collector.pid) ?? 0;
   o.client.window(t0 + WARMUP_MS, t0 + ms);
   const { sent, achieved, maxInFlight } = await producer.run();
   progress(
@@ -111,13 +112,15 @@ async function pass(o: {
   }
   await sleep(500); // a hub flush and the socket
   const drainMs = Date.now() - drainFrom;
+  // Cores the collector used from the first send until every record was stored and sent.
+  const cpu = ((procCpuSeconds(o.collector.pid) ?? 0) - cpu0) / ((Date.now() - t0) / 1000);
   const r = o.client.take();
   const lat = r.latencies;
   progress(
     B,
-    `at ${fmtRate(achieved)}: ${lat.length} records timed, p50 ${percentile(lat, 50)} ms, p99 ${percentile(lat, 99)} ms, max ${Math.max(...lat)} ms; backlog drained ${drainMs} ms after the last send; ${r.dropped} dropped`,
+    `at ${fmtRate(achieved)}: ${lat.length} records timed, p50 ${percentile(lat, 50)} ms, p99 ${percentile(lat, 99)} ms, max ${Math.max(...lat)} ms; backlog drained ${drainMs} ms after the last send; ${r.dropped} dropped; collector CPU ${cpu.toFixed(2)} cores`,
   );
-  return { ...r, sent, achieved, drainMs, stored: health.recordsStored };
+  return { ...r, sent, achieved, drainMs, cpu, stored: health.recordsStored };
 }
 
 export async function tailBench(ctx: BenchContext, cleanup: Cleanup): Promise<void> {
@@ -176,6 +179,7 @@ export async function tailBench(ctx: BenchContext, cleanup: Cleanup): Promise<vo
         note: `${missing} records never reached the client (dropped by the hub, or not stored ${DRAIN_LIMIT_MS / 1000} s after the end): the real tail is worse`,
       }),
     });
+    emit({ bench: B, figure: `collector_cpu${tag}`, value: Number(r.cpu.toFixed(3)), unit: 'cores', ...common });
   };
   figures(`_at_${LOW_RATE}_per_sec`, low, false);
   figures('', high, true);
