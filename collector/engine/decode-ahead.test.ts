@@ -105,7 +105,7 @@ describe('records decoded on arrival', () => {
     const { parts } = ahead.decode(packed!, -1, decodeOptionsOf(loadCollectorConfig({}), 0));
     const { chunks } = kafkaChunks(packed!, 0, -1);
     ahead.hold(chunks, parts);
-    // 8 MB of fetched bytes: two of the three.
+    // 8 MB held at most: two of the three.
     expect(ahead.held()).toBe(2);
     ahead.clear();
     expect(ahead.held()).toBe(0);

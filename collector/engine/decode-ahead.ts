@@ -18,7 +18,10 @@ import { readPackedRecords, type PackedBatch } from './protocol.ts';
 // bytes do not decode, indexing decodes as always. Held records are views into the batch's
 // buffer and, decoded from the same bytes with the same function, equal what indexing would get.
 
-/** Bytes of landed chunks held decoded at most (as fetched; decoded, a JSON value is a few times that). */
+/**
+ * Bytes held decoded at most: each chunk's bytes as fetched plus its records' values as decoded
+ * (a parsed JSON value takes a few times that again; the worker's heap is capped at 192 MB).
+ */
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
 
 /** The records of a run of offsets decoded on arrival: a Kafka record batch, or a packed batch. */
@@ -77,11 +80,13 @@ export function createDecodeAhead(o: { maxBatchBytes: number; lateThresholdMs: n
     hold(chunks: readonly LandingChunk[], parts: readonly Part[]): void {
       for (const c of chunks) {
         const part = parts.find((p) => p.from <= c.firstOffset && c.lastOffset <= p.to);
-        const bytes = c.body.byteLength;
-        if (!part || heldBytes + bytes > MAX_HELD_BYTES) continue;
+        if (!part) continue;
         const records = part.records.filter(
           (d) => d.record.offset >= c.firstOffset && d.record.offset <= c.lastOffset,
         );
+        // Counted as decoded: a compressed chunk's records take many times its bytes.
+        const bytes = records.reduce((n, d) => n + (d.record.value?.length ?? 0), c.body.byteLength);
+        if (heldBytes + bytes > MAX_HELD_BYTES) continue;
         held.set(keyOf(c.topic, c.partition, c.firstOffset), { lastOffset: c.lastOffset, records, bytes });
         heldBytes += bytes;
       }
