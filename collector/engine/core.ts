@@ -13,7 +13,7 @@ import { createFrontier, type Passed } from './frontier.ts';
 import { createIndexer } from './indexer.ts';
 import { createLandingWriter, type LandJob } from './land.ts';
 import type { BatchOutcome } from './outcomes.ts';
-import type { PackedBatch } from './protocol.ts';
+import { oldestInChunk, type PackedBatch } from './protocol.ts';
 export type { BatchOutcome, CountedMetric } from './outcomes.ts';
 
 // The ingest engine: the one writer of records, spans and everything derived from them. It runs
@@ -125,10 +125,27 @@ export function createEngineCore(deps: {
   let failures = 0;
 
   // Records handed to this engine and not yet indexed, and the partitions' positions on the
-  // broker: how far deadlines can be judged (frontier.ts). Rows an earlier run landed are of
-  // unknown time until indexed (`unknownAhead`, at the first step).
+  // broker: how far deadlines can be judged (frontier.ts). Rows an earlier run landed enter at the
+  // first step, each partition's from the time of its oldest chunk.
   const frontier = createFrontier();
   let firstStep = true;
+
+  /** Rows an earlier run landed hold deadlines back from each partition's oldest, until indexed. */
+  async function enterLandedBefore(waiting: number): Promise<void> {
+    if (!waiting) return;
+    try {
+      for (const { first, lastOffset } of await store.landing.waitingPartitions()) {
+        const body = Buffer.from(first.body.buffer, first.body.byteOffset, first.body.byteLength);
+        frontier.enter(first.topic, first.partition, lastOffset, oldestInChunk(first.format, body));
+      }
+    } catch (err) {
+      log.warn(
+        { err },
+        'could not read when the landed records were written; judging no deadline until indexed',
+      );
+      frontier.unknownAhead(waiting);
+    }
+  }
 
   const ahead = createDecodeAhead({
     maxBatchBytes: config.COLLECTOR_MAX_BATCH_BYTES,
@@ -154,7 +171,7 @@ export function createEngineCore(deps: {
     // Let batches that arrived meanwhile (worker messages are macrotasks) join this group.
     await new Promise<void>((r) => setImmediate(r));
     const { waiting } = await store.landing.stats();
-    if (firstStep) frontier.unknownAhead(waiting);
+    if (firstStep) await enterLandedBefore(waiting);
     firstStep = false;
     const full = waiting >= config.COLLECTOR_MAX_UNINDEXED;
     if (landQueue.length && !full) {

@@ -6,14 +6,16 @@ import type { RecordBatch } from '../../lib/bus/types.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { waitFor } from '../../lib/testing/wait-for.ts';
 import { loadCollectorConfig } from '../config.ts';
-import { loadSagaDefinitions } from '../sagas/definitions.ts';
+import { createSagaCatalog, loadSagaDefinitions } from '../sagas/definitions.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { flowTopics, orderFlow, type FlowRecord } from '../testing-flows.ts';
 import { createFrontier, judgedThrough, LATE_MARGIN_MS } from './frontier.ts';
 import { readBatchHeader } from '../../lib/bus/kafka-record-batch.ts';
 import { encodeBatch } from '../../lib/testing/kafka-batch-encoder.ts';
 import { createInlineEngine, createWorkerEngine, type BatchOutcome } from './index.ts';
-import { packBatches } from './protocol.ts';
+import { createEngineCore } from './core.ts';
+import { kafkaChunks, packedChunks } from './land.ts';
+import { oldestInChunk, packBatch, packBatches } from './protocol.ts';
 import { startSearchIndexer, type SearchIndexer } from './search.ts';
 
 // A saga's deadline is judged only up to where ingest is complete (frontier.ts): while records
@@ -92,6 +94,73 @@ describe('frontier', () => {
     expect(f.through()).toBe(floor);
     f.enter('a', 0, 30, Math.max(1_000_000 - 3_600_000, floor));
     expect(f.through()).toBe(floor);
+  });
+});
+
+describe('records an earlier run landed', () => {
+  it('hold deadlines back from the oldest of each partition until indexed, read from their bytes', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const packed = packBatch({
+      topic: 'a',
+      partition: 0,
+      highWatermark: 2,
+      records: [4_000, 3_000].map((timestamp, offset) => ({
+        topic: 'a',
+        partition: 0,
+        offset,
+        timestamp,
+        key: null,
+        value: Buffer.from('{}'),
+        headers: [],
+      })),
+    });
+    const kafka = encodeBatch({
+      baseOffset: 7,
+      baseTimestamp: 6_000,
+      records: [{ value: Buffer.from('{}') }],
+    });
+    await store.transaction(async (tx) =>
+      tx.landing.append([
+        ...kafkaChunks(
+          packBatches({
+            topic: 'b',
+            partition: 0,
+            highWatermark: 8,
+            records: [],
+            raw: { fromOffset: 7, lastOffset: 7, count: 1, batches: [kafka] },
+          })[0]!,
+          1,
+          -1,
+        ).chunks,
+        ...(await packedChunks(tx, packed, 1, -1)).chunks,
+      ]),
+    );
+    // As each indexing transaction begins, the frontier holds what it has not indexed yet.
+    const seen: number[] = [];
+    let indexed = 0;
+    const core = createEngineCore({
+      store,
+      config: loadCollectorConfig({}),
+      catalog: createSagaCatalog(loadSagaDefinitions(undefined)),
+      logger: silentLogger(),
+      now: Date.now,
+      onIndexed: (o) => (indexed += o.reduce((n, x) => n + x.stored, 0)),
+      onIndexing: () => seen.push(core.indexedThrough()),
+    });
+    try {
+      await waitFor(() => indexed === 3, { what: 'the landed records indexed', timeoutMs: 5_000 });
+      expect(seen[0]).toBe(3_000);
+      expect(core.indexedThrough()).toBe(Infinity);
+    } finally {
+      await core.stop();
+      await store.close();
+    }
+  });
+
+  it('of bytes that cannot be read are of unknown time', () => {
+    expect(oldestInChunk('kafka', Buffer.alloc(10))).toBe(-Infinity);
+    expect(oldestInChunk('packed', Buffer.alloc(10))).toBe(-Infinity);
+    expect(oldestInChunk('packed', Buffer.alloc(0))).toBe(Infinity);
   });
 });
 

@@ -115,6 +115,22 @@ export function packBatches(b: RecordBatch): PackedBatch[] {
   return out;
 }
 
+/**
+ * The oldest timestamp of a landed chunk's records (+Infinity when it has none), from its bytes:
+ * a Kafka record batch's header, or each packed record. -Infinity when the bytes cannot be read:
+ * of unknown time, it holds every deadline back until indexed.
+ */
+export function oldestInChunk(format: 'packed' | 'kafka', body: Buffer): number {
+  if (format === 'kafka') return readBatchHeader(body) ? oldestInBatches([body]) : -Infinity;
+  try {
+    let min = Infinity;
+    for (const r of readPackedRecords(body, '', 0)) if (r.timestamp < min) min = r.timestamp;
+    return min;
+  } catch {
+    return -Infinity;
+  }
+}
+
 /** The oldest first timestamp of Kafka record batches (their log-append time where the broker set it). */
 function oldestInBatches(batches: readonly Buffer[]): number {
   let min = Infinity;

@@ -9,6 +9,7 @@ import {
   catchUpSearchIndex,
   SEARCH_ROUND_RECORDS,
   searchPending,
+  searchPendingPartitions,
 } from '../store/sqlite/search-index.ts';
 import { createFrontier, judgedThrough, type Passed } from './frontier.ts';
 import { createSearchSagas } from './search-sagas.ts';
@@ -66,9 +67,18 @@ const sql = openSql(init.dbPath, { cacheMb: 4 });
 attachSearchIndex(sql, init.dbPath);
 // Deadlines are judged up to where both stages are through: the ingest engine (as it last said)
 // and this worker, whose frontier holds the runs indexed and not yet read here. What the search
-// file had not caught up with at start is of unknown time until read.
+// file had not caught up with at start holds deadlines back from each partition's oldest record
+// until read.
 const frontier = createFrontier();
-frontier.unknownAhead(searchPending(sql));
+try {
+  for (const p of searchPendingPartitions(sql)) frontier.enter(p.topic, p.partition, p.lastOffset, p.oldest);
+} catch (err) {
+  logger.warn(
+    { err },
+    'could not read when the records waiting for search were written; judging no deadline until read',
+  );
+  frontier.unknownAhead(searchPending(sql));
+}
 let indexedThrough = -Infinity;
 const derivedThrough = () => Math.min(indexedThrough, frontier.through());
 const sagas = createSearchSagas(sql, {

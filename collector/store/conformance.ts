@@ -185,6 +185,23 @@ export function storeConformance(open: OpenStore): void {
     await s.transaction((tx) => tx.landing.remove(rest[rest.length - 1]!.seq));
     expect(await s.landing.stats()).toMatchObject({ waiting: 0 });
     expect(await s.landing.highestOffset('t', 0)).toBe(0);
+    // Per partition waiting: its oldest chunk (bytes and all) and its highest offset.
+    expect(await s.landing.waitingPartitions()).toEqual([]);
+    await s.transaction((tx) =>
+      tx.landing.append([
+        chunk(10, 12, 3),
+        { ...chunk(4, 6, 3), topic: 'u', partition: 2 },
+        chunk(13, 14, 2),
+      ]),
+    );
+    const partitions = await s.landing.waitingPartitions();
+    expect(
+      partitions.map((p) => [p.first.topic, p.first.partition, p.first.firstOffset, p.lastOffset]),
+    ).toEqual([
+      ['t', 0, 10, 14],
+      ['u', 2, 4, 6],
+    ]);
+    expect([...partitions[0]!.first.body]).toEqual([...chunk(10, 12, 3).body]);
   });
 
   it('finds ids whole and by any of their parts, in the key, headers and value', async () => {

@@ -168,6 +168,11 @@ export interface LandingRepo {
   holds(topic: string, partition: number, offset: number): Promise<boolean>;
   /** The oldest waiting chunks, in landing order: `limit` records and `maxBytes` of bodies, and always the first. */
   next(limit: number, maxBytes: number): Promise<LandedChunk[]>;
+  /**
+   * Per partition with chunks of this collector waiting: its oldest chunk, and the highest offset
+   * waiting. How far back a restart's waiting records hold deadlines (engine/frontier.ts).
+   */
+  waitingPartitions(): Promise<{ readonly first: LandedChunk; readonly lastOffset: number }[]>;
   /** Drops every chunk up to and including `seq` (they have been indexed). */
   remove(throughSeq: number): Promise<void>;
   /**

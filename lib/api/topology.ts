@@ -44,7 +44,8 @@ export const healthSchema = z.object({
   /**
    * The time (ms) up to which saga deadlines are judged: now when every record is derived; earlier
    * while records that could answer a deadline still wait (consumer lag, indexing, the search
-   * worker); null while records of unknown time wait (what an earlier run left). A saga whose
+   * worker); null while records of unknown time wait (landed bytes whose times could not be read
+   * ahead; what an earlier run left is read at start). A saga whose
    * deadline passed after it is not called STUCK yet.
    */
   stuckJudgedThrough: z.number().nullable(),

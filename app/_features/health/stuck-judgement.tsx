@@ -25,8 +25,9 @@ export function StuckJudgement() {
     >
       {through === null ? (
         <>
-          STUCK is not judged yet: the collector is indexing records an earlier run left, whose times it does
-          not know until it reads them. Sagas past their deadline show their state without STUCK until then.
+          STUCK is not judged yet: the collector is indexing records whose times it could not read ahead
+          (landed bytes it could not decode), and does not know until it indexes them. Sagas past their
+          deadline show their state without STUCK until then.
         </>
       ) : (
         <>

@@ -1,5 +1,5 @@
 import type { LandedChunk, LandingRepo } from '../types.ts';
-import { buf, lim, reqNum, reqStr } from '../sqlite/db.ts';
+import { buf, lim, reqNum, reqStr, type Row } from '../sqlite/db.ts';
 import type { Db, Param } from './db.ts';
 
 // Landed chunks in the shared PostgreSQL store. Each collector indexes the chunks it landed
@@ -11,6 +11,18 @@ import type { Db, Param } from './db.ts';
 // table drops the second copy, and derivations run only for a record actually inserted.
 
 export const MEMBER_STALE_MS = 20_000;
+
+const chunkOf = (r: Row): LandedChunk => ({
+  seq: reqNum(r, 'seq'),
+  topic: reqStr(r, 'topic'),
+  partition: reqNum(r, 'partition'),
+  format: reqNum(r, 'format') === 1 ? 'kafka' : 'packed',
+  firstOffset: reqNum(r, 'first_offset'),
+  lastOffset: reqNum(r, 'last_offset'),
+  count: reqNum(r, 'count'),
+  landedAt: reqNum(r, 'landed_at'),
+  body: buf(r, 'body') ?? Buffer.alloc(0),
+});
 
 export function createLandingRepo(db: Db, member: string, now: () => number): LandingRepo {
   return {
@@ -77,17 +89,18 @@ export function createLandingRepo(db: Db, member: string, now: () => number): La
          ) AS x WHERE records_before = 0 OR (records_before < ? AND bytes_before < ?) ORDER BY seq`,
         [member, limit, maxBytes],
       );
-      return rows.map((r): LandedChunk => ({
-        seq: reqNum(r, 'seq'),
-        topic: reqStr(r, 'topic'),
-        partition: reqNum(r, 'partition'),
-        format: reqNum(r, 'format') === 1 ? 'kafka' : 'packed',
-        firstOffset: reqNum(r, 'first_offset'),
-        lastOffset: reqNum(r, 'last_offset'),
-        count: reqNum(r, 'count'),
-        landedAt: reqNum(r, 'landed_at'),
-        body: buf(r, 'body') ?? Buffer.alloc(0),
-      }));
+      return rows.map(chunkOf);
+    },
+    async waitingPartitions() {
+      const rows = await db.all(
+        `SELECT l.*, m.last AS partition_last FROM landing AS l
+         JOIN (SELECT min(seq) AS first, max(last_offset) AS last FROM landing WHERE owner = ?
+               GROUP BY topic, partition) AS m
+           ON l.seq = m.first
+         ORDER BY l.seq`,
+        [member],
+      );
+      return rows.map((r) => ({ first: chunkOf(r), lastOffset: reqNum(r, 'partition_last') }));
     },
     async remove(throughSeq) {
       await db.run('DELETE FROM landing WHERE owner = ? AND seq <= ?', [member, throughSeq]);

@@ -136,6 +136,17 @@ export function createLandingRepo(
     if (seg !== null && segments) return segments.read(seg, reqNum(r, 'segment_at'), reqNum(r, 'size'));
     return buf(r, 'body') ?? Buffer.alloc(0);
   };
+  const chunkOf = (r: Row): LandedChunk => ({
+    seq: reqNum(r, 'seq'),
+    topic: reqStr(r, 'topic'),
+    partition: reqNum(r, 'partition'),
+    format: reqNum(r, 'format') === 1 ? 'kafka' : 'packed',
+    firstOffset: reqNum(r, 'first_offset'),
+    lastOffset: reqNum(r, 'last_offset'),
+    count: reqNum(r, 'count'),
+    landedAt: reqNum(r, 'landed_at'),
+    body: bodyOf(r),
+  });
   return {
     append(chunks: readonly LandingChunk[]) {
       if (!chunks.length) return;
@@ -203,17 +214,17 @@ export function createLandingRepo(
            ) WHERE records_before = 0 OR (records_before < ? AND bytes_before < ?) ORDER BY seq`,
           [limit, maxBytes],
         )
-        .map((r) => ({
-          seq: reqNum(r, 'seq'),
-          topic: reqStr(r, 'topic'),
-          partition: reqNum(r, 'partition'),
-          format: reqNum(r, 'format') === 1 ? ('kafka' as const) : ('packed' as const),
-          firstOffset: reqNum(r, 'first_offset'),
-          lastOffset: reqNum(r, 'last_offset'),
-          count: reqNum(r, 'count'),
-          landedAt: reqNum(r, 'landed_at'),
-          body: bodyOf(r),
-        }));
+        .map(chunkOf);
+    },
+    waitingPartitions() {
+      return sql
+        .all(
+          `SELECT l.*, m.last AS partition_last FROM landing AS l
+           JOIN (SELECT min(seq) AS first, max(last_offset) AS last FROM landing GROUP BY topic, partition) AS m
+             ON l.seq = m.first
+           ORDER BY l.seq`,
+        )
+        .map((r) => ({ first: chunkOf(r), lastOffset: reqNum(r, 'partition_last') }));
     },
     remove(throughSeq: number) {
       sql.run('DELETE FROM landing WHERE seq <= ?', [throughSeq]);

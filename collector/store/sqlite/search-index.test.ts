@@ -12,7 +12,13 @@ import { openSql, type Sql } from './db.ts';
 import { createSqliteStore } from './index.ts';
 import { migrate } from './migrations.ts';
 import { createSagaRepo } from './sagas.ts';
-import { attachSearchIndex, catchUpSearchIndex, FTS_AUTOMERGE, searchIndexPath } from './search-index.ts';
+import {
+  attachSearchIndex,
+  catchUpSearchIndex,
+  FTS_AUTOMERGE,
+  searchIndexPath,
+  searchPendingPartitions,
+} from './search-index.ts';
 
 // A store file's text index lives in `<db>-search` and is filled by the search worker's rounds
 // (`catchUpSearchIndex`), not by the record transactions: these check what the worker's
@@ -81,6 +87,30 @@ describe('search index of a store file', () => {
     // Nothing is indexed twice: one index row per record.
     expect(await catchUpSearchIndex(sql, 3)).toBe(0);
     expect(ftsRows(sql)).toBe(7);
+  });
+
+  it('says, per partition, how old the records waiting for it are (a restart behind holds deadlines from there)', async () => {
+    const path = files();
+    const writer = open(path, { attachSearch: false });
+    await writer.transaction(async (tx) => {
+      for (let o = 0; o < 4; o++) await tx.records.insert(newRecord(o, { timestamp: 5000 + o }));
+      for (let o = 0; o < 3; o++)
+        await tx.records.insert(newRecord(o, { topic: 'u', partition: 2, timestamp: 9000 - o }));
+    });
+    const sql = worker(path);
+    const pending = () => searchPendingPartitions(sql).sort((a, b) => a.topic.localeCompare(b.topic));
+    expect(pending()).toEqual([
+      { topic: 't', partition: 0, lastOffset: 3, oldest: 5000 },
+      { topic: 'u', partition: 2, lastOffset: 2, oldest: 8998 },
+    ]);
+    // Read up to t/0's third record: what is left of t/0 starts at its fourth.
+    expect(await catchUpSearchIndex(sql, 3)).toBe(3);
+    expect(pending()).toEqual([
+      { topic: 't', partition: 0, lastOffset: 3, oldest: 5003 },
+      { topic: 'u', partition: 2, lastOffset: 2, oldest: 8998 },
+    ]);
+    await drain(sql);
+    expect(pending()).toEqual([]);
   });
 
   it('indexes the decoded text of a schema-encoded value, not its bytes', async () => {

@@ -85,6 +85,33 @@ export function searchPending(sql: Sql): number {
   return Math.max(0, hi - done);
 }
 
+/**
+ * Per partition with stored records not yet in the search index: the oldest record's time and the
+ * highest offset among them. How far back they hold deadlines (engine/frontier.ts) when the
+ * search worker starts behind (after a crash, a stop during a catch-up).
+ */
+export function searchPendingPartitions(
+  sql: Sql,
+): { topic: string; partition: number; lastOffset: number; oldest: number }[] {
+  const range = sql.get(MIN_MAX_SEQ);
+  const state = sql.get('SELECT indexed_to FROM search.search_state WHERE id = 1');
+  const lo = range ? num(range, 'lo') : null;
+  if (lo === null) return [];
+  const done = Math.max(state ? reqNum(state, 'indexed_to') : 0, lo - 1);
+  return sql
+    .all(
+      `SELECT topic, partition, min(ts) AS oldest, max(offset) AS last FROM records WHERE seq > ?
+       GROUP BY topic, partition`,
+      [done],
+    )
+    .map((r) => ({
+      topic: reqStr(r, 'topic'),
+      partition: reqNum(r, 'partition'),
+      lastOffset: reqNum(r, 'last'),
+      oldest: reqNum(r, 'oldest'),
+    }));
+}
+
 /** Index rows of deleted records dropped per round at most. */
 const PURGE_ROWS = 5000;
 
