@@ -1,5 +1,6 @@
-import type { LandedChunk, LandingRepo } from '../types.ts';
-import { buf, lim, reqNum, reqStr, type Row } from '../sqlite/db.ts';
+import type { LandingRepo } from '../types.ts';
+import { buf, lim, reqNum, type Row } from '../sqlite/db.ts';
+import { landedChunkOf } from '../sqlite/landing.ts';
 import type { Db, Param } from './db.ts';
 
 // Landed chunks in the shared PostgreSQL store. Each collector indexes the chunks it landed
@@ -12,17 +13,7 @@ import type { Db, Param } from './db.ts';
 
 export const MEMBER_STALE_MS = 20_000;
 
-const chunkOf = (r: Row): LandedChunk => ({
-  seq: reqNum(r, 'seq'),
-  topic: reqStr(r, 'topic'),
-  partition: reqNum(r, 'partition'),
-  format: reqNum(r, 'format') === 1 ? 'kafka' : 'packed',
-  firstOffset: reqNum(r, 'first_offset'),
-  lastOffset: reqNum(r, 'last_offset'),
-  count: reqNum(r, 'count'),
-  landedAt: reqNum(r, 'landed_at'),
-  body: buf(r, 'body') ?? Buffer.alloc(0),
-});
+const chunkOf = (r: Row) => landedChunkOf(r, buf(r, 'body') ?? Buffer.alloc(0));
 
 export function createLandingRepo(db: Db, member: string, now: () => number): LandingRepo {
   return {

@@ -124,6 +124,19 @@ export interface LandingRepoOptions {
   readonly segmentBytes?: number;
 }
 
+/** A landing row as a chunk, its bytes read by the caller (a segment file, or the row's own). */
+export const landedChunkOf = (r: Row, body: Uint8Array): LandedChunk => ({
+  seq: reqNum(r, 'seq'),
+  topic: reqStr(r, 'topic'),
+  partition: reqNum(r, 'partition'),
+  format: reqNum(r, 'format') === 1 ? 'kafka' : 'packed',
+  firstOffset: reqNum(r, 'first_offset'),
+  lastOffset: reqNum(r, 'last_offset'),
+  count: reqNum(r, 'count'),
+  landedAt: reqNum(r, 'landed_at'),
+  body,
+});
+
 export function createLandingRepo(
   sql: Sql,
   options: LandingRepoOptions = {},
@@ -136,17 +149,7 @@ export function createLandingRepo(
     if (seg !== null && segments) return segments.read(seg, reqNum(r, 'segment_at'), reqNum(r, 'size'));
     return buf(r, 'body') ?? Buffer.alloc(0);
   };
-  const chunkOf = (r: Row): LandedChunk => ({
-    seq: reqNum(r, 'seq'),
-    topic: reqStr(r, 'topic'),
-    partition: reqNum(r, 'partition'),
-    format: reqNum(r, 'format') === 1 ? 'kafka' : 'packed',
-    firstOffset: reqNum(r, 'first_offset'),
-    lastOffset: reqNum(r, 'last_offset'),
-    count: reqNum(r, 'count'),
-    landedAt: reqNum(r, 'landed_at'),
-    body: bodyOf(r),
-  });
+  const chunkOf = (r: Row) => landedChunkOf(r, bodyOf(r));
   return {
     append(chunks: readonly LandingChunk[]) {
       if (!chunks.length) return;
