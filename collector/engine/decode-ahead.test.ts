@@ -86,26 +86,40 @@ describe('records decoded on arrival', () => {
     expect(ahead.take(chunks[0]!, 3_000)).toBeUndefined();
   });
 
-  it('are held up to a bound, and dropped when indexing failed', () => {
+  it('are decoded ahead up to a bound per arriving batch, held up to a bound, and dropped when indexing failed', () => {
     const ahead = createDecodeAhead({ maxBatchBytes: 64 * 1024 * 1024, lateThresholdMs, logger });
+    const opts = decodeOptionsOf(loadCollectorConfig({}), 0);
     const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
-    const batch: RecordBatch = {
-      topic: 't',
-      partition: 1,
-      highWatermark: 3,
-      records: [],
-      raw: {
-        fromOffset: 0,
-        lastOffset: 2,
-        count: 3,
-        batches: [0, 1, 2].map((o) => encodeBatch({ baseOffset: o, records: [{ value: big }] })),
-      },
-    };
-    const [packed] = packBatches(batch);
-    const { parts } = ahead.decode(packed!, -1, decodeOptionsOf(loadCollectorConfig({}), 0));
-    const { chunks } = kafkaChunks(packed!, 0, -1);
-    ahead.hold(chunks, parts);
-    // 8 MB held at most: two of the three.
+    const arriving = (
+      offsets: number[],
+      batches = offsets.map((o) => encodeBatch({ baseOffset: o, records: [{ value: big }] })),
+    ) =>
+      packBatches({
+        topic: 't',
+        partition: 1,
+        highWatermark: offsets.at(-1)! + 1,
+        records: [],
+        raw: { fromOffset: offsets[0]!, lastOffset: offsets.at(-1)!, count: offsets.length, batches },
+      })[0]!;
+    // One arriving batch of two 3 MB records: the first is decoded ahead, the second would pass
+    // the 4 MB an arriving batch may take (left to indexing, not shown).
+    expect(ahead.decode(arriving([0, 1]), -1, opts).tail.map((r) => r.offset)).toEqual([0]);
+    // Too many records: refused from the batch's header, before anything is decoded.
+    const many = encodeBatch({
+      baseOffset: 0,
+      records: Array.from({ length: 10_001 }, () => ({ value: json(0) })),
+    });
+    expect(ahead.decode(arriving([0], [many]), -1, opts)).toEqual({ tail: [], parts: [] });
+
+    // Three arriving batches of one 3 MB record each, all decoded; 8 MB held at most: two of them.
+    const chunks = [0, 1, 2].flatMap((o) => {
+      const batch = arriving([o]);
+      const { parts } = ahead.decode(batch, -1, opts);
+      expect(parts).toHaveLength(1);
+      const landed = kafkaChunks(batch, 0, o - 1).chunks;
+      ahead.hold(landed, parts);
+      return landed;
+    });
     expect(ahead.held()).toBe(2);
     ahead.clear();
     expect(ahead.held()).toBe(0);

@@ -24,6 +24,16 @@ import { readPackedRecords, type PackedBatch } from './protocol.ts';
  */
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
 
+/**
+ * An arriving batch is decoded ahead up to this many records and bytes of keys and values (as
+ * decompressed), all its record batches together. The worker's heap is capped (192 MB) and a
+ * batch that reaches the engine has not landed yet: one that made the worker run out of memory
+ * here would kill it again at every redelivery, where at indexing it is set aside after two
+ * deaths (quarantine). A larger batch is not shown on the tail; it is indexed as any other.
+ */
+const AHEAD_MAX_RECORDS = 10_000;
+const AHEAD_MAX_BYTES = 4 * 1024 * 1024;
+
 /** The records of a run of offsets decoded on arrival: a Kafka record batch, or a packed batch. */
 export interface Part {
   readonly from: number;
@@ -35,31 +45,52 @@ const keyOf = (topic: string, partition: number, firstOffset: number) =>
   `${topic}\u0000${partition}\u0000${firstOffset}`;
 
 export function createDecodeAhead(o: { maxBatchBytes: number; lateThresholdMs: number; logger: Logger }) {
-  const limits = { ...DEFAULT_DECODE_LIMITS, maxBytes: o.maxBatchBytes };
   const held = new Map<string, { lastOffset: number; records: readonly DecodedRecord[]; bytes: number }>();
   let heldBytes = 0;
 
-  /** A batch's records, decoded; a Kafka record batch that cannot be read is left to indexing. */
+  /**
+   * A batch's records, decoded, within the bounds of one arriving batch; a Kafka record batch that
+   * cannot be read, or that would take the batch past them, is left to indexing (and not shown).
+   */
   function decodeParts(batch: PackedBatch, opts: DecodeOptions): Part[] {
     const buf = Buffer.from(batch.bytes);
     const { topic, partition } = batch;
     if (batch.format === 'packed') {
+      if (batch.count > AHEAD_MAX_RECORDS || buf.length > AHEAD_MAX_BYTES) {
+        o.logger.warn(
+          { topic, partition, records: batch.count },
+          'a batch too large to show on the live tail',
+        );
+        return [];
+      }
       const records = readPackedRecords(buf, topic, partition).map((r) => decodeRecord(r, opts));
       return records.length
         ? [{ from: records[0]!.record.offset, to: records.at(-1)!.record.offset, records }]
         : [];
     }
     const parts: Part[] = [];
+    let records = AHEAD_MAX_RECORDS;
+    let bytes = AHEAD_MAX_BYTES;
     for (let at = 0; at < buf.length;) {
       const h = readBatchHeader(buf, at);
       if (!h) break;
       const from = Math.max(h.baseOffset, batch.fromOffset);
       try {
-        const records = decodeRecordBatch(buf.subarray(at, at + h.size), topic, partition, from, limits);
-        parts.push({ from, to: h.lastOffset, records: records.map((r) => decodeRecord(r, opts)) });
+        // Refused before decompressing when it holds too many records, while decompressing when
+        // its records take too many bytes: a compression bomb costs at most the bound.
+        const limits = {
+          maxRecords: Math.min(records, DEFAULT_DECODE_LIMITS.maxRecords),
+          maxBytes: Math.max(1, Math.min(bytes, o.maxBatchBytes)),
+        };
+        const consumed = decodeRecordBatch(buf.subarray(at, at + h.size), topic, partition, from, limits);
+        const size = consumed.reduce((n, r) => n + (r.key?.length ?? 0) + (r.value?.length ?? 0), 0);
+        if (size > bytes) throw new RecordBatchError(`its records take more than the ${bytes} bytes left`);
+        records -= consumed.length;
+        bytes -= size;
+        parts.push({ from, to: h.lastOffset, records: consumed.map((r) => decodeRecord(r, opts)) });
       } catch (err) {
         if (!(err instanceof RecordBatchError)) throw err;
-        o.logger.debug({ err, topic, partition }, 'a record batch is not shown on the live tail');
+        o.logger.warn({ err, topic, partition }, 'a record batch is not shown on the live tail');
       }
       at += h.size;
     }

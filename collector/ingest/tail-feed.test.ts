@@ -24,6 +24,20 @@ const batch = (
   })),
 });
 
+/** A record of partition 0 as the live tail shows it. */
+function shownAs(offset: number): RecordSummary {
+  const shown: RecordSummary[] = [];
+  const f = createTailFeed({
+    config: loadCollectorConfig({}),
+    hasSubscribers: () => true,
+    publish: (r) => shown.push(...r),
+    now: Date.now,
+    logger: silentLogger(),
+  });
+  f.offer(batch(0, [offset]));
+  return shown[0]!;
+}
+
 function feed(subscribers = true) {
   const shown: RecordSummary[] = [];
   const f = createTailFeed({
@@ -45,6 +59,19 @@ describe('live tail feed', () => {
     f.offer(batch(0, [1, 2, 3]));
     expect(offsets()).toEqual(['0:0', '0:1', '0:2', '1:7', '0:3']);
     expect(shown[0]!.anomalies).toContain('broken_trace');
+  });
+
+  it('counts records shown once the engine showed them, not when it was asked to', () => {
+    const { f, offsets } = feed();
+    expect(f.claim(batch(0, [0, 1]))).toBe(-1);
+    // The engine's worker died before it showed them: fetched again, they are asked for again.
+    expect(f.claim(batch(0, [0, 1]))).toBe(-1);
+    f.show([shownAs(0), shownAs(1)]);
+    // Both requests answered (a redelivery raced the first): each record goes out once.
+    f.show([shownAs(0), shownAs(1)]);
+    expect(offsets()).toEqual(['0:0', '0:1']);
+    expect(f.claim(batch(0, [0, 1]))).toBeUndefined();
+    expect(f.claim(batch(0, [1, 2]))).toBe(1);
   });
 
   it('stays quiet with no one watching and while the consumer is far behind', () => {

@@ -17,7 +17,8 @@ import { decodeOptionsOf, decodeRecord, type DecodedRecord } from './decode-reco
 // index, are decoded here (`offer`). Each record carries the anomalies it shows by itself (late,
 // broken or missing trace); the ones that need the records before it (duplicate, out of order)
 // appear once it is indexed. A batch fetched again (a failed landing, a rebalance) is not shown
-// again: per partition, only offsets past the last one shown go out.
+// again: per partition, only offsets past the last one shown go out; one the engine never showed
+// (its worker died first) is, when fetched again.
 
 export type TailFeedConfig = Pick<
   CollectorConfig,
@@ -64,26 +65,33 @@ export function createTailFeed(deps: {
 
   /**
    * Whether the batch's records go to the tail: the offset past which they do (those at or below it
-   * were shown already), or undefined when none do. Marks them shown.
+   * were shown already), or undefined when none do. They count as shown once `show` got them: a
+   * batch whose records the engine never sent (its worker died) is shown when fetched again.
    */
   function claim(batch: RecordBatch): number | undefined {
     const last = Math.max(batch.raw?.lastOffset ?? -1, batch.records.at(-1)?.offset ?? -1);
     if (last < 0) return undefined;
     watch.note(batch.topic, batch.partition, batch.highWatermark, last);
     if (!deps.hasSubscribers() || watch.catchingUp()) return undefined;
-    const key = `${batch.topic}\u0000${batch.partition}`;
-    const after = shown.get(key) ?? -1;
-    if (last <= after) return undefined;
-    shown.set(key, last);
-    return after;
+    const after = shown.get(`${batch.topic}\u0000${batch.partition}`) ?? -1;
+    return last <= after ? undefined : after;
+  }
+
+  /** Publishes the records not shown yet (per partition, past the last offset shown). */
+  function show(records: readonly RecordSummary[]): void {
+    const out = records.filter((r) => {
+      const key = `${r.topic}\u0000${r.partition}`;
+      if (r.offset <= (shown.get(key) ?? -1)) return false;
+      shown.set(key, r.offset);
+      return true;
+    });
+    if (out.length) deps.publish(out);
   }
 
   return {
     claim,
     /** Records decoded elsewhere (the ingest engine, from what `claim` let through). */
-    show(records: readonly RecordSummary[]): void {
-      if (records.length) deps.publish(records);
-    },
+    show,
     /** Claims a batch and decodes what goes out on this thread (a tail reader's batches). */
     offer(batch: RecordBatch): void {
       const after = claim(batch);
@@ -91,8 +99,7 @@ export function createTailFeed(deps: {
       try {
         const opts = decodeOptionsOf(config, deps.now());
         const decoded = recordsOf(batch, after).map((r) => decodeRecord(r, opts));
-        const summaries = tailSummaries(decoded, after, config.LATE_EVENT_THRESHOLD_MS);
-        if (summaries.length) deps.publish(summaries);
+        show(tailSummaries(decoded, after, config.LATE_EVENT_THRESHOLD_MS));
       } catch (err) {
         // The tail is a view: a batch it cannot show is still landed and indexed (and shown there).
         deps.logger.warn(
