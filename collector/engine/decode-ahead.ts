@@ -7,7 +7,7 @@ import {
 } from '../../lib/bus/kafka-record-batch.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { decodeRecord, type DecodedRecord, type DecodeOptions } from '../ingest/decode-record.ts';
-import { tailSummaries } from '../ingest/tail-feed.ts';
+import { AHEAD_MAX_BYTES, AHEAD_MAX_RECORDS, tailSummaries } from '../ingest/tail-feed.ts';
 import type { LandingChunk } from '../store/types.ts';
 import { readPackedRecords, type PackedBatch } from './protocol.ts';
 
@@ -24,16 +24,6 @@ import { readPackedRecords, type PackedBatch } from './protocol.ts';
  */
 const MAX_HELD_BYTES = 8 * 1024 * 1024;
 
-/**
- * An arriving batch is decoded ahead up to this many records and bytes of keys and values (as
- * decompressed), all its record batches together. The worker's heap is capped (192 MB) and a
- * batch that reaches the engine has not landed yet: one that made the worker run out of memory
- * here would kill it again at every redelivery, where at indexing it is set aside after two
- * deaths (quarantine). A larger batch is not shown on the tail; it is indexed as any other.
- */
-const AHEAD_MAX_RECORDS = 10_000;
-const AHEAD_MAX_BYTES = 4 * 1024 * 1024;
-
 /** The records of a run of offsets decoded on arrival: a Kafka record batch, or a packed batch. */
 export interface Part {
   readonly from: number;
@@ -49,8 +39,9 @@ export function createDecodeAhead(o: { maxBatchBytes: number; lateThresholdMs: n
   let heldBytes = 0;
 
   /**
-   * A batch's records, decoded, within the bounds of one arriving batch; a Kafka record batch that
-   * cannot be read, or that would take the batch past them, is left to indexing (and not shown).
+   * A batch's records, decoded, within the bounds of one arriving batch (tail-feed.ts: main hands
+   * over only batches that surely fit; these hold all the same); a Kafka record batch that cannot
+   * be read, or that would take the batch past them, is left to indexing (and not shown).
    */
   function decodeParts(batch: PackedBatch, opts: DecodeOptions): Part[] {
     const buf = Buffer.from(batch.bytes);

@@ -87,7 +87,7 @@ export function createIngest(deps: IngestDeps) {
     // young-generation collections and be promoted to the old generation.
     const { topic, partition } = batch;
     const records = batch.records.length + (batch.raw?.count ?? 0);
-    const done = engine.land(batch, tail?.claim(batch)).then(
+    const done = engine.land(batch, tail?.handOff(batch)).then(
       (duplicates) => {
         wakeRoom();
         // Landed is stored: a long catch-up, indexed later, is still a collector that ingests.

@@ -3,7 +3,7 @@ import type { RecordSummary } from '../../lib/api/records.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { RecordBatch } from '../../lib/bus/types.ts';
 import { loadCollectorConfig } from '../config.ts';
-import { createTailFeed } from './tail-feed.ts';
+import { AHEAD_MAX_RECORDS, createTailFeed } from './tail-feed.ts';
 
 const batch = (
   partition: number,
@@ -72,6 +72,18 @@ describe('live tail feed', () => {
     expect(offsets()).toEqual(['0:0', '0:1']);
     expect(f.claim(batch(0, [0, 1]))).toBeUndefined();
     expect(f.claim(batch(0, [1, 2]))).toBe(1);
+  });
+
+  it('hands a batch to the engine to decode as it arrives, unless it is too large for that', () => {
+    const { f, offsets } = feed();
+    expect(f.handOff(batch(0, [0, 1]))).toBe(-1);
+    expect(offsets()).toEqual([]);
+    const large = batch(
+      1,
+      Array.from({ length: AHEAD_MAX_RECORDS + 1 }, (_, i) => i),
+    );
+    expect(f.handOff(large)).toBeUndefined();
+    expect(offsets()).toHaveLength(AHEAD_MAX_RECORDS + 1);
   });
 
   it('stays quiet with no one watching and while the consumer is far behind', () => {

@@ -1,5 +1,9 @@
 import type { RecordSummary } from '../../lib/api/records.ts';
-import { decodeRecordBatch, DEFAULT_DECODE_LIMITS } from '../../lib/bus/kafka-record-batch.ts';
+import {
+  decodeRecordBatch,
+  DEFAULT_DECODE_LIMITS,
+  readBatchHeader,
+} from '../../lib/bus/kafka-record-batch.ts';
 import type { ConsumedRecord, RecordBatch } from '../../lib/bus/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { toSummary } from '../api/record-views.ts';
@@ -19,6 +23,34 @@ import { decodeOptionsOf, decodeRecord, type DecodedRecord } from './decode-reco
 // appear once it is indexed. A batch fetched again (a failed landing, a rebalance) is not shown
 // again: per partition, only offsets past the last one shown go out; one the engine never showed
 // (its worker died first) is, when fetched again.
+
+/**
+ * An arriving batch is decoded ahead by the engine (engine/decode-ahead.ts) up to this many
+ * records and bytes of keys and values, all its record batches together. The worker's heap is
+ * capped (192 MB) and the batch has not landed yet: one that made the worker run out of memory
+ * there would kill it again at every redelivery, where at indexing it is set aside after two
+ * deaths (quarantine). So only a batch that surely fits goes to the engine for the tail (`handOff`);
+ * a larger one is decoded here, on the fetching thread, as it is for a tail reader.
+ */
+export const AHEAD_MAX_RECORDS = 10_000;
+export const AHEAD_MAX_BYTES = 4 * 1024 * 1024;
+/** Fetched bytes of a compressed batch past which its records could take more than AHEAD_MAX_BYTES. */
+const AHEAD_MAX_COMPRESSED_BYTES = 256 * 1024;
+
+/** Whether the engine surely decodes all of the batch within the bounds above. */
+function fitsAhead(batch: RecordBatch): boolean {
+  let records = batch.records.length;
+  let bytes = 0;
+  for (const r of batch.records) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  let compressed = false;
+  for (const b of batch.raw?.batches ?? []) {
+    const h = readBatchHeader(b);
+    records += h?.recordCount ?? 0;
+    bytes += b.length;
+    if (!h || (h.attributes & 0x07) !== 0) compressed = true;
+  }
+  return records <= AHEAD_MAX_RECORDS && bytes <= (compressed ? AHEAD_MAX_COMPRESSED_BYTES : AHEAD_MAX_BYTES);
+}
 
 export type TailFeedConfig = Pick<
   CollectorConfig,
@@ -88,25 +120,40 @@ export function createTailFeed(deps: {
     if (out.length) deps.publish(out);
   }
 
+  /** Decodes what of a batch goes out past `after`, on this thread, and shows it. */
+  function showHere(batch: RecordBatch, after: number): void {
+    try {
+      const opts = decodeOptionsOf(config, deps.now());
+      const decoded = recordsOf(batch, after).map((r) => decodeRecord(r, opts));
+      show(tailSummaries(decoded, after, config.LATE_EVENT_THRESHOLD_MS));
+    } catch (err) {
+      // The tail is a view: a batch it cannot show is still landed and indexed (and shown there).
+      deps.logger.warn(
+        { err, topic: batch.topic, partition: batch.partition },
+        'could not show a batch on the live tail',
+      );
+    }
+  }
+
   return {
     claim,
-    /** Records decoded elsewhere (the ingest engine, from what `claim` let through). */
+    /**
+     * For the ingest engine: the offset past which the batch's records go to the tail (the engine
+     * decodes them as it arrives and hands them to `show`), or undefined. A batch too large to be
+     * decoded ahead safely is shown here instead.
+     */
+    handOff(batch: RecordBatch): number | undefined {
+      const after = claim(batch);
+      if (after === undefined || fitsAhead(batch)) return after;
+      showHere(batch, after);
+      return undefined;
+    },
+    /** Records decoded elsewhere (the ingest engine, from what `handOff` let through). */
     show,
     /** Claims a batch and decodes what goes out on this thread (a tail reader's batches). */
     offer(batch: RecordBatch): void {
       const after = claim(batch);
-      if (after === undefined) return;
-      try {
-        const opts = decodeOptionsOf(config, deps.now());
-        const decoded = recordsOf(batch, after).map((r) => decodeRecord(r, opts));
-        show(tailSummaries(decoded, after, config.LATE_EVENT_THRESHOLD_MS));
-      } catch (err) {
-        // The tail is a view: a batch it cannot show is still landed and indexed (and shown there).
-        deps.logger.warn(
-          { err, topic: batch.topic, partition: batch.partition },
-          'could not show a batch on the live tail',
-        );
-      }
+      if (after !== undefined) showHere(batch, after);
     },
   };
 }
