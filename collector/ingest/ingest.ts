@@ -87,7 +87,8 @@ export function createIngest(deps: IngestDeps) {
     // young-generation collections and be promoted to the old generation.
     const { topic, partition } = batch;
     const records = batch.records.length + (batch.raw?.count ?? 0);
-    const done = engine.land(batch, tail?.handOff(batch)).then(
+    const tailAfter = tail?.handOff(batch);
+    const done = engine.land(batch, tailAfter).then(
       (duplicates) => {
         wakeRoom();
         // Landed is stored: a long catch-up, indexed later, is still a collector that ingests.
@@ -101,6 +102,7 @@ export function createIngest(deps: IngestDeps) {
       },
       (err: unknown) => {
         wakeRoom();
+        if (tailAfter !== undefined) tail?.unclaim(batch, tailAfter);
         log.error({ err, topic, partition }, 'landing a batch failed; it will be read again');
         throw err;
       },

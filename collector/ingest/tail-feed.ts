@@ -15,14 +15,14 @@ import { decodeOptionsOf, decodeRecord, type DecodedRecord } from './decode-reco
 // The live tail, fed as batches are fetched: a record reaches the WebSocket clients before it is
 // landed or indexed, so the tail's latency is the fetch's, whatever the store is doing. Only while
 // someone watches and the consumer is not catching up. The feed decides which records go out
-// (`claim`); the ingest engine decodes them as they arrive, shows them through `show` and keeps
+// (`handOff`); the ingest engine decodes them as they arrive, shows them through `show` and keeps
 // the decoded records for indexing, so a watched record is decoded once (engine/decode-ahead.ts).
 // A tail reader's batches (several collectors: tail-reader.ts), which this collector does not
 // index, are decoded here (`offer`). Each record carries the anomalies it shows by itself (late,
 // broken or missing trace); the ones that need the records before it (duplicate, out of order)
-// appear once it is indexed. A batch fetched again (a failed landing, a rebalance) is not shown
-// again: per partition, only offsets past the last one shown go out; one the engine never showed
-// (its worker died first) is, when fetched again.
+// appear once it is indexed. A batch fetched again (a rebalance) is not shown again: per
+// partition, only offsets past the last one shown go out; one whose landing failed (the engine's
+// worker died, maybe before it showed them) is, when fetched again.
 
 /**
  * An arriving batch is decoded ahead by the engine (engine/decode-ahead.ts) up to this many
@@ -97,28 +97,23 @@ export function createTailFeed(deps: {
 
   /**
    * Whether the batch's records go to the tail: the offset past which they do (those at or below it
-   * were shown already), or undefined when none do. They count as shown once `show` got them: a
-   * batch whose records the engine never sent (its worker died) is shown when fetched again.
+   * were shown already), or undefined when none do. Marks them shown.
    */
   function claim(batch: RecordBatch): number | undefined {
     const last = Math.max(batch.raw?.lastOffset ?? -1, batch.records.at(-1)?.offset ?? -1);
     if (last < 0) return undefined;
     watch.note(batch.topic, batch.partition, batch.highWatermark, last);
     if (!deps.hasSubscribers() || watch.catchingUp()) return undefined;
-    const after = shown.get(`${batch.topic}\u0000${batch.partition}`) ?? -1;
-    return last <= after ? undefined : after;
+    const key = `${batch.topic}\u0000${batch.partition}`;
+    const after = shown.get(key) ?? -1;
+    if (last <= after) return undefined;
+    shown.set(key, last);
+    return after;
   }
 
-  /** Publishes the records not shown yet (per partition, past the last offset shown). */
-  function show(records: readonly RecordSummary[]): void {
-    const out = records.filter((r) => {
-      const key = `${r.topic}\u0000${r.partition}`;
-      if (r.offset <= (shown.get(key) ?? -1)) return false;
-      shown.set(key, r.offset);
-      return true;
-    });
-    if (out.length) deps.publish(out);
-  }
+  const show = (records: readonly RecordSummary[]) => {
+    if (records.length) deps.publish(records);
+  };
 
   /** Decodes what of a batch goes out past `after`, on this thread, and shows it. */
   function showHere(batch: RecordBatch, after: number): void {
@@ -150,6 +145,14 @@ export function createTailFeed(deps: {
     },
     /** Records decoded elsewhere (the ingest engine, from what `handOff` let through). */
     show,
+    /**
+     * The batch handed off past `after` did not land (the engine's worker died, say): its records
+     * may never have been shown, so they go out again when it is fetched again.
+     */
+    unclaim(batch: RecordBatch, after: number): void {
+      const key = `${batch.topic}\u0000${batch.partition}`;
+      shown.set(key, Math.min(shown.get(key) ?? -1, after));
+    },
     /** Claims a batch and decodes what goes out on this thread (a tail reader's batches). */
     offer(batch: RecordBatch): void {
       const after = claim(batch);
