@@ -135,4 +135,3 @@ export function createDecodeAhead(o: { maxBatchBytes: number; lateThresholdMs: n
   };
 }
 export type DecodeAhead = ReturnType<typeof createDecodeAhead>;
-export type DecodeAheadParts = readonly Part[];

@@ -1,6 +1,6 @@
 import type { LandingChunk, Store, StoreTx } from '../store/types.ts';
 import { readBatchHeader } from '../../lib/bus/kafka-record-batch.ts';
-import type { DecodeAheadParts } from './decode-ahead.ts';
+import type { Part } from './decode-ahead.ts';
 import { packedLayout, type PackedBatch } from './protocol.ts';
 
 // Stage 2 of ingest, landing: fetched batches are appended to the landing table as the bytes the
@@ -18,7 +18,7 @@ const CHUNK_BYTES = 256 * 1024;
 export interface LandJob {
   readonly batch: PackedBatch;
   /** Its records, decoded on arrival for the live tail (decode-ahead.ts): held for indexing once landed. */
-  readonly decoded?: DecodeAheadParts;
+  readonly decoded?: readonly Part[];
   /** With the number of the batch's records that were redeliveries (already landed or indexed). */
   readonly resolve: (duplicates: number) => void;
   readonly reject: (err: unknown) => void;

@@ -131,7 +131,6 @@ export function createTailFeed(deps: {
   }
 
   return {
-    claim,
     /**
      * For the ingest engine: the offset past which the batch's records go to the tail (the engine
      * decodes them as it arrives and hands them to `show`), or undefined. A batch too large to be
