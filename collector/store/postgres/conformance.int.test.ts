@@ -99,6 +99,70 @@ describe('Store port: PostgreSQL', () => {
     await waitFor(() => a.frontiers!.through() === Infinity, { what: 'b gone' });
   });
 
+  it('holds deadlines back for what a stopped collector left landed, until the one that takes it over has indexed it', async () => {
+    await open();
+    const url = urlOf(databases[databases.length - 1]!);
+    const a = await createPostgresStore({ url, member: 'a' });
+    const b = await createPostgresStore({ url, member: 'b' });
+    stores.push(a, b);
+    // a landed records after it last reported its frontier (caught up: nothing waits), then stops.
+    a.frontiers!.report(() => Infinity);
+    b.frontiers!.report(() => Infinity);
+    const landedAt = Date.now() - 60_000;
+    await a.transaction((tx) =>
+      tx.landing.append([
+        {
+          topic: 't',
+          partition: 0,
+          format: 'packed',
+          firstOffset: 0,
+          lastOffset: 2,
+          count: 3,
+          landedAt,
+          body: Buffer.alloc(10),
+        },
+      ]),
+    );
+    await a.close();
+    await waitFor(() => b.frontiers!.through() === landedAt, { what: "b held back by a's landed chunk" });
+    // b takes the chunk over: its own row holds it now.
+    const taken = await b.landing.next(100, 1 << 20);
+    expect(taken.map((c) => c.count)).toEqual([3]);
+    const rows = async () => {
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        return (await db.query<{ id: string }>('SELECT id FROM store_members ORDER BY id')).rows.map(
+          (r) => r.id,
+        );
+      } finally {
+        await db.end();
+      }
+    };
+    // a's row goes once nothing of its waits (b's heartbeat); then one more round of b's own.
+    await waitFor(async () => !(await rows()).includes('a'), { what: "a's row removed", timeoutMs: 15_000 });
+    b.frontiers!.report(() => landedAt - 1);
+    await waitFor(() => b.frontiers!.through() === landedAt - 1, { what: 'a frontier round' });
+    b.frontiers!.report(() => Infinity);
+    await waitFor(() => b.frontiers!.through() !== landedAt - 1, { what: 'the next round' });
+    expect(b.frontiers!.through()).toBe(landedAt);
+    // Indexed (removed from landing): nothing holds.
+    await b.transaction((tx) => tx.landing.remove(taken[0]!.seq));
+    await waitFor(() => b.frontiers!.through() === Infinity, { what: 'the chunk indexed' });
+  });
+
+  it("keeps a quiet collector's frontier for a while: its partitions wait on the broker until the group moves them", async () => {
+    await open();
+    const url = urlOf(databases[databases.length - 1]!);
+    // a's clock is 25 s behind: it is seen as quiet (its chunks would be taken over), not gone.
+    const a = await createPostgresStore({ url, member: 'a', now: () => Date.now() - 25_000 });
+    const b = await createPostgresStore({ url, member: 'b' });
+    stores.push(a, b);
+    a.frontiers!.report(() => 300);
+    b.frontiers!.report(() => Infinity);
+    await waitFor(() => b.frontiers!.through() === 300, { what: "b reading quiet a's frontier" });
+  });
+
   it('keeps the saga counts equal to a full count while three collectors write and fold them', async () => {
     const first = await open();
     const url = urlOf(databases[databases.length - 1]!);

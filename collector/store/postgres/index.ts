@@ -23,6 +23,12 @@ const MAX_ATTEMPTS = 5;
 const HEARTBEAT_MS = 5_000;
 /** How often a collector shares its frontier and reads the others' (Store.frontiers). */
 const FRONTIER_MS = 1_000;
+/**
+ * How long after it was last seen a collector's frontier still counts: past MEMBER_STALE_MS (when
+ * its chunks are taken over) by Kafka's default session timeout and a rebalance, until the group
+ * has given its partitions to another that reports how far behind they are.
+ */
+const MEMBER_LAPSE_MS = MEMBER_STALE_MS + 40_000;
 
 export interface PostgresStoreOptions {
   readonly url: string;
@@ -63,11 +69,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const partitions = createPartitions(ddl);
   await partitions.ensureAhead(now());
   const shared = dbOf(pool);
-  const beat = () =>
-    shared.run(
+  const beat = async () => {
+    await shared.run(
       'INSERT INTO store_members (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at',
       [member, now()],
     );
+    // Collectors gone for good: nothing of theirs waits, and their frontier has lapsed.
+    await shared.run(
+      'DELETE FROM store_members AS m WHERE seen_at < ? AND NOT EXISTS (SELECT 1 FROM landing AS l WHERE l.owner = m.id)',
+      [now() - MEMBER_LAPSE_MS],
+    );
+  };
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
   heartbeat.unref();
@@ -78,9 +90,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   let sharedFrontier = Infinity;
   const shareFrontier = async () => {
     await shared.run('UPDATE store_members SET derived_through = ? WHERE id = ?', [ownFrontier(), member]);
+    const at = now();
+    // Every collector's own frontier, and what is waiting for nobody's engine: a collector gone
+    // quiet still counts while it owns landed chunks (its last frontier, and the chunks' landing
+    // times, for what it landed after it last said), and for MEMBER_LAPSE_MS after it was last
+    // seen (its partitions' records wait on the broker until the group gives them to another);
+    // one that took chunks over counts what it took over until those are indexed.
     const r = await shared.get(
-      'SELECT min(derived_through) AS t FROM store_members WHERE seen_at >= ? AND derived_through IS NOT NULL',
-      [now() - MEMBER_STALE_MS],
+      `SELECT min(least(
+         m.derived_through,
+         CASE WHEN EXISTS (SELECT 1 FROM landing AS l WHERE l.owner = m.id AND l.seq <= m.held_seq)
+              THEN m.held_through END,
+         CASE WHEN m.seen_at < ?
+              THEN (SELECT l.landed_at::float8 FROM landing AS l WHERE l.owner = m.id ORDER BY l.seq LIMIT 1) END
+       )) AS t
+       FROM store_members AS m
+       WHERE m.seen_at >= ? OR EXISTS (SELECT 1 FROM landing AS l WHERE l.owner = m.id)`,
+      [at - MEMBER_STALE_MS, at - MEMBER_LAPSE_MS],
     );
     const t = r ? Number(r.t ?? Infinity) : Infinity;
     sharedFrontier = Number.isNaN(t) ? Infinity : t;
@@ -177,8 +203,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       clearInterval(heartbeat);
       clearInterval(ahead);
       clearInterval(frontierTimer);
-      // What this collector landed and did not index is taken over by another at once.
-      await shared.run('DELETE FROM store_members WHERE id = ?', [member]).catch(() => undefined);
+      // What this collector landed and did not index is taken over by another at once (it is no
+      // longer seen); its row stays, holding deadlines back, until what it left is indexed.
+      await shared
+        .run('UPDATE store_members SET seen_at = 0 WHERE id = ?', [member])
+        .then(() =>
+          shared.run(
+            'DELETE FROM store_members AS m WHERE id = ? AND NOT EXISTS (SELECT 1 FROM landing AS l WHERE l.owner = m.id)',
+            [member],
+          ),
+        )
+        .catch(() => undefined);
       await Promise.all([pool.end(), ddl.end()]);
     },
   };

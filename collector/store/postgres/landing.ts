@@ -16,6 +16,32 @@ export const MEMBER_STALE_MS = 20_000;
 const chunkOf = (r: Row) => landedChunkOf(r, buf(r, 'body') ?? Buffer.alloc(0));
 
 export function createLandingRepo(db: Db, member: string, now: () => number): LandingRepo {
+  /**
+   * Chunks of collectors gone quiet become this one's, and so does what they held back on the
+   * shared frontier (index.ts): until every chunk taken over is indexed, this collector's row holds
+   * deadlines back to the oldest of the old owners' frontiers and the chunks' landing times. One
+   * statement, so no moment passes in which the chunks wait and nobody holds them.
+   */
+  const adopt = () =>
+    db.run(
+      `WITH moved AS (
+         UPDATE landing SET owner = ?
+         WHERE owner <> ? AND owner NOT IN (SELECT id FROM store_members WHERE seen_at >= ?)
+         RETURNING seq, owner, landed_at
+       ), hold AS (
+         SELECT max(seq) AS seq,
+                least(min(landed_at)::float8,
+                      (SELECT min(derived_through) FROM store_members WHERE id IN (SELECT owner FROM moved))) AS t
+         FROM moved
+       )
+       UPDATE store_members AS m SET
+         held_through = CASE
+           WHEN EXISTS (SELECT 1 FROM landing AS l WHERE l.owner = m.id AND l.seq <= m.held_seq)
+           THEN least(m.held_through, hold.t) ELSE hold.t END,
+         held_seq = greatest(m.held_seq, hold.seq)
+       FROM hold WHERE m.id = ? AND hold.seq IS NOT NULL`,
+      [member, member, now() - MEMBER_STALE_MS, member],
+    );
   return {
     async append(chunks) {
       for (let i = 0; i < chunks.length; i += 200) {
@@ -67,11 +93,7 @@ export function createLandingRepo(db: Db, member: string, now: () => number): La
       return r !== undefined;
     },
     async next(limit, maxBytes) {
-      // Chunks of collectors gone quiet become this one's.
-      await db.run(
-        `UPDATE landing SET owner = ? WHERE owner <> ? AND owner NOT IN (SELECT id FROM store_members WHERE seen_at >= ?)`,
-        [member, member, now() - MEMBER_STALE_MS],
-      );
+      await adopt();
       const rows = await db.all(
         `SELECT * FROM (
            SELECT *, sum(count) OVER w - count AS records_before, sum(size) OVER w - size AS bytes_before

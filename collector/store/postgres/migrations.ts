@@ -233,6 +233,11 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE store_members ADD COLUMN derived_through double precision;
   `,
+  // v9, what a collector holds back on the shared frontier for chunks it took over from one that
+  // went quiet (landing.ts `adopt`): held_through counts while it owns a chunk up to held_seq.
+  `
+  ALTER TABLE store_members ADD COLUMN held_through double precision, ADD COLUMN held_seq bigint;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
