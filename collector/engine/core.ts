@@ -9,9 +9,9 @@ import type { SagaTransition } from '../sagas/tracker.ts';
 import type { RetentionResult, Store } from '../store/types.ts';
 import { storeSpans } from '../traces/store-spans.ts';
 import { createDecodeAhead } from './decode-ahead.ts';
-import { createFrontier, type Passed } from './frontier.ts';
+import { createFrontier, type Frontier, type Passed } from './frontier.ts';
 import { createIndexer } from './indexer.ts';
-import { createLandingWriter, type LandJob } from './land.ts';
+import { createLandingStage, type LandJob } from './land.ts';
 import type { BatchOutcome } from './outcomes.ts';
 import { oldestInChunk, type PackedBatch } from './protocol.ts';
 export type { BatchOutcome, CountedMetric } from './outcomes.ts';
@@ -61,8 +61,6 @@ export type EngineConfig = Pick<
 
 /** A batch for the live tail arrived this recently: its watchers wait for the next ones. */
 const TAIL_WATCHED_MS = 2000;
-/** Records per landing transaction at most (all queued batches, usually far fewer). */
-const MAX_LAND_RECORDS = 20_000;
 /**
  * Time an indexing transaction may take before it commits: shorter while batches arrive (landing
  * waits for it), long when idle. Each COMMIT writes every page the transaction dirtied and the id
@@ -87,7 +85,29 @@ export interface MaintenanceResult {
   readonly removed: RetentionResult;
 }
 
-export function createEngineCore(deps: {
+/** Rows an earlier run landed hold deadlines back from each partition's oldest, until indexed. */
+async function enterLandedBefore(
+  store: Store,
+  frontier: Frontier,
+  waiting: number,
+  log: Logger,
+): Promise<void> {
+  if (!waiting) return;
+  try {
+    for (const { first, lastOffset } of await store.landing.waitingPartitions()) {
+      const body = Buffer.from(first.body.buffer, first.body.byteOffset, first.body.byteLength);
+      frontier.enter(first.topic, first.partition, lastOffset, oldestInChunk(first.format, body));
+    }
+  } catch (err) {
+    log.warn(
+      { err },
+      'could not read when the landed records were written; judging no deadline until indexed',
+    );
+    frontier.unknownAhead(waiting);
+  }
+}
+
+export interface EngineCoreDeps {
   store: Store;
   config: EngineConfig;
   catalog: SagaCatalog;
@@ -112,11 +132,11 @@ export function createEngineCore(deps: {
    * this often (indexer.ts `yieldEveryMs`), so the tail does not wait for a COMMIT.
    */
   yieldEveryMs?: number;
-}) {
+}
+
+export function createEngineCore(deps: EngineCoreDeps) {
   const { store, config, now } = deps;
   const log = deps.logger.child({ component: 'ingest-engine' });
-  const landQueue: LandJob[] = [];
-  let lastLandAt = -Infinity;
   const catchUp = createCatchUpWatch();
   let catchUpTimer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -129,23 +149,6 @@ export function createEngineCore(deps: {
   // first step, each partition's from the time of its oldest chunk.
   const frontier = createFrontier();
   let firstStep = true;
-
-  /** Rows an earlier run landed hold deadlines back from each partition's oldest, until indexed. */
-  async function enterLandedBefore(waiting: number): Promise<void> {
-    if (!waiting) return;
-    try {
-      for (const { first, lastOffset } of await store.landing.waitingPartitions()) {
-        const body = Buffer.from(first.body.buffer, first.body.byteOffset, first.body.byteLength);
-        frontier.enter(first.topic, first.partition, lastOffset, oldestInChunk(first.format, body));
-      }
-    } catch (err) {
-      log.warn(
-        { err },
-        'could not read when the landed records were written; judging no deadline until indexed',
-      );
-      frontier.unknownAhead(waiting);
-    }
-  }
 
   const ahead = createDecodeAhead({
     maxBatchBytes: config.COLLECTOR_MAX_BATCH_BYTES,
@@ -164,47 +167,18 @@ export function createEngineCore(deps: {
         : undefined,
   });
   const { write, sagas, cache } = indexer;
-  const landGroup = createLandingWriter({ store, now });
+  const landing = createLandingStage({ store, now, frontier, catchUp, ahead });
 
   /** One transaction's worth of work: landing first, else indexing; false when there is none. */
   async function step(): Promise<boolean> {
     // Let batches that arrived meanwhile (worker messages are macrotasks) join this group.
     await new Promise<void>((r) => setImmediate(r));
     const { waiting } = await store.landing.stats();
-    if (firstStep) await enterLandedBefore(waiting);
+    if (firstStep) await enterLandedBefore(store, frontier, waiting, log);
     firstStep = false;
     const full = waiting >= config.COLLECTOR_MAX_UNINDEXED;
-    if (landQueue.length && !full) {
-      const group: LandJob[] = [];
-      let n = 0;
-      while (landQueue.length && (group.length === 0 || n + landQueue[0]!.batch.count <= MAX_LAND_RECORDS)) {
-        const j = landQueue.shift()!;
-        n += j.batch.count;
-        group.push(j);
-      }
-      lastLandAt = performance.now();
-      // Where each batch holds deadlines back until it is indexed (frontier.ts).
-      const holds = group.map(({ batch }) => {
-        if (batch.lastOffset === null) return Infinity;
-        catchUp.note(batch.topic, batch.partition, batch.highWatermark, batch.lastOffset);
-        // After a transaction's records comes its commit marker, which no consumer is handed:
-        // one offset short of the end is then the end.
-        const end = batch.lastOffset + (batch.endsInTransaction ? 2 : 1);
-        const behind = batch.highWatermark > end;
-        const floor = frontier.fetched(batch.topic, batch.partition, behind, batch.minTimestamp);
-        return Math.max(batch.minTimestamp, floor);
-      });
-      try {
-        const landings = await landGroup(group);
-        group.forEach(({ batch, decoded }, i) => {
-          const { chunks } = landings[i]!;
-          const last = chunks.at(-1);
-          if (last) frontier.enter(batch.topic, batch.partition, last.lastOffset, holds[i]!);
-          if (decoded) ahead.hold(chunks, decoded);
-        });
-      } catch (err) {
-        for (const j of group) j.reject(err);
-      }
+    if (landing.queued() && !full) {
+      await landing.landQueued();
       return true;
     }
     if (retryTimer) return false;
@@ -218,9 +192,14 @@ export function createEngineCore(deps: {
       }, CATCH_UP_RECHECK_MS);
       return false;
     }
-    const busy = landQueue.length > 0 || performance.now() - lastLandAt < BUSY_WINDOW_MS;
+    return indexStep();
+  }
+
+  /** One indexing transaction; after a failure, sets the failing chunk aside or retries later. */
+  async function indexStep(): Promise<boolean> {
     try {
-      const indexed = await indexer.indexChunk(busy ? INDEX_BUDGET_BUSY_MS : INDEX_BUDGET_IDLE_MS);
+      const budget = landing.busy(BUSY_WINDOW_MS) ? INDEX_BUDGET_BUSY_MS : INDEX_BUDGET_IDLE_MS;
+      const indexed = await indexer.indexChunk(budget);
       failures = 0;
       return indexed;
     } catch (err) {
@@ -237,7 +216,7 @@ export function createEngineCore(deps: {
         retryTimer = undefined;
         pump();
       }, ms);
-      return landQueue.length > 0;
+      return landing.queued() > 0;
     }
   }
 
@@ -252,7 +231,7 @@ export function createEngineCore(deps: {
         pumping = undefined;
       }
       // A batch that arrived as the loop was ending.
-      if (landQueue.length && !stopping) pump();
+      if (landing.queued() && !stopping) pump();
     })();
   }
 
@@ -284,7 +263,7 @@ export function createEngineCore(deps: {
         }
       }
       return new Promise<number>((resolve, reject) => {
-        landQueue.push({ batch, decoded, resolve, reject });
+        landing.queue({ batch, decoded, resolve, reject });
         pump();
       });
     },
@@ -314,7 +293,7 @@ export function createEngineCore(deps: {
       if (retryTimer) clearTimeout(retryTimer);
       if (catchUpTimer) clearTimeout(catchUpTimer);
       await pumping;
-      for (const j of landQueue.splice(0)) j.reject(new Error('the ingest engine is stopping'));
+      landing.rejectQueued(new Error('the ingest engine is stopping'));
     },
   };
 }

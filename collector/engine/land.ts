@@ -1,6 +1,8 @@
 import type { LandingChunk, Store, StoreTx } from '../store/types.ts';
 import { readBatchHeader } from '../../lib/bus/kafka-record-batch.ts';
-import type { Part } from './decode-ahead.ts';
+import type { CatchUpWatch } from '../ingest/catch-up.ts';
+import type { DecodeAhead, Part } from './decode-ahead.ts';
+import type { Frontier } from './frontier.ts';
 import { packedLayout, type PackedBatch } from './protocol.ts';
 
 // Stage 2 of ingest, landing: fetched batches are appended to the landing table as the bytes the
@@ -14,6 +16,8 @@ import { packedLayout, type PackedBatch } from './protocol.ts';
  */
 const CHUNK_RECORDS = 32;
 const CHUNK_BYTES = 256 * 1024;
+/** Records per landing transaction at most (all queued batches, usually far fewer). */
+const MAX_LAND_RECORDS = 20_000;
 
 export interface LandJob {
   readonly batch: PackedBatch;
@@ -156,4 +160,69 @@ export function createLandingWriter(deps: { store: Store; now: () => number }) {
   }
 
   return landGroup;
+}
+
+/**
+ * The landing step of the engine: batches queue as they arrive and land a group per transaction.
+ * Each landed batch enters the frontier, where it holds deadlines back until it is indexed, and
+ * what was decoded of it for the live tail is held for indexing.
+ */
+export function createLandingStage(deps: {
+  store: Store;
+  now: () => number;
+  frontier: Frontier;
+  catchUp: CatchUpWatch;
+  ahead: DecodeAhead;
+}) {
+  const { frontier, catchUp, ahead } = deps;
+  const queue: LandJob[] = [];
+  const landGroup = createLandingWriter(deps);
+  let lastLandAt = -Infinity;
+
+  /** Where a batch holds deadlines back until it is indexed (frontier.ts), noted as it is fetched. */
+  function holdOf(batch: PackedBatch): number {
+    if (batch.lastOffset === null) return Infinity;
+    catchUp.note(batch.topic, batch.partition, batch.highWatermark, batch.lastOffset);
+    // After a transaction's records comes its commit marker, which no consumer is handed: one
+    // offset short of the end is then the end.
+    const end = batch.lastOffset + (batch.endsInTransaction ? 2 : 1);
+    const behind = batch.highWatermark > end;
+    const floor = frontier.fetched(batch.topic, batch.partition, behind, batch.minTimestamp);
+    return Math.max(batch.minTimestamp, floor);
+  }
+
+  /** Lands the batches queued first (up to MAX_LAND_RECORDS) in one transaction. */
+  async function landQueued(): Promise<void> {
+    const group: LandJob[] = [];
+    let n = 0;
+    while (queue.length && (group.length === 0 || n + queue[0]!.batch.count <= MAX_LAND_RECORDS)) {
+      const j = queue.shift()!;
+      n += j.batch.count;
+      group.push(j);
+    }
+    lastLandAt = performance.now();
+    const holds = group.map(({ batch }) => holdOf(batch));
+    try {
+      const landings = await landGroup(group);
+      group.forEach(({ batch, decoded }, i) => {
+        const { chunks } = landings[i]!;
+        const last = chunks.at(-1);
+        if (last) frontier.enter(batch.topic, batch.partition, last.lastOffset, holds[i]!);
+        if (decoded) ahead.hold(chunks, decoded);
+      });
+    } catch (err) {
+      for (const j of group) j.reject(err);
+    }
+  }
+
+  return {
+    queue: (job: LandJob): void => void queue.push(job),
+    queued: (): number => queue.length,
+    /** Batches wait, or one landed within `windowMs`. */
+    busy: (windowMs: number): boolean => queue.length > 0 || performance.now() - lastLandAt < windowMs,
+    landQueued,
+    rejectQueued(err: Error): void {
+      for (const j of queue.splice(0)) j.reject(err);
+    },
+  };
 }
