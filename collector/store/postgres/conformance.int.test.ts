@@ -151,6 +151,49 @@ describe('Store port: PostgreSQL', () => {
     await waitFor(() => b.frontiers!.through() === Infinity, { what: 'the chunk indexed' });
   });
 
+  it('passes the hold on when a backlog is taken over twice (a rolling restart)', async () => {
+    await open();
+    const url = urlOf(databases[databases.length - 1]!);
+    const a = await createPostgresStore({ url, member: 'a' });
+    const b = await createPostgresStore({ url, member: 'b' });
+    stores.push(a, b);
+    // a was behind (its frontier is older than anything it landed), and stops.
+    a.frontiers!.report(() => 500);
+    b.frontiers!.report(() => Infinity);
+    await a.transaction((tx) =>
+      tx.landing.append([
+        {
+          topic: 't',
+          partition: 0,
+          format: 'packed',
+          firstOffset: 0,
+          lastOffset: 2,
+          count: 3,
+          landedAt: Date.now() - 60_000,
+          body: Buffer.alloc(10),
+        },
+      ]),
+    );
+    await waitFor(() => b.frontiers!.through() === 500, { what: "b reading a's frontier" });
+    await a.close();
+    // b takes the chunk over and stops before indexing it; c takes it over from b.
+    expect((await b.landing.next(100, 1 << 20)).map((c) => c.count)).toEqual([3]);
+    await b.close();
+    const c = await createPostgresStore({ url, member: 'c' });
+    stores.push(c);
+    c.frontiers!.report(() => Infinity);
+    const taken = await c.landing.next(100, 1 << 20);
+    expect(taken.map((t) => t.count)).toEqual([3]);
+    // A round of c's after the takeover (its own report marks it), then the next: what a held.
+    c.frontiers!.report(() => 499);
+    await waitFor(() => c.frontiers!.through() === 499, { what: 'a frontier round' });
+    c.frontiers!.report(() => Infinity);
+    await waitFor(() => c.frontiers!.through() !== 499, { what: 'the next round' });
+    expect(c.frontiers!.through()).toBe(500);
+    await c.transaction((tx) => tx.landing.remove(taken[0]!.seq));
+    await waitFor(() => c.frontiers!.through() === Infinity, { what: 'the chunk indexed' });
+  });
+
   it("keeps a quiet collector's frontier for a while: its partitions wait on the broker until the group moves them", async () => {
     await open();
     const url = urlOf(databases[databases.length - 1]!);

@@ -19,19 +19,28 @@ export function createLandingRepo(db: Db, member: string, now: () => number): La
   /**
    * Chunks of collectors gone quiet become this one's, and so does what they held back on the
    * shared frontier (index.ts): until every chunk taken over is indexed, this collector's row holds
-   * deadlines back to the oldest of the old owners' frontiers and the chunks' landing times. One
-   * statement, so no moment passes in which the chunks wait and nobody holds them.
+   * deadlines back to the oldest of the old owners' frontiers, what they held for chunks they had
+   * taken over themselves (a rolling restart passes a backlog on more than once), and the chunks'
+   * landing times. One statement, so no moment passes in which the chunks wait and nobody holds them.
    */
   const adopt = () =>
     db.run(
-      `WITH moved AS (
-         UPDATE landing SET owner = ?
+      `WITH orphans AS (
+         SELECT seq, owner FROM landing
          WHERE owner <> ? AND owner NOT IN (SELECT id FROM store_members WHERE seen_at >= ?)
-         RETURNING seq, owner, landed_at
+         FOR UPDATE
+       ), moved AS (
+         -- RETURNING gives the row as updated: the old owner comes from orphans.
+         UPDATE landing AS l SET owner = ? FROM orphans AS o WHERE l.seq = o.seq
+         RETURNING l.seq, o.owner, l.landed_at
        ), hold AS (
          SELECT max(seq) AS seq,
                 least(min(landed_at)::float8,
-                      (SELECT min(derived_through) FROM store_members WHERE id IN (SELECT owner FROM moved))) AS t
+                      (SELECT min(least(
+                         s.derived_through,
+                         CASE WHEN EXISTS (SELECT 1 FROM moved AS mv WHERE mv.owner = s.id AND mv.seq <= s.held_seq)
+                              THEN s.held_through END))
+                       FROM store_members AS s WHERE s.id IN (SELECT owner FROM moved))) AS t
          FROM moved
        )
        UPDATE store_members AS m SET
@@ -40,7 +49,7 @@ export function createLandingRepo(db: Db, member: string, now: () => number): La
            THEN least(m.held_through, hold.t) ELSE hold.t END,
          held_seq = greatest(m.held_seq, hold.seq)
        FROM hold WHERE m.id = ? AND hold.seq IS NOT NULL`,
-      [member, member, now() - MEMBER_STALE_MS, member],
+      [member, now() - MEMBER_STALE_MS, member, member],
     );
   return {
     async append(chunks) {
