@@ -263,7 +263,7 @@ export function createEngineCore(deps: EngineCoreDeps) {
         }
       }
       return new Promise<number>((resolve, reject) => {
-        landing.queue({ batch, decoded, resolve, reject });
+        landing.enqueue({ batch, decoded, resolve, reject });
         pump();
       });
     },

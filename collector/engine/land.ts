@@ -216,7 +216,7 @@ export function createLandingStage(deps: {
   }
 
   return {
-    queue: (job: LandJob): void => void queue.push(job),
+    enqueue: (job: LandJob): void => void queue.push(job),
     queued: (): number => queue.length,
     /** Batches wait, or one landed within `windowMs`. */
     busy: (windowMs: number): boolean => queue.length > 0 || performance.now() - lastLandAt < windowMs,
