@@ -203,7 +203,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       clearInterval(heartbeat);
       clearInterval(ahead);
       clearInterval(frontierTimer);
-      // What this collector landed and did not index is taken over by another at once (it is no
+      // What this collector landed and did not index is taken over by the next to look (it is no
       // longer seen); its row stays, holding deadlines back, until what it left is indexed.
       await shared
         .run('UPDATE store_members SET seen_at = 0 WHERE id = ?', [member])
