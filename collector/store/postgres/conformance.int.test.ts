@@ -99,17 +99,18 @@ describe('Store port: PostgreSQL', () => {
     await waitFor(() => a.frontiers!.through() === Infinity, { what: 'b gone' });
   });
 
-  it('holds deadlines back for what a stopped collector left landed, until the one that takes it over has indexed it', async () => {
+  /** Collectors with these member ids on one fresh database, each reporting nothing waiting. */
+  async function members(...ids: string[]) {
     await open();
     const url = urlOf(databases[databases.length - 1]!);
-    const a = await createPostgresStore({ url, member: 'a' });
-    const b = await createPostgresStore({ url, member: 'b' });
-    stores.push(a, b);
-    // a landed records after it last reported its frontier (caught up: nothing waits), then stops.
-    a.frontiers!.report(() => Infinity);
-    b.frontiers!.report(() => Infinity);
-    const landedAt = Date.now() - 60_000;
-    await a.transaction((tx) =>
+    const opened = await Promise.all(ids.map((member) => createPostgresStore({ url, member })));
+    stores.push(...opened);
+    for (const s of opened) s.frontiers!.report(() => Infinity);
+    return { url, opened };
+  }
+  /** A chunk of three records landed by `s` at `landedAt`. */
+  const landThree = (s: Store, landedAt: number) =>
+    s.transaction((tx) =>
       tx.landing.append([
         {
           topic: 't',
@@ -123,72 +124,68 @@ describe('Store port: PostgreSQL', () => {
         },
       ]),
     );
-    await a.close();
-    await waitFor(() => b.frontiers!.through() === landedAt, { what: "b held back by a's landed chunk" });
+  /**
+   * Waits out a frontier round of `s` that began after now: `s` (otherwise reporting nothing
+   * waiting) reports `marker` until the shared frontier shows it, then the next round, without it.
+   */
+  async function nextRound(s: Store, marker: number) {
+    s.frontiers!.report(() => marker);
+    await waitFor(() => s.frontiers!.through() === marker, { what: 'a frontier round' });
+    s.frontiers!.report(() => Infinity);
+    await waitFor(() => s.frontiers!.through() !== marker, { what: 'the next round' });
+  }
+
+  it('holds deadlines back for what a stopped collector left landed, until the one that takes it over has indexed it', async () => {
+    const {
+      url,
+      opened: [a, b],
+    } = await members('a', 'b');
+    // a landed records after it last reported its frontier (caught up: nothing waits), then stops.
+    const landedAt = Date.now() - 60_000;
+    await landThree(a!, landedAt);
+    await a!.close();
+    await waitFor(() => b!.frontiers!.through() === landedAt, { what: "b held back by a's landed chunk" });
     // b takes the chunk over: its own row holds it now.
-    const taken = await b.landing.next(100, 1 << 20);
+    const taken = await b!.landing.next(100, 1 << 20);
     expect(taken.map((c) => c.count)).toEqual([3]);
     const rows = async () => {
       const db = new pg.Client({ connectionString: url });
       await db.connect();
       try {
-        return (await db.query<{ id: string }>('SELECT id FROM store_members ORDER BY id')).rows.map(
-          (r) => r.id,
-        );
+        return (await db.query<{ id: string }>('SELECT id FROM store_members')).rows.map((r) => r.id);
       } finally {
         await db.end();
       }
     };
-    // a's row goes once nothing of its waits (b's heartbeat); then one more round of b's own.
+    // a's row goes once nothing of its waits (b's heartbeat); then a round of b's after that.
     await waitFor(async () => !(await rows()).includes('a'), { what: "a's row removed", timeoutMs: 15_000 });
-    b.frontiers!.report(() => landedAt - 1);
-    await waitFor(() => b.frontiers!.through() === landedAt - 1, { what: 'a frontier round' });
-    b.frontiers!.report(() => Infinity);
-    await waitFor(() => b.frontiers!.through() !== landedAt - 1, { what: 'the next round' });
-    expect(b.frontiers!.through()).toBe(landedAt);
+    await nextRound(b!, landedAt - 1);
+    expect(b!.frontiers!.through()).toBe(landedAt);
     // Indexed (removed from landing): nothing holds.
-    await b.transaction((tx) => tx.landing.remove(taken[0]!.seq));
-    await waitFor(() => b.frontiers!.through() === Infinity, { what: 'the chunk indexed' });
+    await b!.transaction((tx) => tx.landing.remove(taken[0]!.seq));
+    await waitFor(() => b!.frontiers!.through() === Infinity, { what: 'the chunk indexed' });
   });
 
   it('passes the hold on when a backlog is taken over twice (a rolling restart)', async () => {
-    await open();
-    const url = urlOf(databases[databases.length - 1]!);
-    const a = await createPostgresStore({ url, member: 'a' });
-    const b = await createPostgresStore({ url, member: 'b' });
-    stores.push(a, b);
+    const {
+      url,
+      opened: [a, b],
+    } = await members('a', 'b');
     // a was behind (its frontier is older than anything it landed), and stops.
-    a.frontiers!.report(() => 500);
-    b.frontiers!.report(() => Infinity);
-    await a.transaction((tx) =>
-      tx.landing.append([
-        {
-          topic: 't',
-          partition: 0,
-          format: 'packed',
-          firstOffset: 0,
-          lastOffset: 2,
-          count: 3,
-          landedAt: Date.now() - 60_000,
-          body: Buffer.alloc(10),
-        },
-      ]),
-    );
-    await waitFor(() => b.frontiers!.through() === 500, { what: "b reading a's frontier" });
-    await a.close();
+    a!.frontiers!.report(() => 500);
+    await landThree(a!, Date.now() - 60_000);
+    await waitFor(() => b!.frontiers!.through() === 500, { what: "b reading a's frontier" });
+    await a!.close();
     // b takes the chunk over and stops before indexing it; c takes it over from b.
-    expect((await b.landing.next(100, 1 << 20)).map((c) => c.count)).toEqual([3]);
-    await b.close();
+    expect((await b!.landing.next(100, 1 << 20)).map((c) => c.count)).toEqual([3]);
+    await b!.close();
     const c = await createPostgresStore({ url, member: 'c' });
     stores.push(c);
     c.frontiers!.report(() => Infinity);
     const taken = await c.landing.next(100, 1 << 20);
     expect(taken.map((t) => t.count)).toEqual([3]);
-    // A round of c's after the takeover (its own report marks it), then the next: what a held.
-    c.frontiers!.report(() => 499);
-    await waitFor(() => c.frontiers!.through() === 499, { what: 'a frontier round' });
-    c.frontiers!.report(() => Infinity);
-    await waitFor(() => c.frontiers!.through() !== 499, { what: 'the next round' });
+    // A round of c's after the takeover: what a held.
+    await nextRound(c, 499);
     expect(c.frontiers!.through()).toBe(500);
     await c.transaction((tx) => tx.landing.remove(taken[0]!.seq));
     await waitFor(() => c.frontiers!.through() === Infinity, { what: 'the chunk indexed' });
