@@ -120,7 +120,7 @@ export async function packedChunks(
 }
 
 /** Lands groups of queued batches, one transaction per group; the engine is landing's one writer. */
-export function createLandingWriter(deps: { store: Store; now: () => number }) {
+function createLandingWriter(deps: { store: Store; now: () => number }) {
   const { store, now } = deps;
   /**
    * Per partition, the highest offset landed or indexed (read from the store on first sight, raised
